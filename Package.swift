@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// picorun: a WSL1-style syscall-translation emulator for Linux x86-64.
+// No Swift package dependencies: only the toolchain and Debian's C libraries.
+import PackageDescription
+
+let package = Package(
+    name: "picorun",
+    products: [
+        .executable(name: "picorun", targets: ["picorun"]),
+    ],
+    targets: [
+        // What Swift cannot import: fixed-argument ptrace, W* macros, BPF, fork→seize→exec.
+        .target(
+            name: "CPicoLinux",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        .target(name: "VolFS"),
+        .target(name: "DrvFS"),
+        .target(name: "PicoCore", dependencies: ["CPicoLinux"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux"]),
+        .target(name: "NinePServer", dependencies: ["VolFS"]),
+        .executableTarget(
+            name: "picorun",
+            dependencies: ["PicoCore", "SyscallTable", "VolFS", "DrvFS", "NinePServer"]
+        ),
+        .testTarget(
+            name: "PicoCoreTests",
+            dependencies: ["PicoCore", "SyscallTable"]
+        ),
+        .testTarget(
+            name: "DifferentialTests",
+            dependencies: ["picorun"]
+        ),
+    ]
+)

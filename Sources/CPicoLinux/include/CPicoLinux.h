@@ -1,0 +1,93 @@
+// CPicoLinux: the few things Swift cannot import or must not do itself.
+// Every function has the `pico_` prefix; macros become functions.
+#ifndef CPICOLINUX_H
+#define CPICOLINUX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+#include <signal.h>
+#include <linux/filter.h>
+
+// ptrace(2) is variadic in glibc; Swift cannot call variadic C functions.
+long pico_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data);
+
+// The wait status macros.
+int pico_wifexited(int status);
+int pico_wexitstatus(int status);
+int pico_wifsignaled(int status);
+int pico_wtermsig(int status);
+int pico_wifstopped(int status);
+int pico_wstopsig(int status);
+int pico_wcoredump(int status);
+
+// One BPF instruction; the kernel's macros are not importable.
+struct sock_filter pico_bpf_stmt(uint16_t code, uint32_t k);
+struct sock_filter pico_bpf_jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf);
+
+// How a spawn failed in the child, sent back through a close-on-exec pipe.
+enum pico_spawn_step {
+    PICO_STEP_NONE = 0,
+    PICO_STEP_PDEATHSIG = 1,
+    PICO_STEP_SYNC = 2,
+    PICO_STEP_NO_NEW_PRIVS = 3,
+    PICO_STEP_SECCOMP = 4,
+    PICO_STEP_EXEC = 5,
+};
+
+struct pico_spawn_report {
+    int32_t step;   // enum pico_spawn_step
+    int32_t error;  // errno in the child
+};
+
+struct pico_spawn_args {
+    int exec_fd;                       // executed with execveat(fd, "", AT_EMPTY_PATH)
+    char *const *argv;
+    char *const *envp;
+    const struct sock_filter *filter;  // installed just before exec; may be NULL
+    unsigned short filter_len;
+    const sigset_t *default_signals;   // dispositions reset to SIG_DFL in the child
+    const sigset_t *signal_mask;       // the child's mask at exec
+};
+
+// fork(); the child waits on `go_fd` until the parent has seized it, then
+// installs the filter and execs. Returns the pid, or -1 with errno set.
+// `*go_write_fd` receives the parent's end of the go pipe: write one byte to
+// release the child. `*report_read_fd` receives the read end of the report
+// pipe (close-on-exec in the child: EOF means exec succeeded).
+pid_t pico_spawn_seizable(const struct pico_spawn_args *args, int *go_write_fd, int *report_read_fd);
+
+// PTRACE_GET_SYSCALL_INFO, with the layout of <linux/ptrace.h>, which clashes
+// with glibc's <sys/ptrace.h> and so is restated here.
+struct pico_syscall_info {
+    uint8_t op;
+    uint8_t pad[3];
+    uint32_t arch;
+    uint64_t instruction_pointer;
+    uint64_t stack_pointer;
+    union {
+        struct { uint64_t nr; uint64_t args[6]; } entry;
+        struct { int64_t rval; uint8_t is_error; } exit;
+        struct { uint64_t nr; uint64_t args[6]; uint32_t ret_data; } seccomp;
+    };
+};
+
+// GNU-only calls, wrapped because Swift's Glibc module may hide them.
+// Each returns the result, or -1 with errno set.
+ssize_t pico_vm_read(pid_t pid, void *local, size_t len, uintptr_t remote);
+ssize_t pico_vm_write(pid_t pid, const void *local, size_t len, uintptr_t remote);
+// A close-on-exec memfd holding `bytes`, sealed against every change.
+int pico_memfd_sealed(const char *name, const void *bytes, size_t len);
+ssize_t pico_getrandom(void *buf, size_t len);
+
+// Signals sent to picorun itself that it forwards to the guest: the handler
+// only records them; the wait loop, woken by EINTR, does the forwarding.
+int pico_catch_for_forwarding(int sig);
+// The lowest recorded signal, cleared; 0 if none.
+int pico_take_forwarded_signal(void);
+
+// prctl(PR_SET_DUMPABLE) and personality(0xffffffff) (a query).
+void pico_set_dumpable(int on);
+int pico_personality(void);
+
+#endif

@@ -1,0 +1,168 @@
+#ifndef _GNU_SOURCE
+#error "CPicoLinux must be compiled with _GNU_SOURCE (set in Package.swift)"
+#endif
+#include "CPicoLinux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/seccomp.h>
+
+long pico_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
+    return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
+}
+
+int pico_wifexited(int status) { return WIFEXITED(status); }
+int pico_wexitstatus(int status) { return WEXITSTATUS(status); }
+int pico_wifsignaled(int status) { return WIFSIGNALED(status); }
+int pico_wtermsig(int status) { return WTERMSIG(status); }
+int pico_wifstopped(int status) { return WIFSTOPPED(status); }
+int pico_wstopsig(int status) { return WSTOPSIG(status); }
+int pico_wcoredump(int status) { return WCOREDUMP(status); }
+
+struct sock_filter pico_bpf_stmt(uint16_t code, uint32_t k) {
+    struct sock_filter f = BPF_STMT(code, k);
+    return f;
+}
+
+struct sock_filter pico_bpf_jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
+    struct sock_filter f = BPF_JUMP(code, k, jt, jf);
+    return f;
+}
+
+// Only async-signal-safe calls between fork and exec: the child is a copy of
+// a multithreaded Swift process whose locks may be held by vanished threads.
+static void report_and_exit(int fd, int step) {
+    struct pico_spawn_report r = { step, errno };
+    ssize_t unused = write(fd, &r, sizeof r);
+    (void)unused;
+    _exit(127);
+}
+
+pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int *report_read_fd) {
+    int go[2], report[2];
+    if (pipe2(go, O_CLOEXEC) != 0) return -1;
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        int saved = errno;
+        close(go[0]); close(go[1]);
+        errno = saved;
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(go[0]); close(go[1]); close(report[0]); close(report[1]);
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        close(go[1]);
+        close(report[0]);
+        // If the supervisor dies before it has seized us, die too.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_PDEATHSIG);
+        if (getppid() != parent) _exit(127);
+        // The supervisor may be non-dumpable; a non-dumpable child cannot be seized.
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        for (int sig = 1; sig < NSIG; sig++) {
+            if (a->default_signals && sigismember(a->default_signals, sig) == 1) signal(sig, SIG_DFL);
+        }
+        if (a->signal_mask) sigprocmask(SIG_SETMASK, a->signal_mask, NULL);
+        char go_byte = 0;
+        ssize_t n;
+        do { n = read(go[0], &go_byte, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1 || go_byte != 'g') { errno = EPIPE; report_and_exit(report[1], PICO_STEP_SYNC); }
+        close(go[0]);
+        if (a->filter) {
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
+            struct sock_fprog prog = { a->filter_len, (struct sock_filter *)a->filter };
+            if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+                report_and_exit(report[1], PICO_STEP_SECCOMP);
+        }
+        syscall(SYS_execveat, a->exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
+        report_and_exit(report[1], PICO_STEP_EXEC);
+    }
+    close(go[0]);
+    close(report[1]);
+    *go_write_fd = go[1];
+    *report_read_fd = report[0];
+    return pid;
+}
+
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+
+ssize_t pico_vm_read(pid_t pid, void *local, size_t len, uintptr_t remote) {
+    struct iovec l = { local, len }, r = { (void *)remote, len };
+    return process_vm_readv(pid, &l, 1, &r, 1, 0);
+}
+
+ssize_t pico_vm_write(pid_t pid, const void *local, size_t len, uintptr_t remote) {
+    struct iovec l = { (void *)local, len }, r = { (void *)remote, len };
+    return process_vm_writev(pid, &l, 1, &r, 1, 0);
+}
+
+int pico_memfd_sealed(const char *name, const void *bytes, size_t len) {
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, (const char *)bytes + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    return fd;
+}
+
+ssize_t pico_getrandom(void *buf, size_t len) {
+    return getrandom(buf, len, 0);
+}
+
+static volatile sig_atomic_t forwarded[NSIG];
+
+static void record_signal(int sig) {
+    if (sig > 0 && sig < NSIG) forwarded[sig] = 1;
+}
+
+int pico_catch_for_forwarding(int sig) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = record_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: waitpid must return EINTR
+    return sigaction(sig, &sa, NULL);
+}
+
+int pico_take_forwarded_signal(void) {
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (forwarded[sig]) {
+            forwarded[sig] = 0;
+            return sig;
+        }
+    }
+    return 0;
+}
+
+#include <sys/personality.h>
+
+void pico_set_dumpable(int on) {
+    prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0);
+}
+
+int pico_personality(void) {
+    return personality(0xffffffff);
+}

@@ -1,0 +1,49 @@
+import Glibc
+
+/// One line of /proc/PID/maps: an address range and what is mapped there.
+public struct MapsEntry: Equatable, Sendable {
+    public let start: UInt64
+    public let end: UInt64
+    public let name: String
+}
+
+/// Reads /proc/PID/maps; an empty list if the task is gone.
+public func readProcMaps(_ pid: pid_t) -> [MapsEntry] {
+    guard let text = readSmallFile("/proc/\(pid)/maps") else { return [] }
+    return parseProcMaps(text)
+}
+
+public func parseProcMaps(_ text: String) -> [MapsEntry] {
+    var out: [MapsEntry] = []
+    for line in text.split(separator: "\n") {
+        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard let range = fields.first, let dash = range.firstIndex(of: "-"),
+              let start = UInt64(range[..<dash], radix: 16),
+              let end = UInt64(range[range.index(after: dash)...], radix: 16) else { continue }
+        let name = fields.count == 6 ? String(fields[5]).trimmingLeadingSpaces() : ""
+        out.append(MapsEntry(start: start, end: end, name: name))
+    }
+    return out
+}
+
+extension String {
+    func trimmingLeadingSpaces() -> String {
+        String(self.drop(while: { $0 == " " }))
+    }
+}
+
+/// A whole small file (procfs, config), or nil if it cannot be read.
+public func readSmallFile(_ path: String, limit: Int = 1 << 24) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var data: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while data.count < limit {
+        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue }; return nil }
+        if n == 0 { break }
+        data.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: data, as: UTF8.self)
+}

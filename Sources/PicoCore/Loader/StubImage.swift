@@ -1,0 +1,46 @@
+import CPicoLinux
+import Glibc
+
+/// The loader stub as a tiny ET_EXEC file: one read+execute PT_LOAD at a
+/// fixed address far from where programs, their heaps and their libraries
+/// go, and a PT_GNU_STACK so the kernel gives it a non-executable stack.
+public enum StubImage {
+    /// Where the stub is mapped. The loader refuses programs whose segments
+    /// would land on it; it is unmapped before the guest's first instruction.
+    public static let base: UInt64 = 0x6000_0000_0000
+    public static let codeOffset: UInt64 = 0x100
+    public static var entry: UInt64 { base + codeOffset }
+    public static var mappedLength: UInt64 { roundUpToPage(UInt64(bytes.count)) }
+
+    /// Trapped syscall numbers the stub uses to talk to the supervisor. They
+    /// are above every real syscall number and below the x32 bit.
+    public static let magicDone: UInt64 = 0x1f1c_0001
+    public static let magicFail: UInt64 = 0x1f1c_0002
+
+    public static let bytes: [UInt8] = {
+        var b = [UInt8](repeating: 0, count: Int(codeOffset))
+        func put16(_ o: Int, _ v: UInt16) { b[o] = UInt8(v & 0xff); b[o + 1] = UInt8(v >> 8) }
+        func put32(_ o: Int, _ v: UInt32) { put16(o, UInt16(v & 0xffff)); put16(o + 2, UInt16(v >> 16)) }
+        func put64(_ o: Int, _ v: UInt64) { put32(o, UInt32(v & 0xffff_ffff)); put32(o + 4, UInt32(v >> 32)) }
+        let total = UInt64(codeOffset) + UInt64(loaderStubCode.count)
+        b[0] = 0x7f; b[1] = 0x45; b[2] = 0x4c; b[3] = 0x46
+        b[4] = 2; b[5] = 1; b[6] = 1                   // ELF64, little-endian, version 1
+        put16(16, 2); put16(18, 62); put32(20, 1)      // ET_EXEC, x86-64
+        put64(24, base + UInt64(codeOffset))           // e_entry
+        put64(32, 64)                                  // e_phoff
+        put16(52, 64); put16(54, 56); put16(56, 2)     // e_ehsize, e_phentsize, e_phnum
+        // PT_LOAD R+X covering the whole file.
+        put32(64, 1); put32(68, 5); put64(72, 0); put64(80, base); put64(88, base)
+        put64(96, total); put64(104, total); put64(112, 0x1000)
+        // PT_GNU_STACK RW.
+        put32(120, 0x6474_e551); put32(124, 6)
+        return b + loaderStubCode
+    }()
+
+    /// A sealed, close-on-exec memfd holding the stub, for execveat(AT_EMPTY_PATH).
+    public static func makeMemfd() throws(SupervisorError) -> Int32 {
+        let fd = bytes.withUnsafeBytes { pico_memfd_sealed("picorun-loader", $0.baseAddress, $0.count) }
+        guard fd >= 0 else { throw SupervisorError("cannot create the loader stub: memfd_create: \(hostErrorString(errno))") }
+        return fd
+    }
+}

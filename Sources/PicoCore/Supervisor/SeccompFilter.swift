@@ -1,0 +1,58 @@
+import CPicoLinux
+
+/// The seccomp-BPF program installed in every tracee. Syscalls the policy
+/// passes through never stop; the rest return SECCOMP_RET_TRACE and stop
+/// once in the supervisor. The decision is a balanced binary search over
+/// runs of syscall numbers, so a passthrough call costs a handful of
+/// compares however many syscalls are trapped.
+public enum SeccompFilter {
+    public static let auditArchX86_64: UInt32 = 0xC000_003E
+    static let retKillProcess: UInt32 = 0x8000_0000
+    static let retTrace: UInt32 = 0x7ff0_0000
+    static let retAllow: UInt32 = 0x7fff_0000
+    /// x32 syscalls set this bit in the number; they are trapped and refused.
+    static let x32Bit: UInt32 = 0x4000_0000
+
+    static let ldAbsW: UInt16 = 0x20
+    static let jeqK: UInt16 = 0x15
+    static let jgeK: UInt16 = 0x35
+    static let ja: UInt16 = 0x05
+    static let retK: UInt16 = 0x06
+
+    /// `trapped(n)` for n in 0...highest decides; numbers above `highest`
+    /// (unknown syscalls, picorun's loader magic) are always trapped.
+    public static func build(highest: Int, trapped: (Int) -> Bool) -> [sock_filter] {
+        var runs: [(low: UInt32, trap: Bool)] = []
+        for n in 0...highest {
+            let t = trapped(n)
+            if runs.last?.trap != t { runs.append((UInt32(n), t)) }
+        }
+        if runs.last?.trap != true { runs.append((UInt32(highest + 1), true)) }
+
+        var prog: [sock_filter] = [
+            pico_bpf_stmt(ldAbsW, 4),
+            pico_bpf_jump(jeqK, auditArchX86_64, 1, 0),
+            pico_bpf_stmt(retK, retKillProcess),
+            pico_bpf_stmt(ldAbsW, 0),
+            pico_bpf_jump(jgeK, x32Bit, 0, 1),
+            pico_bpf_stmt(retK, retTrace),
+        ]
+        prog += tree(runs[...])
+        return prog
+    }
+
+    /// Code deciding among `runs`, given that the number is at least runs.first.low.
+    static func tree(_ runs: ArraySlice<(low: UInt32, trap: Bool)>) -> [sock_filter] {
+        if runs.count == 1 {
+            return [pico_bpf_stmt(retK, runs.first!.trap ? retTrace : retAllow)]
+        }
+        let mid = runs.startIndex + runs.count / 2
+        let left = tree(runs[runs.startIndex..<mid])
+        let right = tree(runs[mid...])
+        if left.count <= 255 {
+            return [pico_bpf_jump(jgeK, runs[mid].low, UInt8(left.count), 0)] + left + right
+        }
+        // Conditional jumps reach 255 instructions; go through an unconditional one.
+        return [pico_bpf_jump(jgeK, runs[mid].low, 0, 1), pico_bpf_stmt(ja, UInt32(left.count))] + left + right
+    }
+}

@@ -1,0 +1,398 @@
+import CPicoLinux
+import Glibc
+
+/// Spawns the guest's first process under ptrace and seccomp and follows
+/// every task it creates until the last one is gone.
+public final class Supervisor {
+    public struct Options {
+        /// Randomize load addresses, stack and brk like the kernel does.
+        public var randomize = Randomness.addressSpaceRandomization
+        /// Signals picorun forwards to the initial guest process when it receives them.
+        public var forwardedSignals: [Int32] = [SIGTERM, SIGHUP]
+        public init() {}
+    }
+
+    let handler: SyscallHandling
+    let options: Options
+    var tasks: [pid_t: GuestTask] = [:]
+    /// New tasks whose first stop arrived before their parent's clone event.
+    var earlyStops: Set<pid_t> = []
+    var mainPid: pid_t = 0
+    var mainExit: GuestExit?
+    var mainLoadFailed = false
+    let debug = getenv("PICORUN_DEBUG") != nil
+
+    static let sysExecve = 59
+    static let sysExecveat = 322
+    static let sysOpenat = 257
+    static let sysMunmap: UInt64 = 11
+    static let cloneVM: UInt64 = 0x100
+    static let cloneThread: UInt64 = 0x10000
+
+    public init(handler: SyscallHandling, options: Options = Options()) {
+        self.handler = handler
+        self.options = options
+    }
+
+    /// Runs `request` with `argv` and `envp` and returns how the first process ended.
+    public func run(_ request: LoadRequest, argv: [String], envp: [String]) throws(SupervisorError) -> GuestExit {
+        let stubFD = try StubImage.makeMemfd()
+        defer { close(stubFD) }
+        // Guests must not ptrace, read or write the supervisor's memory.
+        pico_set_dumpable(0)
+
+        let filter = SeccompFilter.build(highest: handler.highestSyscall, trapped: handler.traps)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in options.forwardedSignals { sigaddset(&defaults, sig) }
+        for sig in [SIGINT, SIGQUIT] where isDefault(sig) {
+            sigaddset(&defaults, sig)
+            signal(sig, SIG_IGN)  // the terminal signals the guest directly; picorun must outlive it
+        }
+        var mask = sigset_t()
+        sigprocmask(SIG_SETMASK, nil, &mask)
+        for sig in options.forwardedSignals { _ = pico_catch_for_forwarding(sig) }
+
+        var goFD: Int32 = -1, reportFD: Int32 = -1
+        let pid = withCStrings(argv) { cargv in
+            withCStrings(envp) { cenvp in
+                filter.withUnsafeBufferPointer { f in
+                    withUnsafePointer(to: &defaults) { d in
+                        withUnsafePointer(to: &mask) { m in
+                            var args = pico_spawn_args(exec_fd: stubFD, argv: cargv, envp: cenvp,
+                                                       filter: f.baseAddress, filter_len: UInt16(f.count),
+                                                       default_signals: d, signal_mask: m)
+                            return pico_spawn_seizable(&args, &goFD, &reportFD)
+                        }
+                    }
+                }
+            }
+        }
+        guard pid > 0 else { throw SupervisorError("fork: \(hostErrorString(errno))") }
+        defer { close(reportFD) }
+        let seized = Ptrace.call(Ptrace.seize, pid, 0, Ptrace.supervisorOptions)
+        if seized < 0 {
+            kill(pid, SIGKILL)
+            var st: Int32 = 0
+            waitpid(pid, &st, 0)
+            close(goFD)
+            throw SupervisorError("ptrace(PTRACE_SEIZE): \(hostErrorString(Int32(-seized))); is ptrace allowed here?")
+        }
+        var go: UInt8 = UInt8(ascii: "g")
+        _ = write(goFD, &go, 1)
+        close(goFD)
+
+        mainPid = pid
+        let task = GuestTask(tid: pid, process: GuestProcess(tgid: pid, memory: AddressSpace(brkStart: 0)))
+        task.loading = .awaitingExec(request)
+        task.awaitingFirstStop = false  // seized while running: no initial stop
+        tasks[pid] = task
+        handler.taskEvent(.spawned(task))
+
+        waitLoop()
+
+        if mainLoadFailed { return .loadFailed }
+        if case .exited(127)? = mainExit, let report = readSpawnReport(reportFD) { throw report }
+        return mainExit ?? .exited(127)
+    }
+
+    func isDefault(_ sig: Int32) -> Bool {
+        var old = sigaction()
+        sigaction(sig, nil, &old)
+        return old.__sigaction_handler.sa_handler == nil
+    }
+
+    func readSpawnReport(_ fd: Int32) -> SupervisorError? {
+        var r = pico_spawn_report()
+        let n = read(fd, &r, MemoryLayout<pico_spawn_report>.size)
+        guard n == MemoryLayout<pico_spawn_report>.size else { return nil }
+        let step: String
+        switch Int(r.step) {
+        case Int(PICO_STEP_PDEATHSIG.rawValue): step = "prctl(PR_SET_PDEATHSIG)"
+        case Int(PICO_STEP_SYNC.rawValue): step = "waiting for the supervisor"
+        case Int(PICO_STEP_NO_NEW_PRIVS.rawValue): step = "prctl(PR_SET_NO_NEW_PRIVS)"
+        case Int(PICO_STEP_SECCOMP.rawValue): step = "installing the seccomp filter"
+        default: step = "exec of the loader stub"
+        }
+        return SupervisorError("cannot start the guest: \(step): \(hostErrorString(r.error))")
+    }
+
+    // MARK: - The wait loop
+
+    func waitLoop() {
+        var status: Int32 = 0
+        while true {
+            forwardPendingSignals()
+            let pid = waitpid(-1, &status, __WALL)
+            if pid < 0 {
+                if errno == EINTR { continue }
+                break  // ECHILD: no tracee left
+            }
+            if pico_wifexited(status) != 0 || pico_wifsignaled(status) != 0 {
+                taskEnded(pid, status: status)
+            } else if pico_wifstopped(status) != 0 {
+                stopped(pid, status: status)
+            }
+        }
+    }
+
+    func forwardPendingSignals() {
+        while case let sig = pico_take_forwarded_signal(), sig != 0 {
+            if mainExit == nil { kill(mainPid, sig) }
+        }
+    }
+
+    func taskEnded(_ pid: pid_t, status: Int32) {
+        if pid == mainPid {
+            mainExit = pico_wifexited(status) != 0 ? .exited(pico_wexitstatus(status)) : .signaled(pico_wtermsig(status))
+        }
+        if let task = tasks.removeValue(forKey: pid) {
+            handler.taskEvent(.exited(task, status: status))
+        }
+        earlyStops.remove(pid)
+    }
+
+    func stopped(_ pid: pid_t, status: Int32) {
+        let sig = pico_wstopsig(status)
+        let event = Int32(status >> 16)
+        guard let task = tasks[pid] else {
+            // A new task that stopped before its parent's clone event told us who it is.
+            if event == Ptrace.eventStop { earlyStops.insert(pid) } else { resume(pid, Ptrace.cont, 0) }
+            return
+        }
+        if sig == SIGTRAP | 0x80 {
+            syscallExit(task)
+            return
+        }
+        switch event {
+        case Ptrace.eventSeccomp:
+            seccompStop(task)
+        case Ptrace.eventFork, Ptrace.eventVfork, Ptrace.eventClone:
+            newTask(parent: task, event: event)
+            resume(pid, Ptrace.cont, 0)
+        case Ptrace.eventExec:
+            execStop(task)
+        case Ptrace.eventStop:
+            if sig == SIGTRAP {
+                task.awaitingFirstStop = false
+                resume(pid, Ptrace.cont, 0)
+            } else {
+                // Group-stop (SIGSTOP, SIGTSTP, ...): stay stopped but let SIGCONT through.
+                resume(pid, Ptrace.listen, 0)
+            }
+        case 0:
+            if debug, let r = try? task.tracee.registers() {
+                var info = [UInt64](repeating: 0, count: 16)
+                _ = info.withUnsafeMutableBytes { Ptrace.call(Ptrace.getSigInfo, pid, 0, UInt(bitPattern: $0.baseAddress)) }
+                writeStderr("picorun[debug]: \(pid) signal \(sig) at rip=\(hex(r.rip)) rsp=\(hex(r.rsp)) rdi=\(hex(r.rdi)) addr=\(hex(info[2])) ret=\(hex((try? task.tracee.readWord(at: r.rsp)) ?? 0)) rsi=\(hex(r.rsi)) rdx=\(hex(r.rdx)) fs=\(hex(r.fs_base))\n")
+                writeStderr((readSmallFile("/proc/\(pid)/maps") ?? "") + "\n")
+            }
+            // Signal-delivery-stop: deliver the signal unchanged.
+            resume(pid, Ptrace.cont, UInt(sig))
+        default:
+            resume(pid, Ptrace.cont, 0)
+        }
+    }
+
+    @inline(__always)
+    func resume(_ pid: pid_t, _ how: Int32, _ sig: UInt) {
+        _ = Ptrace.call(how, pid, 0, sig)
+    }
+
+    func newTask(parent: GuestTask, event: Int32) {
+        var msg: UInt = 0
+        guard Ptrace.call(Ptrace.getEventMsg, parent.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &msg) { $0 })) >= 0 else { return }
+        let child = pid_t(truncatingIfNeeded: msg)
+        var flags: UInt64 = event == Ptrace.eventVfork ? Self.cloneVM : 0
+        if event == Ptrace.eventClone, let regs = try? parent.tracee.registers() {
+            if regs.orig_rax == 435 {  // clone3: flags are the first field of struct clone_args
+                flags = (try? parent.tracee.readWord(at: regs.rdi)) ?? 0
+            } else {
+                flags = regs.rdi
+            }
+        }
+        let process: GuestProcess
+        if flags & Self.cloneThread != 0 {
+            process = parent.process
+        } else {
+            let memory = flags & Self.cloneVM != 0 ? parent.process.memory : parent.process.memory.copy()
+            process = GuestProcess(tgid: child, memory: memory)
+        }
+        let task = GuestTask(tid: child, process: process)
+        tasks[child] = task
+        handler.taskEvent(.spawned(task))
+        if earlyStops.remove(child) != nil {
+            task.awaitingFirstStop = false
+            resume(child, Ptrace.cont, 0)
+        }
+    }
+
+    // MARK: - Syscall stops
+
+    func seccompStop(_ task: GuestTask) {
+        guard let regs = try? task.tracee.registers() else { return }
+        if debug { writeStderr("picorun[debug]: \(task.tid) syscall \(Int64(bitPattern: regs.orig_rax)) (\(hex(regs.rdi)), \(hex(regs.rsi)), \(hex(regs.rdx)))\n") }
+        if task.loading != nil {
+            loaderSyscall(task, regs: regs)
+            return
+        }
+        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs)
+        task.pendingNumber = context.number
+        switch handler.enter(context) {
+        case .passthrough:
+            resume(task.tid, Ptrace.cont, 0)
+        case .passthroughSeeingExit:
+            task.awaitingExit = true
+            resume(task.tid, Ptrace.syscall, 0)
+        case .emulated(let result):
+            context.registers.orig_rax = UInt64.max  // -1: the kernel skips the call
+            context.registers.rax = UInt64(bitPattern: result)
+            try? task.tracee.setRegisters(context.registers)
+            if debug { writeStderr("picorun[debug]:   = \(hex(UInt64(bitPattern: result))) (emulated)\n") }
+            resume(task.tid, Ptrace.cont, 0)
+        case .rewritten:
+            try? task.tracee.setRegisters(context.registers)
+            task.enterRegisters = regs
+            task.awaitingExit = true
+            resume(task.tid, Ptrace.syscall, 0)
+        }
+    }
+
+    func syscallExit(_ task: GuestTask) {
+        if case .finishing(_, let load)? = task.loading {
+            startGuest(task, load)
+            return
+        }
+        guard task.awaitingExit else {
+            resume(task.tid, Ptrace.cont, 0)
+            return
+        }
+        task.awaitingExit = false
+        guard let regs = try? task.tracee.registers() else { return }
+        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs)
+        let result = Int64(bitPattern: regs.rax)
+        let fixed = handler.exit(context, result: result)
+        var restore = fixed != result
+        if let saved = task.enterRegisters {
+            task.enterRegisters = nil
+            let r = context.registers
+            context.registers = saved
+            (context.registers.rip, context.registers.rsp, context.registers.eflags) = (r.rip, r.rsp, r.eflags)
+            (context.registers.rcx, context.registers.r11) = (r.rcx, r.r11)
+            restore = true
+        }
+        if debug { writeStderr("picorun[debug]:   host \(hex(UInt64(bitPattern: result))) -> \(hex(UInt64(bitPattern: fixed)))\n") }
+        if restore {
+            context.registers.rax = UInt64(bitPattern: fixed)
+            try? task.tracee.setRegisters(context.registers)
+        }
+        resume(task.tid, Ptrace.cont, 0)
+    }
+
+    // MARK: - Loading
+
+    func execStop(_ task: GuestTask) {
+        // A non-leader thread that execs takes over the leader's tid.
+        var former: UInt = 0
+        if Ptrace.call(Ptrace.getEventMsg, task.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &former) { $0 })) >= 0,
+           pid_t(truncatingIfNeeded: former) != task.tid, let execer = tasks.removeValue(forKey: pid_t(truncatingIfNeeded: former)) {
+            execer.loading = execer.loading ?? task.loading
+            tasks[task.tid] = GuestTask(tid: task.tid, process: execer.process)
+            tasks[task.tid]!.loading = execer.loading
+        }
+        let task = tasks[task.tid]!
+        guard case .awaitingExec(let request)? = task.loading else {
+            failLoad(task, path: "?", reason: "an exec that did not go through picorun's loader")
+            return
+        }
+        do {
+            let load = try Loader.begin(request, tracee: task.tracee, randomize: options.randomize)
+            task.loading = .runningScript(request, load)
+            task.process.memory = AddressSpace(brkStart: load.brkStart)
+            resume(task.tid, Ptrace.cont, 0)
+        } catch {
+            failLoad(task, path: request.programPath, reason: error.reason)
+        }
+    }
+
+    /// Syscalls of a task that is exec'ing: only the stub's own are expected.
+    func loaderSyscall(_ task: GuestTask, regs: Registers) {
+        let nr = regs.orig_rax
+        switch task.loading! {
+        case .awaitingExec:
+            // The exec of the stub itself.
+            if nr == UInt64(Self.sysExecveat) || nr == UInt64(Self.sysExecve) {
+                resume(task.tid, Ptrace.cont, 0)
+            } else {
+                failLoad(task, path: "?", reason: "unexpected syscall \(nr) before exec")
+            }
+        case .runningScript(let request, let load):
+            if nr == UInt64(Self.sysOpenat) {
+                resume(task.tid, Ptrace.cont, 0)
+            } else if nr == StubImage.magicDone {
+                var r = regs
+                r.orig_rax = Self.sysMunmap
+                r.rdi = StubImage.base
+                r.rsi = StubImage.mappedLength
+                try? task.tracee.setRegisters(r)
+                task.loading = .finishing(request, load)
+                resume(task.tid, Ptrace.syscall, 0)
+            } else if nr == StubImage.magicFail {
+                failLoad(task, path: request.programPath,
+                         reason: load.describeFailure(recordAddress: regs.rsi, result: Int64(bitPattern: regs.rdi)))
+            } else {
+                failLoad(task, path: request.programPath, reason: "unexpected syscall \(nr) from the loader")
+            }
+        case .finishing(let request, _):
+            failLoad(task, path: request.programPath, reason: "unexpected syscall \(nr) while starting")
+        }
+    }
+
+    /// At the exit of the stub's munmap of itself: the registers the kernel
+    /// gives a new program (all zero but %rsp and %rip, IF set in RFLAGS).
+    func startGuest(_ task: GuestTask, _ load: LoadInProgress) {
+        guard var r = try? task.tracee.registers() else { return }
+        let munmapResult = Int64(bitPattern: r.rax)
+        let (cs, ss, fsBase, gsBase, ds, es, fs, gs) = (r.cs, r.ss, r.fs_base, r.gs_base, r.ds, r.es, r.fs, r.gs)
+        r = Registers()
+        (r.cs, r.ss, r.fs_base, r.gs_base, r.ds, r.es, r.fs, r.gs) = (cs, ss, fsBase, gsBase, ds, es, fs, gs)
+        r.rip = load.entry
+        r.rsp = load.stackPointer
+        r.eflags = 0x202
+        r.orig_rax = UInt64.max
+        guard munmapResult == 0, (try? task.tracee.setRegisters(r)) != nil else {
+            failLoad(task, path: "?", reason: "could not unmap the loader stub")
+            return
+        }
+        task.loading = nil
+        resume(task.tid, Ptrace.cont, 0)
+    }
+
+    func failLoad(_ task: GuestTask, path: String, reason: String) {
+        writeStderr("picorun: \(path): cannot load: \(reason)\n")
+        if task.process.tgid == mainPid { mainLoadFailed = true }
+        task.loading = nil
+        kill(task.process.tgid, SIGKILL)
+    }
+}
+
+/// Writes straight to fd 2: the supervisor prints little and must not buffer.
+public func writeStderr(_ s: String) {
+    var s = s
+    s.withUTF8 { p in
+        var off = 0
+        while off < p.count {
+            let n = write(2, p.baseAddress! + off, p.count - off)
+            if n <= 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs { free(p) } }
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

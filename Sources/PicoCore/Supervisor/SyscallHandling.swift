@@ -1,0 +1,75 @@
+import Glibc
+
+/// What the supervisor does with a trapped syscall after the handler saw it.
+public enum SyscallAction: Equatable {
+    /// The host runs it unchanged; no exit stop.
+    case passthrough
+    /// The host runs it unchanged, and `exit` sees the result.
+    case passthroughSeeingExit
+    /// The host does not run it; the guest gets this result (-errno for errors).
+    case emulated(Int64)
+    /// The handler changed `context.registers`; the host runs the new call,
+    /// then `exit` sees its result and the guest's registers are restored
+    /// (the kernel preserves argument registers; a rewrite must not show).
+    case rewritten
+}
+
+/// One trapped syscall in one task: its registers and the task's state.
+/// Handlers read arguments here, and change `registers` to rewrite a call.
+public final class SyscallContext {
+    public let tracee: Tracee
+    public let task: GuestTask
+    public var registers: Registers
+
+    public init(tracee: Tracee, task: GuestTask, registers: Registers) {
+        self.tracee = tracee
+        self.task = task
+        self.registers = registers
+    }
+
+    public var number: Int { Int(Int64(bitPattern: registers.orig_rax)) }
+
+    /// Argument `i` (0...5) in the x86-64 syscall convention.
+    public func arg(_ i: Int) -> UInt64 {
+        switch i {
+        case 0: return registers.rdi
+        case 1: return registers.rsi
+        case 2: return registers.rdx
+        case 3: return registers.r10
+        case 4: return registers.r8
+        default: return registers.r9
+        }
+    }
+
+    public func setArg(_ i: Int, _ v: UInt64) {
+        switch i {
+        case 0: registers.rdi = v
+        case 1: registers.rsi = v
+        case 2: registers.rdx = v
+        case 3: registers.r10 = v
+        case 4: registers.r8 = v
+        default: registers.r9 = v
+        }
+    }
+}
+
+/// The supervisor's view of picorun's kernel personality: which syscalls
+/// stop, and what happens when they do. SyscallTable implements it.
+public protocol SyscallHandling: AnyObject {
+    /// Highest syscall number the handler knows; everything above is trapped.
+    var highestSyscall: Int { get }
+    /// Whether the seccomp filter must stop syscall `nr` (false = passthrough).
+    func traps(_ nr: Int) -> Bool
+    /// At the seccomp stop.
+    func enter(_ context: SyscallContext) -> SyscallAction
+    /// At the exit stop of a call whose `enter` asked to see it; returns the
+    /// result the guest gets.
+    func exit(_ context: SyscallContext, result: Int64) -> Int64
+    /// The initial process or an exec'd image is about to start.
+    func taskEvent(_ event: TaskEvent)
+}
+
+public enum TaskEvent {
+    case spawned(GuestTask)
+    case exited(GuestTask, status: Int32)
+}
