@@ -156,7 +156,7 @@ public struct ElfImage: Sendable {
             throw ElfError("PT_LOAD \(i): p_filesz \(hex(s.fileSize)) > p_memsz \(hex(s.memSize))")
         }
         let (fileEnd, o1) = s.offset.addingReportingOverflow(s.fileSize)
-        guard !o1, fileEnd <= fileSize else {
+        guard s.fileSize == 0 || (!o1 && fileEnd <= fileSize) else {
             throw ElfError("PT_LOAD \(i): file range \(hex(s.offset))+\(hex(s.fileSize)) past end of file (\(fileSize) bytes)")
         }
         let (end, o2) = s.vaddr.addingReportingOverflow(s.memSize)

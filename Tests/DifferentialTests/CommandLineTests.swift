@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@Suite("The picorun command line")
+struct CommandLineTests {
+    @Test func helpTeachesUsage() {
+        let r = run(Paths.picorun, ["--help"], env: baseEnvironment())
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("usage: picorun [OPTIONS] PROGRAM [ARGS...]"))
+        #expect(r.stdout.contains("Exit status"))
+        #expect(r.stdout.contains("Examples"))
+    }
+
+    @Test func version() {
+        let r = run(Paths.picorun, ["--version"], env: baseEnvironment())
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("picorun "))
+    }
+
+    @Test func noProgram() {
+        let r = run(Paths.picorun, [], env: baseEnvironment())
+        #expect(r.status == 2)
+        #expect(r.stderr == "picorun: no program given (try --help)\n")
+    }
+
+    @Test func unknownOption() {
+        let r = run(Paths.picorun, ["--frobnicate", "/bin/true"], env: baseEnvironment())
+        #expect(r.status == 2)
+        #expect(r.stderr == "picorun: unknown option --frobnicate (try --help)\n")
+    }
+
+    /// --rootfs arrives with the distro milestone; until then it must say so, not pretend.
+    @Test func rootfsIsRefusedClearly() {
+        let r = run(Paths.picorun, ["--rootfs", "/tmp", "/bin/true"], env: baseEnvironment())
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("not supported yet"))
+    }
+
+    @Test func doubleDashEndsOptions() {
+        let r = run(Paths.picorun, ["--", Paths.fixtures + "/exitcode", "5"], env: baseEnvironment())
+        #expect(r.status == 5)
+        #expect(r.stdout == "atexit ran\n")
+    }
+
+    @Test func programFoundInPath() {
+        let r = run(Paths.picorun, ["exitcode", "9"], env: baseEnvironment(["PATH": Paths.fixtures]))
+        #expect(r.status == 9)
+    }
+
+    /// The guest's argv[0] is what the user typed; picorun adds nothing.
+    @Test func argvZeroIsAsGiven() {
+        let r = run(Paths.picorun, ["args-env", "x"], env: baseEnvironment(["PATH": Paths.fixtures]))
+        #expect(r.status == 1)
+        #expect(r.stdout.hasPrefix("argc=2\nargv[1]=[x]"))
+    }
+}

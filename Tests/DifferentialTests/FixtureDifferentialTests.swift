@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// One program run natively and under picorun with the same arguments and
+/// environment. The outputs must be identical; the fixtures print only
+/// values that are the same in any two native runs (booleans instead of
+/// pids and addresses), so no output is normalised.
+struct DifferentialCase: CustomTestStringConvertible, Sendable {
+    let fixture: String
+    let args: [String]
+    var env: [String: String] = [:]
+    var testDescription: String { ([fixture] + args).joined(separator: " ") }
+}
+
+let differentialCases: [DifferentialCase] = [
+    .init(fixture: "hello", args: []),
+    .init(fixture: "hello-pie", args: []),
+    .init(fixture: "hello-dyn", args: []),
+    .init(fixture: "hello-asm", args: []),
+    .init(fixture: "stack-asm", args: []),
+    .init(fixture: "stack-asm", args: ["one", "two", "three"]),
+    .init(fixture: "auxv-nolibc", args: ["alpha", "", "gamma delta"], env: ["FX_ONE": "1", "FX_TWO": "x=y"]),
+    .init(fixture: "auxv-nolibc-pie", args: ["alpha"], env: ["FX_ONE": "1"]),
+    .init(fixture: "args-env", args: ["a", "b c", "", "ünïcødé", String(repeating: "x", count: 5000)],
+          env: ["FX_ONE": "first", "FX_EMPTY": ""]),
+    .init(fixture: "args-env-dyn", args: ["dynamic", "args"], env: ["FX_ONE": "dyn"]),
+    .init(fixture: "memory", args: []),
+    .init(fixture: "memory-pie", args: []),
+    .init(fixture: "fileio", args: []),
+    .init(fixture: "pipes", args: []),
+    .init(fixture: "forkwait", args: []),
+    .init(fixture: "threads", args: []),
+    .init(fixture: "threads-pie", args: []),
+    .init(fixture: "signals", args: []),
+    .init(fixture: "clock", args: []),
+    .init(fixture: "exitcode", args: ["0"]),
+    .init(fixture: "exitcode", args: ["1"]),
+    .init(fixture: "exitcode", args: ["42"]),
+    .init(fixture: "exitcode", args: ["255"]),
+    .init(fixture: "killself", args: ["segv"]),
+    .init(fixture: "killself", args: ["abort"]),
+    .init(fixture: "killself", args: ["kill"]),
+    .init(fixture: "killself", args: ["term"]),
+    .init(fixture: "killself", args: ["fpe"]),
+]
+
+@Suite("Fixtures run natively and under picorun give identical results")
+struct FixtureDifferentialTests {
+    @Test(arguments: differentialCases)
+    func sameAsNative(_ c: DifferentialCase) {
+        let program = Paths.fixtures + "/" + c.fixture
+        let env = baseEnvironment(c.env)
+        let native = run(program, c.args, env: env)
+        let picorun = run(Paths.picorun, [program] + c.args, env: env)
+        #expect(!native.timedOut && !picorun.timedOut)
+        #expect(picorun == native, "native:\n\(native)\npicorun:\n\(picorun)")
+    }
+
+    /// The same static program many times in a row: loader randomization
+    /// (PIE base, stack shift, brk) must never make a run fail.
+    @Test func repeatedRunsAreStable() {
+        let program = Paths.fixtures + "/memory-pie"
+        let native = run(program, [], env: baseEnvironment())
+        for _ in 0..<20 {
+            let r = run(Paths.picorun, [program], env: baseEnvironment())
+            #expect(r == native)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, builds
+# picorun (release, the binary users run), builds the fixture programs, and
+# runs every test. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v cc >/dev/null || need+=(gcc)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
+command -v python3 >/dev/null || need+=(python3)
+command -v as >/dev/null || need+=(binutils)
+command -v setpriv >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing: ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+echo "== building picorun (release)"
+swift build -c release
+echo "== building fixtures"
+Fixtures/elf/build.sh
+echo "== building tests"
+swift build --build-tests
+echo "== running tests against the release binary"
+PICORUN_BIN="$(swift build -c release --show-bin-path)/picorun" swift test --skip-build
