@@ -86,7 +86,8 @@ def cases():
         filesz=64 + 56 * 3 + len(CODE) + len(interp), memsz=64 + 56 * 3 + len(CODE) + len(interp)) + CODE + interp, \
         126, "more than one PT_INTERP"
     yield "collides-with-loader", ehdr(entry=0x6000_0000_0078) + phdr(vaddr=0x6000_0000_0000, filesz=size, memsz=size) + CODE, 126, "collide with picorun's loader"
-    yield "script-shebang", b"#!/bin/sh\necho hi\n", 126, "#! script"
+    yield "script-no-interpreter", b"#!   \necho hi\n", 126, "#! line names no interpreter"
+    yield "script-missing-interpreter", b"#!/nonexistent/sh -e\necho hi\n", 127, "No such file or directory"
 
 
 def main():

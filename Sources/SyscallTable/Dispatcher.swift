@@ -1,31 +1,124 @@
+import CPicoLinux
+import Glibc
 import PicoCore
 
-/// picorun's kernel personality: routes each trapped syscall to its handler.
+/// picorun's kernel personality: routes each trapped syscall to its table
+/// entry, and feeds the tracer and the coverage recorder when asked.
 public final class Dispatcher: SyscallHandling {
-    public init() {}
+    public struct Options {
+        public var tracer: Tracer?
+        /// Trap every syscall so that passthrough calls are traced too.
+        public var traceAll = false
+        public var coverage: CoverageRecorder?
+        public init() {}
+    }
 
-    public var highestSyscall: Int { 462 }
+    /// What a task's in-flight syscall looked like at entry, for the exit.
+    struct Pending {
+        let number: Int
+        let args: [UInt64]
+        let texts: [String?]
+        let how: String?
+    }
 
-    static let sysBrk = 12
+    let options: Options
+    let observing: Bool
+    var pending: [pid_t: Pending] = [:]
+    /// Calls to syscalls picorun refuses, by number (counted even when not observing).
+    public private(set) var unsupportedCalls: [Int: Int] = [:]
+
+    public init(options: Options = Options()) {
+        self.options = options
+        self.observing = options.tracer != nil || options.coverage != nil
+    }
+
+    public var highestSyscall: Int { highestKernelSyscall }
 
     public func traps(_ nr: Int) -> Bool {
-        nr == Self.sysBrk || nr == 59 || nr == 322
+        if options.traceAll || options.coverage != nil { return true }
+        return SyscallTable.entry(nr)?.traps ?? true
     }
 
     public func enter(_ c: SyscallContext) -> SyscallAction {
-        switch c.number {
-        case Self.sysBrk: return Memory.brk(c)
-        case 59, 322: return .emulated(-Int64(LinuxErrno.ENOSYS.rawValue))
-        default: return .emulated(-Int64(LinuxErrno.ENOSYS.rawValue))
+        let nr = c.number
+        let entry = SyscallTable.entry(nr)
+        // Captured before a handler rewrites the registers.
+        let args = observing ? (0..<6).map { c.arg($0) } : []
+        let texts = options.tracer?.enterTexts(entry, args, tracee: c.tracee) ?? []
+        var action: SyscallAction
+        var how: String?
+        switch entry?.level {
+        case nil:
+            action = .emulated(-Int64(LinuxErrno.ENOSYS.rawValue))
+            unsupportedCalls[nr, default: 0] += 1
+            how = "unknown syscall"
+        case .unsupported?:
+            action = .emulated(-Int64(entry!.errno!.rawValue))
+            unsupportedCalls[nr, default: 0] += 1
+            how = "unsupported"
+        case .passthrough?:
+            action = .passthrough
+        default:
+            action = entry!.enter!(c)
+            switch action {
+            case .emulated: how = "emulated"
+            case .rewritten: how = "translated"
+            default: how = nil
+            }
         }
+        guard observing else { return action }
+
+        options.coverage?.called(nr)
+        switch action {
+        case .emulated(let result):
+            options.coverage?.returned(nr, result)
+            options.tracer?.line(tid: c.tracee.tid, number: nr, entry: entry, args: args, texts: texts, result: result,
+                                 tracee: c.tracee, how: how)
+        case .passthrough, .passthroughSeeingExit, .rewritten:
+            pending[c.tracee.tid] = Pending(number: nr, args: args, texts: texts, how: how)
+            if action == .passthrough { action = .passthroughSeeingExit }
+        }
+        return action
     }
 
     public func exit(_ c: SyscallContext, result: Int64) -> Int64 {
-        switch c.task.pendingNumber {
-        case Self.sysBrk: return Memory.brkExit(c, result: result)
-        default: return result
+        let nr = c.task.pendingNumber
+        let fixed = SyscallTable.entry(nr)?.exit?(c, result) ?? result
+        if observing, let p = pending.removeValue(forKey: c.tracee.tid) {
+            options.coverage?.returned(p.number, fixed)
+            options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+                                 texts: p.texts, result: fixed, tracee: c.tracee, how: p.how)
+        }
+        return fixed
+    }
+
+    public func taskEvent(_ event: TaskEvent) {
+        switch event {
+        case .spawned:
+            break
+        case .execed(let task):
+            // A successful exec has no exit stop: its result is 0 here.
+            if let p = pending.removeValue(forKey: task.tid) {
+                options.coverage?.returned(p.number, 0)
+                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+                                     texts: p.texts, result: 0, tracee: task.tracee, how: p.how)
+            }
+        case .exited(let task, let status):
+            if let p = pending.removeValue(forKey: task.tid) {
+                // exit/exit_group, or killed in the middle of a call.
+                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+                                     texts: p.texts, result: nil, tracee: task.tracee, how: p.how)
+            }
+            if let tracer = options.tracer {
+                if pico_wifexited(status) != 0 { tracer.note("\(task.tid) +++ exited with \(pico_wexitstatus(status)) +++") }
+                else { tracer.note("\(task.tid) +++ killed by \(FlagNames.signal(UInt64(pico_wtermsig(status)))) +++") }
+            }
         }
     }
 
-    public func taskEvent(_ event: TaskEvent) {}
+    public var wantsStopTiming: Bool { options.coverage != nil }
+
+    public func stopHandled(_ nr: Int, nanoseconds: UInt64) {
+        options.coverage?.spent(nr, nanoseconds)
+    }
 }

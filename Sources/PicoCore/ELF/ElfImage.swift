@@ -52,9 +52,6 @@ public struct ElfImage: Sendable {
     public static func parse(_ src: some ElfSource) throws(ElfError) -> ElfImage {
         let head = try src.read(at: 0, count: headerSize)
         guard head.count >= 4, head[0] == 0x7f, head[1] == 0x45, head[2] == 0x4c, head[3] == 0x46 else {
-            if head.count >= 2 && head[0] == 0x23 && head[1] == 0x21 {
-                throw ElfError("is a #! script, which picorun cannot run yet")
-            }
             throw ElfError(head.isEmpty ? "empty file, not an ELF executable" : "not an ELF executable (bad magic)")
         }
         guard head.count >= 5 else { throw ElfError("truncated ELF header (\(head.count) of 64 bytes)") }

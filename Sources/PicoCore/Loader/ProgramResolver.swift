@@ -31,8 +31,80 @@ public enum ProgramResolver {
         return nil
     }
 
-    public static func request(path: String, execfn: String) throws(ExecFailure) -> LoadRequest {
-        let program = try openImage(path, checkExecutable: true)
+    /// What an exec will run: the ELF program (after following `#!` lines)
+    /// and, for scripts, the words that replace argv[0].
+    public struct ExecPlan: Sendable {
+        public let request: LoadRequest
+        /// Empty for an ELF program; for a script, `[interpreter, optional
+        /// argument, script path]` (nested for scripts run by scripts).
+        public let argvPrefix: [[UInt8]]
+    }
+
+    /// The kernel's BINPRM_BUF_SIZE: how much of a `#!` line counts.
+    static let shebangLimit = 256
+    /// The kernel gives up after this many nested interpreters (ELOOP).
+    static let maxScriptDepth = 4
+
+    /// Plans an exec of `guestPath` as execve(2) would. `hostPath` maps a
+    /// path as the guest names it to where the supervisor opens it; the
+    /// loader stub opens the guest path itself, in the guest's cwd.
+    public static func plan(guestPath: String, execfn: [UInt8], hostPath: (String) -> String,
+                            loaderPath: (String) -> String = { $0 }) throws(ExecFailure) -> ExecPlan {
+        var current = guestPath
+        var prefix: [[UInt8]] = []
+        for _ in 0...maxScriptDepth {
+            let open = hostPath(current)
+            let head = try readHead(open)
+            if head.starts(with: [0x23, 0x21]) {  // "#!"
+                let (interp, arg) = try parseShebang(head, path: current)
+                prefix = [interp] + (arg.map { [$0] } ?? []) + [Array(current.utf8)] + prefix.dropFirst()
+                current = String(decoding: interp, as: UTF8.self)
+                continue
+            }
+            let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn)
+            return ExecPlan(request: request, argvPrefix: prefix)
+        }
+        throw ExecFailure(.ELOOP, "too many levels of #! interpreters")
+    }
+
+    /// The interpreter and its one optional argument, by the kernel's rules:
+    /// blanks around them are dropped, the rest of the line is the argument.
+    static func parseShebang(_ head: [UInt8], path: String) throws(ExecFailure) -> ([UInt8], [UInt8]?) {
+        var line = head.dropFirst(2).prefix { $0 != 0x0a }
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        while let f = line.first, isBlank(f) { line = line.dropFirst() }
+        while let l = line.last, isBlank(l) || l == 0x0d || l == 0 { line = line.dropLast() }
+        let interp = Array(line.prefix { !isBlank($0) })
+        guard !interp.isEmpty else { throw ExecFailure(.ENOEXEC, "#! line names no interpreter") }
+        var rest = line.dropFirst(interp.count)
+        while let f = rest.first, isBlank(f) { rest = rest.dropFirst() }
+        return (interp, rest.isEmpty ? nil : Array(rest))
+    }
+
+    /// The first bytes of an executable file, after the checks execve makes.
+    static func readHead(_ path: String) throws(ExecFailure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            throw ExecFailure(LinuxErrno(e), hostErrorString(e))
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ExecFailure(LinuxErrno(errno), hostErrorString(errno)) }
+        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EISDIR, hostErrorString(EISDIR)) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw ExecFailure(.EACCES, "not a regular file") }
+        if access(path, X_OK) != 0 { throw ExecFailure(.EACCES, hostErrorString(EACCES)) }
+        var buf = [UInt8](repeating: 0, count: shebangLimit)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n >= 0 else { throw ExecFailure(.EIO, hostErrorString(errno)) }
+        return Array(buf[0..<n])
+    }
+
+    /// `openPath` is where the supervisor reads the program; `guestPath` is
+    /// where the tracee's loader stub opens it (they differ when the guest
+    /// named it relative to its own cwd or a dirfd).
+    public static func request(openPath: String, guestPath: String, execfn: [UInt8]) throws(ExecFailure) -> LoadRequest {
+        let program = try openImage(openPath, checkExecutable: true)
         var interp: ElfImage? = nil
         if let interpPath = program.interpreter {
             do {
@@ -44,8 +116,8 @@ public enum ProgramResolver {
                 throw ExecFailure(.ELIBBAD, "interpreter \(interpPath) itself asks for an interpreter")
             }
         }
-        return LoadRequest(programPath: path, program: program, interpreterPath: program.interpreter,
-                           interpreter: interp, execfn: Array(execfn.utf8))
+        return LoadRequest(programPath: guestPath, program: program, interpreterPath: program.interpreter,
+                           interpreter: interp, execfn: execfn)
     }
 
     static func openImage(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> ElfImage {

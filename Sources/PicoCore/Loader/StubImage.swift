@@ -43,4 +43,46 @@ public enum StubImage {
         guard fd >= 0 else { throw SupervisorError("cannot create the loader stub: memfd_create: \(hostErrorString(errno))") }
         return fd
     }
+
+    /// The stub as a file guests' execve calls can name: in a private
+    /// directory of the user's ($XDG_RUNTIME_DIR/picorun or
+    /// /tmp/picorun-UID, mode 0700, checked), named by a hash of its bytes,
+    /// written atomically.
+    public static func installedPath() throws(SupervisorError) -> String {
+        let uid = getuid()
+        let parent = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let dir = parent.map { $0 + "/picorun" } ?? "/tmp/picorun-\(uid)"
+        if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+            throw SupervisorError("cannot create \(dir): \(hostErrorString(errno))")
+        }
+        var st = stat()
+        guard lstat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid, st.st_mode & 0o077 == 0 else {
+            throw SupervisorError("\(dir) is not a private directory owned by uid \(uid); remove it and retry")
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let path = dir + "/loader-" + String(hash, radix: 16)
+        if fileMatches(path) {
+            return path
+        }
+        let tmp = path + ".\(getpid()).tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o500)
+        guard fd >= 0 else { throw SupervisorError("cannot write \(tmp): \(hostErrorString(errno))") }
+        let ok = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw SupervisorError("cannot install the loader stub at \(path): \(hostErrorString(errno))")
+        }
+        return path
+    }
+
+    static func fileMatches(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: bytes.count + 1)
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return n == bytes.count && Array(buf[0..<n]) == bytes
+    }
 }

@@ -26,6 +26,8 @@ public final class Supervisor {
     static let sysExecveat = 322
     static let sysOpenat = 257
     static let sysMunmap: UInt64 = 11
+    /// What the loader script calls: close, mmap, mprotect, openat.
+    static let loaderSyscalls: Set<UInt64> = [3, 9, 10, 257]
     static let cloneVM: UInt64 = 0x100
     static let cloneThread: UInt64 = 0x10000
 
@@ -161,12 +163,12 @@ public final class Supervisor {
             return
         }
         if sig == SIGTRAP | 0x80 {
-            syscallExit(task)
+            timed(task) { syscallExit(task) }
             return
         }
         switch event {
         case Ptrace.eventSeccomp:
-            seccompStop(task)
+            timed(task) { seccompStop(task) }
         case Ptrace.eventFork, Ptrace.eventVfork, Ptrace.eventClone:
             newTask(parent: task, event: event)
             resume(pid, Ptrace.cont, 0)
@@ -192,6 +194,18 @@ public final class Supervisor {
         default:
             resume(pid, Ptrace.cont, 0)
         }
+    }
+
+    /// Runs one stop's handling, timing it for the coverage report if asked.
+    @inline(__always)
+    func timed(_ task: GuestTask, _ body: () -> Void) {
+        guard handler.wantsStopTiming else { return body() }
+        var a = timespec(), b = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &a)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &b)
+        let ns = (b.tv_sec - a.tv_sec) * 1_000_000_000 + (b.tv_nsec - a.tv_nsec)
+        handler.stopHandled(task.pendingNumber, nanoseconds: UInt64(max(0, ns)))
     }
 
     @inline(__always)
@@ -233,6 +247,7 @@ public final class Supervisor {
         guard let regs = try? task.tracee.registers() else { return }
         if debug { writeStderr("picorun[debug]: \(task.tid) syscall \(Int64(bitPattern: regs.orig_rax)) (\(hex(regs.rdi)), \(hex(regs.rsi)), \(hex(regs.rdx)))\n") }
         if task.loading != nil {
+            task.pendingNumber = -1  // the loader's own calls are not the guest's
             loaderSyscall(task, regs: regs)
             return
         }
@@ -291,20 +306,31 @@ public final class Supervisor {
 
     // MARK: - Loading
 
-    func execStop(_ task: GuestTask) {
-        // A non-leader thread that execs takes over the leader's tid.
+    func execStop(_ stopped: GuestTask) {
+        var task = stopped
+        // A non-leader thread that execs takes over the leader's tid; its
+        // state (the pending load) is what counts.
         var former: UInt = 0
         if Ptrace.call(Ptrace.getEventMsg, task.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &former) { $0 })) >= 0,
-           pid_t(truncatingIfNeeded: former) != task.tid, let execer = tasks.removeValue(forKey: pid_t(truncatingIfNeeded: former)) {
-            execer.loading = execer.loading ?? task.loading
-            tasks[task.tid] = GuestTask(tid: task.tid, process: execer.process)
-            tasks[task.tid]!.loading = execer.loading
+           case let formerTid = pid_t(truncatingIfNeeded: former), formerTid != task.tid,
+           let execer = tasks.removeValue(forKey: formerTid) {
+            let leader = GuestTask(tid: task.tid, process: execer.process)
+            leader.loading = execer.loading
+            leader.awaitingFirstStop = false
+            tasks[task.tid] = leader
+            task = leader
         }
-        let task = tasks[task.tid]!
+        // Every other thread of the process is gone.
+        for (tid, other) in tasks where tid != task.tid && other.process === task.process {
+            tasks.removeValue(forKey: tid)
+        }
+        task.awaitingExit = false
+        task.enterRegisters = nil
         guard case .awaitingExec(let request)? = task.loading else {
             failLoad(task, path: "?", reason: "an exec that did not go through picorun's loader")
             return
         }
+        handler.taskEvent(.execed(task))
         do {
             let load = try Loader.begin(request, tracee: task.tracee, randomize: options.randomize)
             task.loading = .runningScript(request, load)
@@ -327,7 +353,8 @@ public final class Supervisor {
                 failLoad(task, path: "?", reason: "unexpected syscall \(nr) before exec")
             }
         case .runningScript(let request, let load):
-            if nr == UInt64(Self.sysOpenat) {
+            if Self.loaderSyscalls.contains(nr) {
+                // The stub's own calls (trapped when every syscall is, as for --trace-all).
                 resume(task.tid, Ptrace.cont, 0)
             } else if nr == StubImage.magicDone {
                 var r = regs

@@ -65,11 +65,17 @@ public protocol SyscallHandling: AnyObject {
     /// At the exit stop of a call whose `enter` asked to see it; returns the
     /// result the guest gets.
     func exit(_ context: SyscallContext, result: Int64) -> Int64
-    /// The initial process or an exec'd image is about to start.
+    /// Tasks appearing, exec'ing and ending.
     func taskEvent(_ event: TaskEvent)
+    /// Whether to call `stopHandled` (costs two clock reads a stop).
+    var wantsStopTiming: Bool { get }
+    /// Time the supervisor spent on one syscall stop of syscall `nr`.
+    func stopHandled(_ nr: Int, nanoseconds: UInt64)
 }
 
 public enum TaskEvent {
     case spawned(GuestTask)
+    /// An exec succeeded: the task's pending execve returned 0.
+    case execed(GuestTask)
     case exited(GuestTask, status: Int32)
 }

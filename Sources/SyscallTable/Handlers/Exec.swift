@@ -1,0 +1,129 @@
+import Glibc
+import PicoCore
+
+/// execve(2) and execveat(2): every new image goes through picorun's loader.
+/// The supervisor validates the program as the kernel would (so errors come
+/// back as the kernel's errnos, with the old image intact), then rewrites the
+/// call into execve(stub, argv, envp); the exec stop starts the loader.
+enum Exec {
+    static let sysExecve: UInt64 = 59
+    static let atEmptyPath: UInt64 = 0x1000
+    static let atSymlinkNofollow: UInt64 = 0x100
+    static let atFdcwd: Int32 = -100
+
+    /// The stub's path, installed on first use.
+    nonisolated(unsafe) static var stubPath: String?
+
+    /// Execve implements Linux syscall execve(2).
+    static func execve(_ c: SyscallContext) -> SyscallAction {
+        start(c, dirfd: atFdcwd, pathAddress: c.arg(0), argv: c.arg(1), envp: c.arg(2), flags: 0)
+    }
+
+    /// Execveat implements Linux syscall execveat(2).
+    static func execveat(_ c: SyscallContext) -> SyscallAction {
+        start(c, dirfd: Int32(truncatingIfNeeded: c.arg(0)), pathAddress: c.arg(1), argv: c.arg(2), envp: c.arg(3),
+              flags: c.arg(4))
+    }
+
+    /// A failed exec returns to the old image, which keeps running.
+    static func execExit(_ c: SyscallContext, result: Int64) -> Int64 {
+        c.task.loading = nil
+        return result
+    }
+
+    static func fail(_ e: LinuxErrno) -> SyscallAction { .emulated(-Int64(e.rawValue)) }
+
+    static func start(_ c: SyscallContext, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
+                      flags: UInt64) -> SyscallAction {
+        guard flags & ~(atEmptyPath | atSymlinkNofollow) == 0 else { return fail(.EINVAL) }
+        let guestPath: [UInt8]
+        do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
+        let tid = c.tracee.tid
+        let path = String(decoding: guestPath, as: UTF8.self)
+        var execfn = guestPath
+        var topOpen: String? = nil, topLoader: String? = nil
+        if guestPath.isEmpty {
+            guard flags & atEmptyPath != 0 else { return fail(.ENOENT) }
+            guard dirfd >= 0 else { return fail(.EBADF) }
+            topOpen = "/proc/\(tid)/fd/\(dirfd)"
+            guard let target = readLink(topOpen!) else { return fail(.EBADF) }
+            topLoader = target
+            execfn = Array("/dev/fd/\(dirfd)".utf8)
+        } else if !path.hasPrefix("/") && dirfd != atFdcwd {
+            guard let base = readLink("/proc/\(tid)/fd/\(dirfd)") else { return fail(.EBADF) }
+            topOpen = "/proc/\(tid)/fd/\(dirfd)/\(path)"
+            topLoader = base + "/" + path
+            execfn = Array("/dev/fd/\(dirfd)/\(path)".utf8)
+        }
+        if flags & atSymlinkNofollow != 0 {
+            var st = stat()
+            if lstat(topOpen ?? hostPath(path, tid: tid), &st) == 0 && st.st_mode & S_IFMT == S_IFLNK { return fail(.ELOOP) }
+        }
+        let plan: ProgramResolver.ExecPlan
+        do {
+            plan = try ProgramResolver.plan(
+                guestPath: path, execfn: execfn,
+                hostPath: { p in p == path && topOpen != nil ? topOpen! : hostPath(p, tid: tid) },
+                loaderPath: { p in p == path && topLoader != nil ? topLoader! : p })
+        } catch {
+            return fail(error.errno)
+        }
+        let stub: String
+        do {
+            if stubPath == nil { stubPath = try StubImage.installedPath() }
+            stub = stubPath!
+        } catch {
+            writeStderr("picorun: \(error.message)\n")
+            return fail(.ENOEXEC)
+        }
+        // The stub's path (and a script's new argv) go below the red zone of
+        // the guest's stack: dead memory at a syscall, gone once exec succeeds.
+        var scratch = ScratchWriter(top: (c.registers.rsp - 256) & ~15, tracee: c.tracee)
+        do {
+            let stubAddress = try scratch.push(Array(stub.utf8) + [0])
+            var newArgv = argv
+            if !plan.argvPrefix.isEmpty {
+                let rest = try argvTail(argv, tracee: c.tracee)
+                var pointers: [UInt64] = []
+                for word in plan.argvPrefix { pointers.append(try scratch.push(word + [0])) }
+                newArgv = try scratch.pushWords(pointers + rest + [0])
+            }
+            c.registers.orig_rax = sysExecve
+            c.setArg(0, stubAddress)
+            c.setArg(1, newArgv)
+            c.setArg(2, envp)
+        } catch {
+            return fail(error.errno)
+        }
+        c.task.loading = .awaitingExec(plan.request)
+        return .rewritten
+    }
+
+    /// Where the supervisor opens a path the guest names (host tree for now).
+    static func hostPath(_ p: String, tid: pid_t) -> String {
+        p.hasPrefix("/") ? p : "/proc/\(tid)/cwd/\(p)"
+    }
+
+    /// argv[1...] of the guest's argv array (the pointers), for a script's
+    /// new argv. The kernel's limit on argument count bounds the walk.
+    static func argvTail(_ argv: UInt64, tracee: Tracee) throws(TraceeError) -> [UInt64] {
+        guard argv != 0 else { return [] }
+        var out: [UInt64] = []
+        var a = argv + 8
+        if try tracee.readWord(at: argv) == 0 { return [] }
+        while out.count < 0x7fff_ffff / 8 {
+            let p = try tracee.readWord(at: a)
+            if p == 0 { return out }
+            out.append(p)
+            a += 8
+        }
+        throw TraceeError(.E2BIG)
+    }
+
+    static func readLink(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,60 @@
+import PicoCore
+
+/// How to decode one syscall argument for tracing.
+public enum ArgKind: String, Sendable, CaseIterable {
+    case fd, dirfd, path, string, pointer, bufferIn, bufferOut, size, int, uint, hex
+    case openFlags, mode, atFlags, prot, mmapFlags, signal, pid, uid, gid, offset, address
+    case sigsetPointer, timespecPointer, statPointer, statxPointer, sockaddrPointer, iovecPointer
+    case cloneFlags, futexOp, whence, fcntlCommand, ioctlCommand, prctlOption, argv, envp
+}
+
+/// A syscall as the kernel's table defines it.
+public struct KernelSyscall: Sendable {
+    public let number: Int
+    public let name: String
+    public let args: [ArgKind]
+    /// False for numbers the kernel reserves but answers with ENOSYS.
+    public let kernelImplements: Bool
+
+    init(_ number: Int, _ name: String, _ args: [ArgKind], kernelImplements: Bool = true) {
+        self.number = number
+        self.name = name
+        self.args = args
+        self.kernelImplements = kernelImplements
+    }
+}
+
+/// How much of a syscall picorun provides.
+public enum SupportLevel: String, Sendable, CaseIterable, Codable {
+    /// The host runs it untouched; the tracee never stops for it.
+    case passthrough
+    /// Arguments or results are rewritten, the host runs it.
+    case translated
+    /// picorun computes the result; the host never sees the call.
+    case emulated
+    /// Supported for the common cases named in the note.
+    case partial
+    /// Refused with the entry's errno, and counted.
+    case unsupported
+
+    public var isSupported: Bool { self != .unsupported }
+}
+
+public typealias EnterHandler = @Sendable (SyscallContext) -> SyscallAction
+public typealias ExitHandler = @Sendable (SyscallContext, Int64) -> Int64
+
+/// One row of picorun's syscall table.
+public struct SyscallEntry: Sendable {
+    public let number: Int
+    public let name: String
+    public let args: [ArgKind]
+    public let level: SupportLevel
+    public let note: String
+    /// For unsupported entries: what the guest gets.
+    public let errno: LinuxErrno?
+    let enter: EnterHandler?
+    let exit: ExitHandler?
+
+    /// Whether the seccomp filter stops the tracee for it.
+    public var traps: Bool { level != .passthrough }
+}

@@ -1,0 +1,19 @@
+import PicoCore
+
+/// How picorun treats one syscall: the support level with its handler and
+/// note. The table in SyscallPolicy.swift names every kernel syscall once.
+enum Policy {
+    case passthrough(String = "")
+    case translated(EnterHandler, ExitHandler? = nil, String)
+    case emulated(EnterHandler, ExitHandler? = nil, String)
+    case partial(EnterHandler, ExitHandler? = nil, String)
+    case unsupported(LinuxErrno, String)
+
+    /// Refused because the guest must not change the host this way.
+    static func hostPrivileged(_ what: String) -> Policy {
+        .unsupported(.EPERM, "\(what) would change the host; refused as an unprivileged kernel would")
+    }
+
+    /// Not implemented by the Linux kernel either.
+    static let obsolete = Policy.unsupported(.ENOSYS, "not implemented by Linux on x86-64")
+}

@@ -1,0 +1,121 @@
+import PicoCore
+
+/// picorun's decision for every x86-64 syscall, by family. A test checks
+/// that this names exactly the kernel's syscalls. Until the distro file
+/// tree arrives (M4), the guest's file tree is the host's, so file syscalls
+/// pass through; they become `translated` when paths are.
+let syscallPolicy: [String: Policy] = {
+    var p: [String: Policy] = [:]
+    func set(_ names: [String], _ policy: Policy) {
+        for n in names {
+            precondition(p[n] == nil, "\(n) has two policies")
+            p[n] = policy
+        }
+    }
+
+    // File descriptors and I/O on them: the fd table is the host's.
+    set(["read", "write", "close", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
+         "pwritev2", "lseek", "dup", "dup2", "dup3", "pipe", "pipe2", "fcntl", "flock", "fsync", "fdatasync",
+         "sync", "syncfs", "sync_file_range", "ftruncate", "fallocate", "fadvise64", "readahead", "sendfile",
+         "splice", "tee", "vmsplice", "copy_file_range", "close_range", "ioctl", "select", "pselect6", "poll",
+         "ppoll", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+         "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+         "inotify_init", "inotify_init1", "inotify_rm_watch", "memfd_create", "userfaultfd"],
+        .passthrough())
+    set(["fstat", "fstatfs", "getdents", "getdents64", "fchmod", "fchown", "fgetxattr", "fsetxattr",
+         "flistxattr", "fremovexattr", "fchdir"],
+        .passthrough("fd-based; the fd was opened through picorun"))
+
+    // Paths: the host tree until the distro file tree (M4) translates them.
+    set(["open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat", "statx", "access", "faccessat",
+         "faccessat2", "readlink", "readlinkat", "chdir", "getcwd", "mkdir", "mkdirat", "mknod", "mknodat",
+         "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
+         "symlinkat", "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime", "utimes",
+         "futimesat", "utimensat", "truncate", "statfs", "setxattr", "lsetxattr", "getxattr", "lgetxattr",
+         "listxattr", "llistxattr", "removexattr", "lremovexattr", "inotify_add_watch", "fanotify_mark"],
+        .passthrough("host paths until the distro file tree translates them"))
+    set(["umask"], .passthrough())
+    set(["name_to_handle_at"], .unsupported(.EOPNOTSUPP, "file handles bypass path resolution"))
+    set(["open_by_handle_at"], .unsupported(.EPERM, "file handles bypass path resolution; needs CAP_DAC_READ_SEARCH"))
+    set(["io_uring_setup", "io_uring_enter", "io_uring_register"],
+        .unsupported(.ENOSYS, "io_uring runs file operations the supervisor never sees; programs fall back to plain syscalls"))
+    set(["io_setup", "io_destroy", "io_getevents", "io_pgetevents", "io_submit", "io_cancel"],
+        .passthrough("Linux AIO on fds already open"))
+    set(["fanotify_init"], .hostPrivileged("fanotify"))
+
+    // Memory.
+    set(["mmap", "mprotect", "munmap", "mremap", "msync", "mincore", "madvise", "mlock", "mlock2", "munlock",
+         "mlockall", "munlockall", "remap_file_pages", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages",
+         "move_pages", "set_mempolicy_home_node", "pkey_mprotect", "pkey_alloc", "pkey_free", "membarrier",
+         "memfd_secret", "process_madvise", "process_mrelease", "cachestat", "mseal", "map_shadow_stack"],
+        .passthrough())
+    set(["brk"], .emulated(Memory.brk, Memory.brkExit,
+                           "the kernel's break belongs to the loader stub; the guest's is kept per address space with anonymous mappings"))
+    set(["shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget", "msgsnd",
+         "msgrcv", "msgctl"], .passthrough("System V IPC, shared with the host's namespace"))
+    set(["mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr"],
+        .passthrough("POSIX message queues, shared with the host"))
+
+    // Processes and threads: ptrace follows every new task.
+    set(["clone", "clone3", "fork", "vfork"], .passthrough("new tasks are traced from their first instruction"))
+    set(["execve"], .translated(Exec.execve, Exec.execExit, "every image goes through picorun's loader"))
+    set(["execveat"], .translated(Exec.execveat, Exec.execExit, "every image goes through picorun's loader"))
+    set(["exit", "exit_group", "wait4", "waitid", "getpid", "getppid", "gettid", "set_tid_address",
+         "set_robust_list", "get_robust_list", "getpgid", "setpgid", "getpgrp", "getsid", "setsid",
+         "rseq", "prlimit64", "getrlimit", "setrlimit", "getrusage", "times", "getpriority", "setpriority",
+         "sched_yield", "sched_setparam", "sched_getparam", "sched_setscheduler", "sched_getscheduler",
+         "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "sched_setaffinity",
+         "sched_getaffinity", "sched_setattr", "sched_getattr", "getcpu", "ioprio_set", "ioprio_get",
+         "personality", "arch_prctl", "prctl", "seccomp", "modify_ldt", "kcmp", "pidfd_open", "pidfd_getfd",
+         "process_vm_readv", "process_vm_writev", "futex", "futex_waitv", "futex_wake", "futex_wait",
+         "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
+         "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
+        .passthrough())
+    set(["ptrace"], .unsupported(.EPERM, "a tracee cannot trace: picorun is its tracer"))
+    set(["unshare", "setns"], .hostPrivileged("new namespaces"))
+
+    // Signals.
+    set(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo",
+         "rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack", "kill", "tkill", "tgkill", "pidfd_send_signal",
+         "pause", "alarm", "getitimer", "setitimer", "timer_create", "timer_settime", "timer_gettime",
+         "timer_getoverrun", "timer_delete"],
+        .passthrough())
+
+    // Time.
+    set(["nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday", "time"], .passthrough())
+    set(["settimeofday", "clock_settime"], .hostPrivileged("setting the clock"))
+    set(["adjtimex", "clock_adjtime"], .partial(Time.adjtime, nil, "reading the clock state works; adjusting it is refused with EPERM"))
+
+    // Identity: the host's until guest identities are emulated (M5).
+    set(["getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups", "setuid", "setgid",
+         "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capget",
+         "capset"], .passthrough("the host user's identity until guest identities are emulated"))
+
+    // System information.
+    set(["uname", "sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
+         "keyctl", "statmount", "listmount", "socket", "socketpair", "connect", "accept", "accept4", "bind",
+         "listen", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
+         "getsockname", "getpeername", "setsockopt", "getsockopt"],
+        .passthrough())
+    set(["syslog"], .hostPrivileged("the kernel log"))
+    set(["sethostname", "setdomainname"], .hostPrivileged("the host name"))
+
+    // The host itself.
+    set(["mount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "open_tree",
+         "mount_setattr"], .hostPrivileged("mounting"))
+    set(["chroot"], .hostPrivileged("chroot (emulated with the distro file tree later)"))
+    set(["swapon", "swapoff"], .hostPrivileged("swap"))
+    set(["reboot", "kexec_load", "kexec_file_load"], .hostPrivileged("rebooting"))
+    set(["init_module", "finit_module", "delete_module"], .hostPrivileged("kernel modules"))
+    set(["iopl", "ioperm"], .hostPrivileged("I/O port access"))
+    set(["acct"], .hostPrivileged("process accounting"))
+    set(["quotactl", "quotactl_fd"], .hostPrivileged("disk quotas"))
+    set(["vhangup"], .hostPrivileged("hanging up the terminal"))
+    set(["bpf"], .hostPrivileged("eBPF"))
+
+    // Reserved numbers the kernel answers with ENOSYS.
+    set(["uselib", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg", "putpmsg",
+         "afs_syscall", "tuxcall", "security", "set_thread_area", "get_thread_area", "lookup_dcookie",
+         "epoll_ctl_old", "epoll_wait_old", "vserver", "_sysctl"], .obsolete)
+    return p
+}()

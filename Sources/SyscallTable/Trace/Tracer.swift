@@ -1,0 +1,75 @@
+import Glibc
+import PicoCore
+
+/// Writes one strace-like line per observed syscall:
+/// `1234 openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
+/// Arguments are decoded at entry (inputs) and at exit (outputs).
+public final class Tracer {
+    let fd: Int32
+    let ownsFD: Bool
+
+    /// Traces to standard error.
+    public init() {
+        fd = 2
+        ownsFD = false
+    }
+
+    /// Traces to `path`, created or truncated.
+    public init(path: String) throws(SupervisorError) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SupervisorError("--trace=\(path): \(hostErrorString(errno))") }
+        ownsFD = true
+    }
+
+    deinit { if ownsFD { close(fd) } }
+
+    /// The text of each argument that can be shown at entry.
+    func enterTexts(_ entry: SyscallEntry?, _ args: [UInt64], tracee: Tracee) -> [String?] {
+        guard let entry else { return args.prefix(6).map { "0x" + String($0, radix: 16) } }
+        let d = ArgumentDecoder(tracee: tracee, args: args, kinds: entry.args)
+        return entry.args.indices.map { ArgumentDecoder.isOutput(entry.args[$0]) ? nil : d.decode($0) }
+    }
+
+    func line(tid: pid_t, number: Int, entry: SyscallEntry?, args: [UInt64], texts: [String?], result: Int64?,
+              tracee: Tracee, how: String?) {
+        var decoded = texts
+        if let entry, let result {
+            let d = ArgumentDecoder(tracee: tracee, args: args, kinds: entry.args)
+            for i in decoded.indices where decoded[i] == nil { decoded[i] = d.decode(i, result: result) }
+        }
+        let name = entry?.name ?? "syscall_\(number)"
+        var s = "\(tid) \(name)(" + decoded.map { $0 ?? "?" }.joined(separator: ", ") + ")"
+        if let result {
+            s += " = " + Self.format(result, entry: entry)
+        } else {
+            s += " = ?"
+        }
+        if let how { s += " [\(how)]" }
+        write(s + "\n")
+    }
+
+    func note(_ text: String) { write(text + "\n") }
+
+    static func format(_ result: Int64, entry: SyscallEntry?) -> String {
+        if result < 0 && result >= -4095 {
+            let e = LinuxErrno(Int32(-result))
+            return "-1 \(e.name) (\(hostErrorString(e.rawValue)))"
+        }
+        switch entry?.name {
+        case "mmap", "brk", "mremap", "shmat": return "0x" + String(UInt64(bitPattern: result), radix: 16)
+        default: return String(result)
+        }
+    }
+
+    func write(_ s: String) {
+        var s = s
+        s.withUTF8 { p in
+            var off = 0
+            while off < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PicoCore
+import SyscallTable
+
+/// `picorun [OPTIONS] PROGRAM [ARGS...]`: run a program under supervision.
+enum RunCommand {
+    static func run(_ args: [String]) -> Int32 {
+        var index = 0
+        var dispatcherOptions = Dispatcher.Options()
+        var coveragePath: String?
+        func value(_ option: String) -> String {
+            guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
+            index += 1
+            return args[index]
+        }
+        while index < args.count {
+            let a = args[index]
+            if a == "--" { index += 1; break }
+            if !a.hasPrefix("-") || a == "-" { break }
+            switch a {
+            case "-h", "--help":
+                print(Usage.main)
+                exit(0)
+            case "--version":
+                print("picorun \(picorunVersion)")
+                exit(0)
+            case "--trace":
+                dispatcherOptions.tracer = Tracer()
+            case "--trace-all":
+                dispatcherOptions.traceAll = true
+                if dispatcherOptions.tracer == nil { dispatcherOptions.tracer = Tracer() }
+            case "--coverage":
+                coveragePath = value(a)
+            case "--rootfs":
+                fail("--rootfs \(value(a)): running inside a distro folder is not supported yet", status: 2)
+            default:
+                if a.hasPrefix("--trace=") {
+                    do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
+                } else if a.hasPrefix("--coverage=") {
+                    coveragePath = String(a.dropFirst(11))
+                } else if a.hasPrefix("--rootfs=") {
+                    fail("\(a): running inside a distro folder is not supported yet", status: 2)
+                } else {
+                    fail("unknown option \(a) (try --help)", status: 2)
+                }
+            }
+            index += 1
+        }
+        guard index < args.count else { fail("no program given (try --help)", status: 2) }
+        if let coveragePath, coveragePath.isEmpty { fail("--coverage needs a file name", status: 2) }
+        if coveragePath != nil { dispatcherOptions.coverage = CoverageRecorder() }
+
+        let name = args[index]
+        let guestArgv = Array(args[index...])
+        guard let path = ProgramResolver.locate(name, searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
+            fail("\(name): command not found", status: 127)
+        }
+        let plan: ProgramResolver.ExecPlan
+        do {
+            plan = try ProgramResolver.plan(guestPath: path, execfn: Array(path.utf8), hostPath: { $0 })
+        } catch {
+            fail("\(path): \(error.reason)", status: error.shellStatus)
+        }
+        // A script runs as its interpreter with the script's path in argv.
+        let argv = plan.argvPrefix.isEmpty ? guestArgv
+            : plan.argvPrefix.map { String(decoding: $0, as: UTF8.self) } + guestArgv.dropFirst()
+        // Fail on an unwritable report before running anything.
+        if let coveragePath, !FileManager.default.createFile(atPath: coveragePath, contents: nil) {
+            fail("--coverage \(coveragePath): cannot create the file", status: 2)
+        }
+
+        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let dispatcher = Dispatcher(options: dispatcherOptions)
+        let supervisor = Supervisor(handler: dispatcher)
+        let status: Int32
+        do {
+            status = try supervisor.run(plan.request, argv: argv, envp: environmentInOrder() ?? environment).shellStatus
+        } catch {
+            fail(error.message, status: 126)
+        }
+        if let coveragePath, let recorder = dispatcherOptions.coverage {
+            let report = recorder.report(version: picorunVersion, program: path, argv: guestArgv, exitStatus: status)
+            do {
+                try ReportCommand.encode(report).write(to: URL(fileURLWithPath: coveragePath))
+            } catch {
+                fail("--coverage \(coveragePath): \(error.localizedDescription)", status: status == 0 ? 1 : status)
+            }
+        }
+        return status
+    }
+
+    /// The environment exactly as picorun got it (order and duplicates kept).
+    static func environmentInOrder() -> [String]? {
+        var out: [String] = []
+        var p = environ
+        while let s = p.pointee {
+            out.append(String(cString: s))
+            p += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import SyscallTable
+
+/// `picorun syscalls [--format table|markdown|json|csv]`: the static table.
+enum SyscallsCommand {
+    static func run(_ args: [String]) -> Int32 {
+        var format = "table"
+        var i = 0
+        while i < args.count {
+            switch args[i] {
+            case "--format", "-f":
+                guard i + 1 < args.count else { fail("syscalls: --format needs a value", status: 2) }
+                format = args[i + 1]
+                i += 1
+            case let a where a.hasPrefix("--format="):
+                format = String(a.dropFirst(9))
+            case "-h", "--help":
+                print("usage: picorun syscalls [--format table|markdown|json|csv]\n\nPrints every x86-64 syscall picorun knows with its support level and note.")
+                return 0
+            default:
+                fail("syscalls: unknown argument \(args[i]) (try --help)", status: 2)
+            }
+            i += 1
+        }
+        let rows = SyscallTable.all
+        switch format {
+        case "table":
+            let width = rows.map(\.name.count).max() ?? 10
+            print("NR   " + "NAME".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "LEVEL        NOTE")
+            for e in rows {
+                let level = e.level.rawValue + (e.errno.map { " \($0.name)" } ?? "")
+                print(String(e.number).padding(toLength: 5, withPad: " ", startingAt: 0)
+                      + e.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                      + level.padding(toLength: 13, withPad: " ", startingAt: 0) + e.note)
+            }
+            print(SyscallTable.summary)
+        case "markdown":
+            print("| nr | name | level | errno | note |\n|---:|---|---|---|---|")
+            for e in rows {
+                print("| \(e.number) | `\(e.name)` | \(e.level.rawValue) | \(e.errno?.name ?? "") | \(e.note.replacingOccurrences(of: "|", with: "\\|")) |")
+            }
+            print("\n" + SyscallTable.summary + ".")
+        case "json":
+            struct Row: Encodable {
+                let number: Int, name: String, level: String, errno: String?, note: String, args: [String]
+            }
+            struct Table: Encodable {
+                let summary: String, total: Int, supported: Int, syscalls: [Row]
+            }
+            let table = Table(summary: SyscallTable.summary, total: rows.count,
+                              supported: rows.filter { $0.level.isSupported }.count,
+                              syscalls: rows.map { Row(number: $0.number, name: $0.name, level: $0.level.rawValue,
+                                                       errno: $0.errno?.name, note: $0.note, args: $0.args.map(\.rawValue)) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try! encoder.encode(table), as: UTF8.self))
+        case "csv":
+            print("number,name,level,errno,note")
+            for e in rows {
+                print("\(e.number),\(e.name),\(e.level.rawValue),\(e.errno?.name ?? ""),\(csv(e.note))")
+            }
+        default:
+            fail("syscalls: unknown format \(format); use table, markdown, json or csv", status: 2)
+        }
+        return 0
+    }
+
+    static func csv(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,61 @@
+import Glibc
+import PicoCore
+
+let picorunVersion = "0.2.0"
+
+enum Usage {
+    static let main = """
+    usage: picorun [OPTIONS] PROGRAM [ARGS...]
+           picorun syscalls [--format table|markdown|json|csv]
+           picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE.json...
+
+    Runs PROGRAM, a Linux x86-64 ELF executable, under picorun's own loader and
+    syscall supervisor. The program's instructions run natively; every system
+    call picorun must see is trapped with seccomp and ptrace and translated or
+    emulated; the rest go straight to the host kernel without stopping.
+    Static, static-PIE and dynamically linked programs are supported.
+
+    PROGRAM is found like a shell finds a command: taken as a path if it
+    contains a slash, otherwise looked up in $PATH. To run a program named
+    like a subcommand (syscalls, report, help), write `picorun -- NAME`.
+
+    Options:
+      -h, --help          show this help and exit
+      --version           print picorun's version and exit
+      --trace[=FILE]      print one strace-like line per trapped syscall, with
+                          decoded arguments and the result, to stderr or FILE
+      --trace-all         trap every syscall, so --trace shows passthrough ones
+                          too (slow: every call stops twice)
+      --coverage FILE     write a JSON report of every syscall PROGRAM made:
+                          counts, errors by errno, support level, supervisor
+                          time; unsupported calls are listed apart (traps every
+                          syscall, like --trace-all)
+      --rootfs DIR        run inside the distro at DIR (not available yet: the
+                          distro file tree arrives in a later release)
+      --                  end of options; the next word is PROGRAM
+
+    Subcommands:
+      syscalls            print picorun's table of every x86-64 syscall: number,
+                          name, support level (passthrough, translated,
+                          emulated, partial, unsupported) and note
+      report              merge coverage files from many runs (one per test
+                          binary of a CI job) into a text, markdown, JSON or
+                          JUnit report; in JUnit, a run that hit an unsupported
+                          syscall is a failed test
+
+    Exit status: PROGRAM's own; 128+N if it was killed by signal N; 126 if it
+    cannot be executed (not an ELF64 x86-64 file, permission denied, ...);
+    127 if it does not exist; 2 for a usage error.
+
+    Examples:
+      picorun /bin/true
+      picorun --trace ./server --port 8080
+      picorun --coverage cov/test1.json ./test1 && picorun report --format junit cov/*.json
+      picorun syscalls --format markdown > SYSCALLS.md
+    """
+}
+
+func fail(_ message: String, status: Int32) -> Never {
+    writeStderr("picorun: \(message)\n")
+    exit(status)
+}
