@@ -28,6 +28,10 @@ let package = Package(
             dependencies: ["PicoCore", "SyscallTable"]
         ),
         .testTarget(
+            name: "SyscallTableTests",
+            dependencies: ["SyscallTable", "PicoCore"]
+        ),
+        .testTarget(
             name: "DifferentialTests",
             dependencies: ["picorun"]
         ),

@@ -42,6 +42,8 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "killself", args: ["kill"]),
     .init(fixture: "killself", args: ["term"]),
     .init(fixture: "killself", args: ["fpe"]),
+    .init(fixture: "obsolete-syscalls", args: []),
+    .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 
 @Suite("Fixtures run natively and under picorun give identical results")

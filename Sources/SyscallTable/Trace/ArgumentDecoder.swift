@@ -17,7 +17,8 @@ struct ArgumentDecoder {
         k == .bufferOut || k == .statPointer || k == .statxPointer
     }
 
-    /// The text of argument `i`; for output kinds, `result` is the return value.
+    /// The text of argument `i` ("" for one not worth showing); for output
+    /// kinds, `result` is the return value.
     func decode(_ i: Int, result: Int64? = nil) -> String {
         let v = args[i]
         switch kinds[i] {
@@ -31,7 +32,10 @@ struct ArgumentDecoder {
             guard let r = result, r >= 0 else { return pointer(v) }
             return buffer(v, count: min(UInt64(r), lengthArg(after: i)))
         case .openFlags: return FlagNames.openFlags(v)
-        case .mode: return "0" + String(v & 0o7777, radix: 8)
+        case .mode:
+            // As strace: open's mode only means something when creating.
+            if i > 0, kinds[i - 1] == .openFlags, args[i - 1] & 0o20000100 == 0 { return "" }
+            return "0" + String(v & 0o7777, radix: 8)
         case .atFlags: return FlagNames.bits(v, FlagNames.atFlags)
         case .prot: return FlagNames.bits(v, FlagNames.prot, zero: "PROT_NONE")
         case .mmapFlags: return FlagNames.mmapFlags(v)

@@ -38,7 +38,7 @@ public final class Tracer {
             for i in decoded.indices where decoded[i] == nil { decoded[i] = d.decode(i, result: result) }
         }
         let name = entry?.name ?? "syscall_\(number)"
-        var s = "\(tid) \(name)(" + decoded.map { $0 ?? "?" }.joined(separator: ", ") + ")"
+        var s = "\(tid) \(name)(" + decoded.map { $0 ?? "?" }.filter { !$0.isEmpty }.joined(separator: ", ") + ")"
         if let result {
             s += " = " + Self.format(result, entry: entry)
         } else {

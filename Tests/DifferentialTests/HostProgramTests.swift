@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Real programs from the host, run natively and under picorun: shells,
+/// interpreters and tools that fork, exec, pipe and use threads.
+struct HostCommand: CustomTestStringConvertible, Sendable {
+    let argv: [String]
+    var testDescription: String { argv.joined(separator: " ") }
+}
+
+let hostCommands: [HostCommand] = [
+    .init(argv: ["/bin/sh", "-c", "ls / | wc -l; (sleep 0.1; exit 3); echo $?"]),
+    .init(argv: ["/bin/bash", "-c", "for i in 1 2 3; do echo $i; done | tac; x=$(echo sub | tr a-z A-Z); echo \"$x\"; (cd /usr && pwd); echo ${#PATH}"]),
+    .init(argv: ["/bin/bash", "-c", "f() { return 7; }; f; echo $?; set -o pipefail; false | true; echo $?; exit 5"]),
+    .init(argv: ["python3", "-c", """
+import subprocess, threading
+out = subprocess.run(["echo", "from a child"], capture_output=True, text=True).stdout
+results = []
+ts = [threading.Thread(target=lambda i=i: results.append(i * i)) for i in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(out.strip(), sorted(results))
+"""]),
+    .init(argv: ["perl", "-e", "my $pid = fork(); if ($pid == 0) { print \"child\\n\"; exit 3 } waitpid($pid, 0); print \"parent saw \", $? >> 8, \"\\n\""]),
+    .init(argv: ["/bin/sh", "-c", "printf '#!/bin/sh\\necho script ${0%%-*} $1\\n' > /tmp/picorun-script-$$; chmod +x /tmp/picorun-script-$$; /tmp/picorun-script-$$ arg; rm /tmp/picorun-script-$$"]),
+]
+
+@Suite("Host programs behave as natively")
+struct HostProgramTests {
+    @Test(arguments: hostCommands)
+    func sameAsNative(_ c: HostCommand) {
+        let env = baseEnvironment()
+        let native = run(c.argv[0].hasPrefix("/") ? c.argv[0] : "/usr/bin/env", c.argv[0].hasPrefix("/") ? Array(c.argv.dropFirst()) : c.argv, env: env)
+        let picorun = run(Paths.picorun, c.argv, env: env)
+        #expect(picorun == native, "native:\n\(native)\npicorun:\n\(picorun)")
+    }
+
+    /// make runs a two-rule Makefile; tar round-trips a tree through gzip.
+    @Test func makeAndTarRoundTrip() throws {
+        let dir = scratchDir()
+        try "out: in\n\tcat in in > out\nin:\n\techo data > in\n".write(toFile: dir + "/Makefile", atomically: true, encoding: .utf8)
+        let make = run(Paths.picorun, ["make", "-C", dir], env: baseEnvironment())
+        #expect(make.status == 0, "\(make)")
+        #expect(try String(contentsOfFile: dir + "/out", encoding: .utf8) == "data\ndata\n")
+        let tar = run(Paths.picorun, ["tar", "czf", dir + "/t.tgz", "-C", dir, "Makefile", "in", "out"], env: baseEnvironment())
+        #expect(tar.status == 0, "\(tar)")
+        try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: false)
+        let untar = run(Paths.picorun, ["tar", "xzf", dir + "/t.tgz", "-C", dir + "/x"], env: baseEnvironment())
+        #expect(untar.status == 0)
+        for f in ["Makefile", "in", "out"] {
+            #expect(FileManager.default.contentsEqual(atPath: "\(dir)/\(f)", andPath: "\(dir)/x/\(f)"))
+        }
+        let list = run(Paths.picorun, ["tar", "tzf", dir + "/t.tgz"], env: baseEnvironment())
+        #expect(list.stdout == "Makefile\nin\nout\n")
+    }
+}

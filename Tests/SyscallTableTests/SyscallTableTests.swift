@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import PicoCore
+@testable import SyscallTable
+
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The kernel's table, parsed here independently of the generator.
+func kernelTable() throws -> [(Int, String)] {
+    let text = try String(contentsOf: repo.appendingPathComponent("scripts/data/syscall_64.tbl"), encoding: .utf8)
+    return text.split(separator: "\n").compactMap { line in
+        let f = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            .split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard f.count >= 3, f[1] == "common" || f[1] == "64", let nr = Int(f[0]) else { return nil }
+        return (nr, String(f[2]))
+    }
+}
+
+@Suite struct SyscallTableTests {
+    @Test func hasExactlyTheKernelsSyscalls() throws {
+        let kernel = try kernelTable()
+        #expect(kernel.count == 375)
+        let ours = SyscallTable.all.map { ($0.number, $0.name) }
+        #expect(ours.map(\.0) == kernel.map(\.0), "same numbers, same gaps")
+        #expect(ours.map(\.1) == kernel.map(\.1), "same names")
+        #expect(Set(ours.map(\.1)).count == ours.count, "no duplicate names")
+        for n in 0...highestKernelSyscall where !kernel.contains(where: { $0.0 == n }) {
+            #expect(SyscallTable.entry(n) == nil, "\(n) is a gap in the kernel's table")
+        }
+    }
+
+    @Test func policyNamesOnlyKernelSyscalls() throws {
+        let names = Set(try kernelTable().map(\.1))
+        #expect(Set(syscallPolicy.keys) == names)
+    }
+
+    @Test func everyEntryIsCoherent() {
+        for e in SyscallTable.all {
+            switch e.level {
+            case .passthrough:
+                #expect(e.enter == nil && e.errno == nil, "\(e.name)")
+            case .unsupported:
+                #expect(e.errno != nil && e.enter == nil, "\(e.name) needs an errno")
+                #expect(!e.note.isEmpty, "\(e.name) needs a note saying why")
+            case .translated, .emulated, .partial:
+                #expect(e.enter != nil, "\(e.name) has no handler")
+                #expect(!e.note.isEmpty, "\(e.name) needs a note")
+            }
+        }
+    }
+
+    /// Numbers the kernel reserves without implementing them stay ENOSYS.
+    @Test func unimplementedByLinuxAreEnosys() {
+        for k in kernelSyscalls where !k.kernelImplements {
+            let e = SyscallTable.entry(k.number)!
+            #expect(e.level == .unsupported && e.errno == .ENOSYS, "\(k.name)")
+        }
+    }
+
+    /// Nothing that would change the host passes through.
+    @Test(arguments: ["mount", "umount2", "reboot", "kexec_load", "init_module", "swapon", "settimeofday",
+                      "ptrace", "io_uring_setup", "open_by_handle_at", "unshare", "setns", "chroot", "bpf"])
+    func hostChangingCallsAreRefused(name: String) {
+        #expect(SyscallTable.entry(named: name)?.level == .unsupported)
+    }
+
+    @Test func summaryCountsSupportedEntries() {
+        let supported = SyscallTable.all.filter { $0.level != .unsupported }.count
+        #expect(SyscallTable.summary == "Of 375 syscalls, \(supported) are supported fully or partially")
+    }
+
+    @Test func dispatcherTrapsWhatTheTableSays() {
+        let d = Dispatcher()
+        for n in 0...highestKernelSyscall {
+            #expect(d.traps(n) == (SyscallTable.entry(n)?.traps ?? true), "syscall \(n)")
+        }
+        #expect(d.traps(highestKernelSyscall + 1))
+        #expect(!d.traps(39), "getpid never stops")
+        var all = Dispatcher.Options()
+        all.traceAll = true
+        #expect(Dispatcher(options: all).traps(39))
+    }
+
+    /// KernelSyscalls.swift is generated; it must match its inputs.
+    @Test func generatedTableIsUpToDate() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("KernelSyscalls-\(UUID().uuidString).swift")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repo.appendingPathComponent("scripts/gen-syscall-table.py").path, out.path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let committed = try String(contentsOf: repo.appendingPathComponent("Sources/SyscallTable/Generated/KernelSyscalls.swift"), encoding: .utf8)
+        #expect(try String(contentsOf: out, encoding: .utf8) == committed)
+    }
+}
