@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SyscallTable
 
 /// Coverage of many runs, merged per syscall.
@@ -66,14 +66,14 @@ struct MergedCoverage {
     func text() -> String {
         var s = "picorun syscall coverage: \(summary)\n\n"
         let width = max(8, rows.map(\.name.count).max() ?? 8)
-        s += "NAME".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "LEVEL        CALLS     RUNS  SUPERVISOR   ERRORS\n"
+        s += "NAME".padded(width + 2) + "LEVEL        CALLS     RUNS  SUPERVISOR   ERRORS\n"
         for r in rows {
             let mark = r.level == .unsupported ? "!! " : ""
-            s += (mark + r.name).padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                + r.level.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
-                + String(r.calls).padding(toLength: 10, withPad: " ", startingAt: 0)
-                + String(r.runs).padding(toLength: 6, withPad: " ", startingAt: 0)
-                + String(format: "%8.3fms   ", Double(r.supervisorNanoseconds) / 1e6) + errorText(r) + "\n"
+            s += (mark + r.name).padded(width + 2)
+                + r.level.rawValue.padded(13)
+                + String(r.calls).padded(10)
+                + String(r.runs).padded(6)
+                + milliseconds(r.supervisorNanoseconds).padded(13) + errorText(r) + "\n"
         }
         if !unsupported.isEmpty {
             s += "\nUnsupported syscalls were called (!!):\n"
@@ -82,6 +82,13 @@ struct MergedCoverage {
             }
         }
         return s
+    }
+
+    /// "12.345ms", without Foundation's formatting.
+    func milliseconds(_ ns: UInt64) -> String {
+        let us = (ns + 500) / 1000
+        let frac = String(us % 1000)
+        return "\(us / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac + "ms"
     }
 
     func markdown() -> String {

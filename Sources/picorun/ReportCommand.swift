@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SyscallTable
 
 /// `picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE...`:
@@ -57,7 +58,7 @@ enum ReportCommand {
         }
         if let output {
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                fail("report: -o \(output): \(error.localizedDescription)", status: 1)
+                fail("report: -o \(output): \("\(error)")", status: 1)
             }
         } else {
             print(text, terminator: "")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PicoCore
 import SyscallTable
 
@@ -83,7 +84,7 @@ enum RunCommand {
             do {
                 try ReportCommand.encode(report).write(to: URL(fileURLWithPath: coveragePath))
             } catch {
-                fail("--coverage \(coveragePath): \(error.localizedDescription)", status: status == 0 ? 1 : status)
+                fail("--coverage \(coveragePath): \("\(error)")", status: status == 0 ? 1 : status)
             }
         }
         return status

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SyscallTable
 
 /// `picorun syscalls [--format table|markdown|json|csv]`: the static table.
@@ -26,18 +26,18 @@ enum SyscallsCommand {
         switch format {
         case "table":
             let width = rows.map(\.name.count).max() ?? 10
-            print("NR   " + "NAME".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "LEVEL        NOTE")
+            print("NR   " + "NAME".padded(width + 2) + "LEVEL        NOTE")
             for e in rows {
                 let level = e.level.rawValue + (e.errno.map { " \($0.name)" } ?? "")
-                print(String(e.number).padding(toLength: 5, withPad: " ", startingAt: 0)
-                      + e.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                      + level.padding(toLength: 13, withPad: " ", startingAt: 0) + e.note)
+                print(String(e.number).padded(5)
+                      + e.name.padded(width + 2)
+                      + level.padded(13) + e.note)
             }
             print(SyscallTable.summary)
         case "markdown":
             print("| nr | name | level | errno | note |\n|---:|---|---|---|---|")
             for e in rows {
-                print("| \(e.number) | `\(e.name)` | \(e.level.rawValue) | \(e.errno?.name ?? "") | \(e.note.replacingOccurrences(of: "|", with: "\\|")) |")
+                print("| \(e.number) | `\(e.name)` | \(e.level.rawValue) | \(e.errno?.name ?? "") | \(e.note.replacing("|", with: "\\|")) |")
             }
             print("\n" + SyscallTable.summary + ".")
         case "json":
@@ -66,6 +66,6 @@ enum SyscallsCommand {
     }
 
     static func csv(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
     }
 }
