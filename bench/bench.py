@@ -118,13 +118,17 @@ def main():
                 order = order[:1] + order[1:][::-1]
             for rname, prefix in order:
                 try:
-                    t, peak = run_once(prefix + argv, watch_rss=(rname == "picorun"))
+                    t, _ = run_once(prefix + argv, watch_rss=False)
                 except RuntimeError as e:
                     print(f"  {name}/{rname}: failed: {e}", file=sys.stderr)
                     continue
                 times[rname].append(t)
-                if rname == "picorun":
-                    rss.append(peak)
+        # Peak RSS comes from a separate, untimed run: polling /proc would
+        # steal CPU from the timed ones.
+        try:
+            rss.append(run_once([picorun] + argv, watch_rss=True)[1])
+        except RuntimeError as e:
+            print(f"  {name}/picorun (RSS run): failed: {e}", file=sys.stderr)
         med = {n: statistics.median(v) for n, v in times.items() if v}
         row = {"name": name, "what": what, "rss": max(rss) if rss else 0}
         for n in names:

@@ -11,6 +11,9 @@ command -v cc >/dev/null || need+=(gcc)
 command -v python3 >/dev/null || need+=(python3)
 command -v as >/dev/null || need+=(binutils)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v tmux >/dev/null || need+=(tmux)
+command -v make >/dev/null || need+=(make)
+command -v perl >/dev/null || need+=(perl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

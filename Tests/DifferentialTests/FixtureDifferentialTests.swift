@@ -43,6 +43,8 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "killself", args: ["term"]),
     .init(fixture: "killself", args: ["fpe"]),
     .init(fixture: "obsolete-syscalls", args: []),
+    .init(fixture: "exec", args: [Paths.fixtures]),
+    .init(fixture: "pingpong", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 

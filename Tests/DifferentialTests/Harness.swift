@@ -44,38 +44,65 @@ struct Outcome: Equatable, CustomStringConvertible {
     }
 }
 
-/// Runs `path args` with exactly `env`, stdin from /dev/null, output to files.
-func run(_ path: String, _ args: [String], env: [String: String], timeout: Double = 60,
-         cwd: String? = nil) -> Outcome {
-    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("picorun-test-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: tmp) }
-    let outURL = tmp.appendingPathComponent("out"), errURL = tmp.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    p.environment = env
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-    p.standardOutput = try! FileHandle(forWritingTo: outURL)
-    p.standardError = try! FileHandle(forWritingTo: errURL)
-    do { try p.run() } catch {
-        return Outcome(stdout: "", stderr: "cannot start \(path): \(error)", status: -1)
+/// Runs `path args` with exactly `env`, stdin from /dev/null, output to
+/// files. Spawned with posix_spawn and reaped with waitpid: no run loop,
+/// no signal handler, nothing that can spin or miss a child.
+func run(_ path: String, _ args: [String], env: [String: String], timeout: Double = 60) -> Outcome {
+    let dir = "/tmp/picorun-run-\(UUID().uuidString)"
+    mkdir(dir, 0o700)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let outPath = dir + "/out", errPath = dir + "/err"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    // A child starts with no blocked signals and default dispositions,
+    // whatever the test runner's threads have set up.
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &none)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = [path] + args
+    let envp = env.map { "\($0.key)=\($0.value)" }
+    var pid: pid_t = 0
+    let rc = withCStringArray(argv) { a in withCStringArray(envp) { e in posix_spawn(&pid, path, &actions, &attr, a, e) } }
+    guard rc == 0 else {
+        return Outcome(stdout: "", stderr: "cannot start \(path): \(String(cString: strerror(rc)))", status: -1)
     }
-    let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
+    var status: Int32 = 0
     var timedOut = false
-    if done.wait(timeout: .now() + timeout) == .timedOut {
-        timedOut = true
-        kill(p.processIdentifier, SIGKILL)
-        done.wait()
+    let deadline = Date().addingTimeInterval(timeout)
+    var pause: UInt32 = 500
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { break }
+        if r < 0 && errno != EINTR { break }
+        if !timedOut && Date() > deadline {
+            timedOut = true
+            kill(pid, SIGKILL)
+        }
+        usleep(pause)
+        pause = min(pause * 2, 20_000)
     }
-    let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-    let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? "<not UTF-8>"
-    let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? "<not UTF-8>"
-    return Outcome(stdout: out, stderr: err, status: status, timedOut: timedOut)
+    let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "<not UTF-8>"
+    let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "<not UTF-8>"
+    return Outcome(stdout: out, stderr: err, status: code, timedOut: timedOut)
+}
+
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs { free(p) } }
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// The environment both sides of a differential run get: small and fixed.

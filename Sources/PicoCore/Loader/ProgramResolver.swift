@@ -91,7 +91,8 @@ public enum ProgramResolver {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ExecFailure(LinuxErrno(errno), hostErrorString(errno)) }
-        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EISDIR, hostErrorString(EISDIR)) }
+        // execve(2) says EACCES for a directory; the message says what it is.
+        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw ExecFailure(.EACCES, "not a regular file") }
         if access(path, X_OK) != 0 { throw ExecFailure(.EACCES, hostErrorString(EACCES)) }
         var buf = [UInt8](repeating: 0, count: shebangLimit)
@@ -129,7 +130,8 @@ public enum ProgramResolver {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ExecFailure(LinuxErrno(errno), hostErrorString(errno)) }
-        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EISDIR, hostErrorString(EISDIR)) }
+        // execve(2) says EACCES for a directory; the message says what it is.
+        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
         guard st.st_mode & S_IFMT == S_IFREG else { throw ExecFailure(.EACCES, "not a regular file") }
         if checkExecutable && access(path, X_OK) != 0 { throw ExecFailure(.EACCES, hostErrorString(EACCES)) }
         do {

@@ -175,6 +175,7 @@ public final class Supervisor {
         case Ptrace.eventExec:
             execStop(task)
         case Ptrace.eventStop:
+            if debug { writeStderr("picorun[debug]: \(pid) event-stop sig \(sig)\n") }
             if sig == SIGTRAP {
                 task.awaitingFirstStop = false
                 resume(pid, Ptrace.cont, 0)
