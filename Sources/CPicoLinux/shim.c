@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 long pico_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
     return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
@@ -79,11 +81,31 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
         do { n = read(go[0], &go_byte, 1); } while (n < 0 && errno == EINTR);
         if (n != 1 || go_byte != 'g') { errno = EPIPE; report_and_exit(report[1], PICO_STEP_SYNC); }
         close(go[0]);
+        if (a->chdir_to && chdir(a->chdir_to) != 0) report_and_exit(report[1], PICO_STEP_SYNC);
         if (a->filter) {
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
             struct sock_fprog prog = { a->filter_len, (struct sock_filter *)a->filter };
-            if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-                report_and_exit(report[1], PICO_STEP_SECCOMP);
+            unsigned flags = a->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+            long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+            if (listener < 0) report_and_exit(report[1], PICO_STEP_SECCOMP);
+            if (a->want_listener) {
+                // Hand the listener to the supervisor and keep no copy: a guest
+                // holding it could answer its own notifications.
+                char byte = 'L';
+                struct iovec iov = { &byte, 1 };
+                union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+                memset(&u, 0, sizeof u);
+                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                int lfd = (int)listener;
+                memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
+                if (sendmsg(a->listener_socket, &msg, 0) != 1) report_and_exit(report[1], PICO_STEP_SECCOMP);
+                close(lfd);
+                close(a->listener_socket);
+            }
         }
         syscall(SYS_execveat, a->exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
         report_and_exit(report[1], PICO_STEP_EXEC);
@@ -165,4 +187,90 @@ void pico_set_dumpable(int on) {
 
 int pico_personality(void) {
     return personality(0xffffffff);
+}
+
+int pico_notif_recv(int listener, struct pico_notif *n) {
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);  // the kernel insists on a zeroed buffer
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return -errno;
+    n->id = req.id;
+    n->pid = req.pid;
+    n->flags = req.flags;
+    n->nr = req.data.nr;
+    n->arch = req.data.arch;
+    n->instruction_pointer = req.data.instruction_pointer;
+    for (int i = 0; i < 6; i++) n->args[i] = req.data.args[i];
+    return 0;
+}
+
+int pico_notif_send(int listener, uint64_t id, int64_t val, int32_t error, int cont) {
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = id;
+    if (cont) {
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if (error) {
+        resp.error = -error;
+    } else {
+        resp.val = val;
+    }
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) return -errno;
+    return 0;
+}
+
+int pico_notif_id_valid(int listener, uint64_t id) {
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -errno;
+}
+
+int pico_notif_addfd_send(int listener, uint64_t id, int fd, int cloexec) {
+    struct seccomp_notif_addfd add;
+    memset(&add, 0, sizeof add);
+    add.id = id;
+    add.flags = SECCOMP_ADDFD_FLAG_SEND;
+    add.srcfd = (uint32_t)fd;
+    add.newfd_flags = cloexec ? O_CLOEXEC : 0;
+    int r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    return r >= 0 ? r : -errno;
+}
+
+int pico_recv_fd(int sock) {
+    char byte;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n != 1) return n < 0 ? -errno : -EPIPE;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return -EPROTO;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+static long result(long r) { return r < 0 ? -errno : r; }
+
+long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf) {
+    return result(syscall(SYS_statx, dirfd, path, flags, mask, buf));
+}
+
+long pico_faccessat2(int dirfd, const char *path, int mode, int flags) {
+    return result(syscall(SYS_faccessat2, dirfd, path, mode, flags));
+}
+
+long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
+    return result(syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
+}
+
+long pico_pidfd_getfd(pid_t pid, int targetfd) {
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) return -errno;
+    long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
+    long r = fd < 0 ? -errno : fd;
+    close(pidfd);
+    return r;
+}
+
+long pico_statfs(const char *path, void *buf) {
+    return result(syscall(SYS_statfs, path, buf));
 }

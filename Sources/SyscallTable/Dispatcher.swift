@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import Synchronization
 
 /// picorun's kernel personality: routes each trapped syscall to its table
 /// entry, and feeds the tracer and the coverage recorder when asked.
@@ -10,6 +11,11 @@ public final class Dispatcher: SyscallHandling {
         /// Trap every syscall so that passthrough calls are traced too.
         public var traceAll = false
         public var coverage: CoverageRecorder?
+        /// The guest's file tree: path syscalls are resolved in it. Without
+        /// one (unit tests of the table only) they pass through to the host.
+        public var fileTree: GuestFileTree?
+        /// The guest's working directory at start (a guest path).
+        public var initialCwd = "/"
         public init() {}
     }
 
@@ -23,20 +29,53 @@ public final class Dispatcher: SyscallHandling {
 
     let options: Options
     let observing: Bool
+    /// Coverage counts come from both the ptrace and the notification thread.
+    let coverageLock = Mutex(())
+    /// Arguments of notified calls, decoded before the answer, by notification id.
+    let notifiedTexts = Mutex([UInt64: [String?]]())
     var pending: [pid_t: Pending] = [:]
     /// Calls to syscalls picorun refuses, by number (counted even when not observing).
     public private(set) var unsupportedCalls: [Int: Int] = [:]
 
+    let processes: GuestProcesses
+
     public init(options: Options = Options()) {
         self.options = options
         self.observing = options.tracer != nil || options.coverage != nil
+        self.processes = GuestProcesses(initialCwd: options.initialCwd)
+        if let tree = options.fileTree { Exec.files = (tree, processes) }
     }
 
     public var highestSyscall: Int { highestKernelSyscall }
 
     public func traps(_ nr: Int) -> Bool {
-        if options.traceAll || options.coverage != nil { return true }
-        return SyscallTable.entry(nr)?.traps ?? true
+        filterAction(nr) != .allow
+    }
+
+    public func filterAction(_ nr: Int) -> SeccompFilter.Action {
+        let entry = SyscallTable.entry(nr)
+        if entry?.path != nil { return options.fileTree != nil ? .notify : (observing && options.traceAll || options.coverage != nil ? .trace : .allow) }
+        if options.traceAll || options.coverage != nil { return .trace }
+        return entry?.traps ?? true ? .trace : .allow
+    }
+
+    /// Answers a path syscall on the notification thread.
+    public func notified(_ n: SyscallNotification) -> NotificationReply {
+        guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {
+            return .error(.ENOSYS)
+        }
+        let c = PathContext(tree: tree, processes: processes, n: n)
+        let texts: [String?]? = observing ? (options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []) : nil
+        let reply: NotificationReply
+        do {
+            reply = try handler(c)
+        } catch {
+            reply = .error(error.errno)
+        }
+        if observing, let texts {
+            notifiedTexts.withLock { $0[n.id] = texts }
+        }
+        return reply
     }
 
     public func enter(_ c: SyscallContext) -> SyscallAction {
@@ -68,10 +107,10 @@ public final class Dispatcher: SyscallHandling {
         }
         guard observing else { return action }
 
-        options.coverage?.called(nr)
+        coverageLock.withLock { _ in options.coverage?.called(nr) }
         switch action {
         case .emulated(let result):
-            options.coverage?.returned(nr, result)
+            coverageLock.withLock { _ in options.coverage?.returned(nr, result) }
             options.tracer?.line(tid: c.tracee.tid, number: nr, entry: entry, args: args, texts: texts, result: result,
                                  tracee: c.tracee, how: how)
         case .passthrough, .passthroughSeeingExit, .rewritten:
@@ -85,25 +124,40 @@ public final class Dispatcher: SyscallHandling {
         let nr = c.task.pendingNumber
         let fixed = SyscallTable.entry(nr)?.exit?(c, result) ?? result
         if observing, let p = pending.removeValue(forKey: c.tracee.tid) {
-            options.coverage?.returned(p.number, fixed)
+            coverageLock.withLock { _ in options.coverage?.returned(p.number, fixed) }
             options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
                                  texts: p.texts, result: fixed, tracee: c.tracee, how: p.how)
         }
         return fixed
     }
 
+    public func notificationAnswered(_ n: SyscallNotification, result: Int64?) {
+        guard observing, let texts = notifiedTexts.withLock({ $0.removeValue(forKey: n.id) }) else { return }
+        coverageLock.withLock { _ in
+            options.coverage?.called(n.number)
+            if let result { options.coverage?.returned(n.number, result) }
+        }
+        let how = result == nil ? "fd-only, run by the kernel" : "translated"
+        options.tracer?.line(tid: n.tid, number: n.number, entry: SyscallTable.entry(n.number), args: n.args, texts: texts,
+                             result: result, tracee: PtraceTracee(tid: n.tid), how: how)
+    }
+
     public func taskEvent(_ event: TaskEvent) {
         switch event {
-        case .spawned:
-            break
+        case .spawned(let task, let parent):
+            processes.spawned(tid: task.tid, tgid: task.process.tgid, parentTgid: parent?.process.tgid)
         case .execed(let task):
+            if case .awaitingExec(let request)? = task.loading {
+                processes.execed(tid: task.tid, exe: request.programPath)
+            }
             // A successful exec has no exit stop: its result is 0 here.
             if let p = pending.removeValue(forKey: task.tid) {
-                options.coverage?.returned(p.number, 0)
+                coverageLock.withLock { _ in options.coverage?.returned(p.number, 0) }
                 options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
                                      texts: p.texts, result: 0, tracee: task.tracee, how: p.how)
             }
         case .exited(let task, let status):
+            processes.exited(tid: task.tid)
             if let p = pending.removeValue(forKey: task.tid) {
                 // exit/exit_group, or killed in the middle of a call.
                 options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
@@ -119,6 +173,6 @@ public final class Dispatcher: SyscallHandling {
     public var wantsStopTiming: Bool { options.coverage != nil }
 
     public func stopHandled(_ nr: Int, nanoseconds: UInt64) {
-        options.coverage?.spent(nr, nanoseconds)
+        coverageLock.withLock { _ in options.coverage?.spent(nr, nanoseconds) }
     }
 }

@@ -42,6 +42,8 @@ public enum SupportLevel: String, Sendable, CaseIterable, Codable {
 
 public typealias EnterHandler = @Sendable (SyscallContext) -> SyscallAction
 public typealias ExitHandler = @Sendable (SyscallContext, Int64) -> Int64
+/// Answers a path syscall from the notification thread.
+typealias PathHandler = @Sendable (PathContext) throws(TraceeError) -> NotificationReply
 
 /// One row of picorun's syscall table.
 public struct SyscallEntry: Sendable {
@@ -54,6 +56,8 @@ public struct SyscallEntry: Sendable {
     public let errno: LinuxErrno?
     let enter: EnterHandler?
     let exit: ExitHandler?
+    /// For path syscalls: resolved in the guest file tree by the supervisor.
+    let path: PathHandler?
 
     /// Whether the seccomp filter stops the tracee for it.
     public var traps: Bool { level != .passthrough }

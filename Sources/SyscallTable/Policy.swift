@@ -8,6 +8,11 @@ enum Policy {
     case emulated(EnterHandler, ExitHandler? = nil, String)
     case partial(EnterHandler, ExitHandler? = nil, String)
     case unsupported(LinuxErrno, String)
+    /// Takes a path: resolved by picorun in the guest file tree and carried
+    /// out by the supervisor, answered through a seccomp notification.
+    case path(PathHandler)
+
+    static let pathNote = "path resolved by picorun in the guest file tree (chroot semantics), call made by the supervisor"
 
     /// Refused because the guest must not change the host this way.
     static func hostPrivileged(_ what: String) -> Policy {

@@ -23,17 +23,30 @@ let syscallPolicy: [String: Policy] = {
          "inotify_init", "inotify_init1", "inotify_rm_watch", "memfd_create", "userfaultfd"],
         .passthrough())
     set(["fstat", "fstatfs", "getdents", "getdents64", "fchmod", "fchown", "fgetxattr", "fsetxattr",
-         "flistxattr", "fremovexattr", "fchdir"],
+         "flistxattr", "fremovexattr"],
         .passthrough("fd-based; the fd was opened through picorun"))
 
-    // Paths: the host tree until the distro file tree (M4) translates them.
-    set(["open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat", "statx", "access", "faccessat",
-         "faccessat2", "readlink", "readlinkat", "chdir", "getcwd", "mkdir", "mkdirat", "mknod", "mknodat",
-         "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
-         "symlinkat", "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime", "utimes",
-         "futimesat", "utimensat", "truncate", "statfs", "setxattr", "lsetxattr", "getxattr", "lgetxattr",
-         "listxattr", "llistxattr", "removexattr", "lremovexattr", "inotify_add_watch", "fanotify_mark"],
-        .passthrough("host paths until the distro file tree translates them"))
+    // Paths: resolved in the guest file tree and carried out by the supervisor.
+    let paths: [(String, PathHandler)] = [
+        ("open", OpenCalls.open), ("openat", OpenCalls.openat), ("openat2", OpenCalls.openat2), ("creat", OpenCalls.creat),
+        ("stat", StatCalls.stat), ("lstat", StatCalls.lstat), ("newfstatat", StatCalls.newfstatat), ("statx", StatCalls.statx),
+        ("access", StatCalls.access), ("faccessat", StatCalls.faccessat), ("faccessat2", StatCalls.faccessat2),
+        ("readlink", StatCalls.readlink), ("readlinkat", StatCalls.readlinkat),
+        ("getcwd", DirectoryCalls.getcwd), ("chdir", DirectoryCalls.chdir), ("fchdir", DirectoryCalls.fchdir),
+        ("mkdir", DirectoryCalls.mkdir), ("mkdirat", DirectoryCalls.mkdirat), ("mknod", DirectoryCalls.mknod),
+        ("mknodat", DirectoryCalls.mknodat), ("rmdir", DirectoryCalls.rmdir), ("unlink", DirectoryCalls.unlink),
+        ("unlinkat", DirectoryCalls.unlinkat), ("rename", DirectoryCalls.rename), ("renameat", DirectoryCalls.renameat),
+        ("renameat2", DirectoryCalls.renameat2), ("link", DirectoryCalls.link), ("linkat", DirectoryCalls.linkat),
+        ("symlink", DirectoryCalls.symlink), ("symlinkat", DirectoryCalls.symlinkat),
+        ("chmod", AttributeCalls.chmod), ("fchmodat", AttributeCalls.fchmodat), ("fchmodat2", AttributeCalls.fchmodat2),
+        ("chown", AttributeCalls.chown), ("lchown", AttributeCalls.lchown), ("fchownat", AttributeCalls.fchownat),
+        ("utime", AttributeCalls.utime), ("utimes", AttributeCalls.utimes), ("futimesat", AttributeCalls.futimesat),
+        ("utimensat", AttributeCalls.utimensat), ("truncate", AttributeCalls.truncate), ("statfs", AttributeCalls.statfs),
+    ]
+    for (name, handler) in paths { set([name], .path(handler)) }
+    set(["setxattr", "lsetxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr", "removexattr", "lremovexattr",
+         "inotify_add_watch", "fanotify_mark"],
+        .unsupported(.EOPNOTSUPP, "path-based extended attributes and watches are not translated yet"))
     set(["umask"], .passthrough())
     set(["name_to_handle_at"], .unsupported(.EOPNOTSUPP, "file handles bypass path resolution"))
     set(["open_by_handle_at"], .unsupported(.EPERM, "file handles bypass path resolution; needs CAP_DAC_READ_SEARCH"))

@@ -38,19 +38,22 @@ public enum SyscallTable {
         switch policy {
         case .passthrough(let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .passthrough, note: note,
-                                errno: nil, enter: nil, exit: nil)
+                                errno: nil, enter: nil, exit: nil, path: nil)
         case .translated(let enter, let exit, let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: note,
-                                errno: nil, enter: enter, exit: exit)
+                                errno: nil, enter: enter, exit: exit, path: nil)
         case .emulated(let enter, let exit, let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .emulated, note: note,
-                                errno: nil, enter: enter, exit: exit)
+                                errno: nil, enter: enter, exit: exit, path: nil)
         case .partial(let enter, let exit, let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .partial, note: note,
-                                errno: nil, enter: enter, exit: exit)
+                                errno: nil, enter: enter, exit: exit, path: nil)
         case .unsupported(let errno, let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .unsupported, note: note,
-                                errno: errno, enter: nil, exit: nil)
+                                errno: errno, enter: nil, exit: nil, path: nil)
+        case .path(let handler):
+            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: Policy.pathNote,
+                                errno: nil, enter: nil, exit: nil, path: handler)
         }
     }
 }

@@ -9,6 +9,7 @@ enum RunCommand {
         var index = 0
         var dispatcherOptions = Dispatcher.Options()
         var coveragePath: String?
+        var rootfs: String?
         func value(_ option: String) -> String {
             guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
             index += 1
@@ -33,14 +34,14 @@ enum RunCommand {
             case "--coverage":
                 coveragePath = value(a)
             case "--rootfs":
-                fail("--rootfs \(value(a)): running inside a distro folder is not supported yet", status: 2)
+                rootfs = value(a)
             default:
                 if a.hasPrefix("--trace=") {
                     do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
                 } else if a.hasPrefix("--coverage=") {
                     coveragePath = String(a.dropFirst(11))
                 } else if a.hasPrefix("--rootfs=") {
-                    fail("\(a): running inside a distro folder is not supported yet", status: 2)
+                    rootfs = String(a.dropFirst(9))
                 } else {
                     fail("unknown option \(a) (try --help)", status: 2)
                 }
@@ -53,15 +54,35 @@ enum RunCommand {
 
         let name = args[index]
         let guestArgv = Array(args[index...])
-        guard let path = ProgramResolver.locate(name, searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
+        let tree: GuestFileTree
+        var initialCwd = "/"
+        do {
+            if let rootfs {
+                tree = try GuestFileTree.distroTree(root: rootfs)
+            } else {
+                tree = try GuestFileTree.hostTree()
+                initialCwd = FileManager.default.currentDirectoryPath
+            }
+        } catch {
+            fail(error.message, status: 2)
+        }
+        dispatcherOptions.fileTree = tree
+        dispatcherOptions.initialCwd = initialCwd
+        let caller = GuestFileTree.Caller(tgid: getpid(), tid: getpid(), cwd: initialCwd)
+        let searchPath = ProcessInfo.processInfo.environment["PATH"]
+        guard let path = tree.locate(name, searchPath: searchPath, caller: caller) else {
             fail("\(name): command not found", status: 127)
         }
+        let resolver = TreeResolver(tree: tree, caller: caller)
         let plan: ProgramResolver.ExecPlan
         do {
-            plan = try ProgramResolver.plan(guestPath: path, execfn: Array(path.utf8), hostPath: { $0 })
+            let absolute = path.hasPrefix("/") ? path : GuestFileTree.normalize(initialCwd + "/" + path)
+            plan = try ProgramResolver.plan(guestPath: path, execfn: Array(path.utf8), hostPath: resolver.hostPath,
+                                            loaderPath: { p in p == path ? absolute : p })
         } catch {
             fail("\(path): \(error.reason)", status: error.shellStatus)
         }
+        resolver.close()
         // A script runs as its interpreter with the script's path in argv.
         let argv = plan.argvPrefix.isEmpty ? guestArgv
             : plan.argvPrefix.map { String(decoding: $0, as: UTF8.self) } + guestArgv.dropFirst()
@@ -72,7 +93,9 @@ enum RunCommand {
 
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let dispatcher = Dispatcher(options: dispatcherOptions)
-        let supervisor = Supervisor(handler: dispatcher)
+        var supervisorOptions = Supervisor.Options()
+        supervisorOptions.startDirectory = rootfs
+        let supervisor = Supervisor(handler: dispatcher, options: supervisorOptions)
         let status: Int32
         do {
             status = try supervisor.run(plan.request, argv: argv, envp: environmentInOrder() ?? environment).shellStatus

@@ -30,8 +30,10 @@ enum Usage {
                           counts, errors by errno, support level, supervisor
                           time; unsupported calls are listed apart (traps every
                           syscall, like --trace-all)
-      --rootfs DIR        run inside the distro at DIR (not available yet: the
-                          distro file tree arrives in a later release)
+      --rootfs DIR        run inside the distro folder DIR as if chrooted there:
+                          paths resolve inside DIR ('..' stops at its top,
+                          absolute symlinks point inside it), with the host's
+                          /proc, /dev and /sys mounted; no root needed
       --                  end of options; the next word is PROGRAM
 
     Subcommands:

@@ -29,11 +29,21 @@ struct CommandLineTests {
         #expect(r.stderr == "picorun: unknown option --frobnicate (try --help)\n")
     }
 
-    /// --rootfs arrives with the distro milestone; until then it must say so, not pretend.
-    @Test func rootfsIsRefusedClearly() {
-        let r = run(Paths.picorun, ["--rootfs", "/tmp", "/bin/true"], env: baseEnvironment())
+    @Test func missingRootfsIsAClearError() {
+        let r = run(Paths.picorun, ["--rootfs", "/nonexistent/distro", "/bin/true"], env: baseEnvironment())
         #expect(r.status == 2)
-        #expect(r.stderr.contains("not supported yet"))
+        #expect(r.stderr == "picorun: --rootfs /nonexistent/distro: No such file or directory\n")
+        let file = run(Paths.picorun, ["--rootfs", "/etc/passwd", "/bin/true"], env: baseEnvironment())
+        #expect(file.status == 2)
+        #expect(file.stderr == "picorun: --rootfs /etc/passwd: Not a directory\n")
+    }
+
+    /// A program that is not in the distro is not found, even if the host has it.
+    @Test func rootfsProgramsComeFromTheRootfs() throws {
+        let dir = scratchDir()
+        let r = run(Paths.picorun, ["--rootfs", dir, "/bin/true"], env: baseEnvironment())
+        #expect(r.status == 127)
+        #expect(r.stderr.contains("/bin/true: No such file or directory"))
     }
 
     @Test func doubleDashEndsOptions() {

@@ -43,7 +43,7 @@ func kernelTable() throws -> [(Int, String)] {
                 #expect(e.errno != nil && e.enter == nil, "\(e.name) needs an errno")
                 #expect(!e.note.isEmpty, "\(e.name) needs a note saying why")
             case .translated, .emulated, .partial:
-                #expect(e.enter != nil, "\(e.name) has no handler")
+                #expect(e.enter != nil || e.path != nil, "\(e.name) has no handler")
                 #expect(!e.note.isEmpty, "\(e.name) needs a note")
             }
         }
@@ -69,13 +69,20 @@ func kernelTable() throws -> [(Int, String)] {
         #expect(SyscallTable.summary == "Of 375 syscalls, \(supported) are supported fully or partially")
     }
 
-    @Test func dispatcherTrapsWhatTheTableSays() {
-        let d = Dispatcher()
+    @Test func dispatcherTrapsWhatTheTableSays() throws {
+        var withTree = Dispatcher.Options()
+        withTree.fileTree = try GuestFileTree.hostTree()
+        let d = Dispatcher(options: withTree)
         for n in 0...highestKernelSyscall {
-            #expect(d.traps(n) == (SyscallTable.entry(n)?.traps ?? true), "syscall \(n)")
+            let e = SyscallTable.entry(n)
+            let want: SeccompFilter.Action = e?.path != nil ? .notify : (e?.traps ?? true) ? .trace : .allow
+            #expect(d.filterAction(n) == want, "syscall \(n)")
         }
+        // Without a file tree (table tests only), path calls reach the host.
+        #expect(Dispatcher().filterAction(257) == .allow)
+        #expect(d.filterAction(257) == .notify, "openat is answered by the supervisor")
         #expect(d.traps(highestKernelSyscall + 1))
-        #expect(!d.traps(39), "getpid never stops")
+        #expect(d.filterAction(39) == .allow, "getpid never stops")
         var all = Dispatcher.Options()
         all.traceAll = true
         #expect(Dispatcher(options: all).traps(39))

@@ -48,6 +48,9 @@ struct pico_spawn_args {
     unsigned short filter_len;
     const sigset_t *default_signals;   // dispositions reset to SIG_DFL in the child
     const sigset_t *signal_mask;       // the child's mask at exec
+    int want_listener;                 // install with SECCOMP_FILTER_FLAG_NEW_LISTENER
+    int listener_socket;               // child end of a socketpair: the listener fd is sent here
+    const char *chdir_to;              // directory to start in, or NULL
 };
 
 // fork(); the child waits on `go_fd` until the parent has seized it, then
@@ -89,5 +92,36 @@ int pico_take_forwarded_signal(void);
 // prctl(PR_SET_DUMPABLE) and personality(0xffffffff) (a query).
 void pico_set_dumpable(int on);
 int pico_personality(void);
+
+// seccomp user notifications (SECCOMP_RET_USER_NOTIF), laid out as in
+// <linux/seccomp.h>.
+struct pico_notif {
+    uint64_t id;
+    uint32_t pid;
+    uint32_t flags;
+    int32_t nr;
+    uint32_t arch;
+    uint64_t instruction_pointer;
+    uint64_t args[6];
+};
+
+// Each returns 0, or -errno.
+int pico_notif_recv(int listener, struct pico_notif *n);
+// Answers with `val` (error == 0) or with -error; `cont` lets the kernel run the call.
+int pico_notif_send(int listener, uint64_t id, int64_t val, int32_t error, int cont);
+int pico_notif_id_valid(int listener, uint64_t id);
+// Puts `fd` into the notifying task and makes it the syscall's result
+// (SECCOMP_ADDFD_FLAG_SEND). Returns the new fd number or -errno.
+int pico_notif_addfd_send(int listener, uint64_t id, int fd, int cloexec);
+// Receives one fd sent with SCM_RIGHTS; -errno on failure.
+int pico_recv_fd(int socket);
+
+// Raw syscalls glibc may not wrap or Swift may not see; each returns the
+// result or -errno.
+long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf);
+long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
+long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+long pico_pidfd_getfd(pid_t pid, int targetfd);
+long pico_statfs(const char *path, void *buf);
 
 #endif

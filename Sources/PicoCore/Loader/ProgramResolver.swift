@@ -48,12 +48,12 @@ public enum ProgramResolver {
     /// Plans an exec of `guestPath` as execve(2) would. `hostPath` maps a
     /// path as the guest names it to where the supervisor opens it; the
     /// loader stub opens the guest path itself, in the guest's cwd.
-    public static func plan(guestPath: String, execfn: [UInt8], hostPath: (String) -> String,
+    public static func plan(guestPath: String, execfn: [UInt8], hostPath: (String) throws(ExecFailure) -> String,
                             loaderPath: (String) -> String = { $0 }) throws(ExecFailure) -> ExecPlan {
         var current = guestPath
         var prefix: [[UInt8]] = []
         for _ in 0...maxScriptDepth {
-            let open = hostPath(current)
+            let open = try hostPath(current)
             let head = try readHead(open)
             if head.starts(with: [0x23, 0x21]) {  // "#!"
                 let (interp, arg) = try parseShebang(head, path: current)
@@ -61,7 +61,8 @@ public enum ProgramResolver {
                 current = String(decoding: interp, as: UTF8.self)
                 continue
             }
-            let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn)
+            let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn,
+                                      interpreterHostPath: hostPath)
             return ExecPlan(request: request, argvPrefix: prefix)
         }
         throw ExecFailure(.ELOOP, "too many levels of #! interpreters")
@@ -104,12 +105,13 @@ public enum ProgramResolver {
     /// `openPath` is where the supervisor reads the program; `guestPath` is
     /// where the tracee's loader stub opens it (they differ when the guest
     /// named it relative to its own cwd or a dirfd).
-    public static func request(openPath: String, guestPath: String, execfn: [UInt8]) throws(ExecFailure) -> LoadRequest {
+    public static func request(openPath: String, guestPath: String, execfn: [UInt8],
+                               interpreterHostPath: (String) throws(ExecFailure) -> String = { $0 }) throws(ExecFailure) -> LoadRequest {
         let program = try openImage(openPath, checkExecutable: true)
         var interp: ElfImage? = nil
         if let interpPath = program.interpreter {
             do {
-                interp = try openImage(interpPath, checkExecutable: false)
+                interp = try openImage(try interpreterHostPath(interpPath), checkExecutable: false)
             } catch {
                 throw ExecFailure(error.errno, "interpreter \(interpPath): \(error.reason)")
             }

@@ -9,6 +9,7 @@ public enum SeccompFilter {
     public static let auditArchX86_64: UInt32 = 0xC000_003E
     static let retKillProcess: UInt32 = 0x8000_0000
     static let retTrace: UInt32 = 0x7ff0_0000
+    static let retUserNotif: UInt32 = 0x7fc0_0000
     static let retAllow: UInt32 = 0x7fff_0000
     /// x32 syscalls set this bit in the number; they are trapped and refused.
     static let x32Bit: UInt32 = 0x4000_0000
@@ -19,15 +20,38 @@ public enum SeccompFilter {
     static let ja: UInt16 = 0x05
     static let retK: UInt16 = 0x06
 
+    /// What the filter does with one syscall number.
+    public enum Action: Sendable {
+        /// The host runs it; the tracee never stops.
+        case allow
+        /// A ptrace stop (PTRACE_EVENT_SECCOMP): registers can be rewritten.
+        case trace
+        /// A seccomp user notification: the supervisor answers without a
+        /// ptrace stop and can hand the task an fd.
+        case notify
+
+        var ret: UInt32 {
+            switch self {
+            case .allow: return retAllow
+            case .trace: return retTrace
+            case .notify: return retUserNotif
+            }
+        }
+    }
+
     /// `trapped(n)` for n in 0...highest decides; numbers above `highest`
     /// (unknown syscalls, picorun's loader magic) are always trapped.
     public static func build(highest: Int, trapped: (Int) -> Bool) -> [sock_filter] {
-        var runs: [(low: UInt32, trap: Bool)] = []
+        build(highest: highest, action: { trapped($0) ? .trace : .allow })
+    }
+
+    public static func build(highest: Int, action: (Int) -> Action) -> [sock_filter] {
+        var runs: [(low: UInt32, ret: UInt32)] = []
         for n in 0...highest {
-            let t = trapped(n)
-            if runs.last?.trap != t { runs.append((UInt32(n), t)) }
+            let r = action(n).ret
+            if runs.last?.ret != r { runs.append((UInt32(n), r)) }
         }
-        if runs.last?.trap != true { runs.append((UInt32(highest + 1), true)) }
+        if runs.last?.ret != retTrace { runs.append((UInt32(highest + 1), retTrace)) }
 
         var prog: [sock_filter] = [
             pico_bpf_stmt(ldAbsW, 4),
@@ -42,9 +66,9 @@ public enum SeccompFilter {
     }
 
     /// Code deciding among `runs`, given that the number is at least runs.first.low.
-    static func tree(_ runs: ArraySlice<(low: UInt32, trap: Bool)>) -> [sock_filter] {
+    static func tree(_ runs: ArraySlice<(low: UInt32, ret: UInt32)>) -> [sock_filter] {
         if runs.count == 1 {
-            return [pico_bpf_stmt(retK, runs.first!.trap ? retTrace : retAllow)]
+            return [pico_bpf_stmt(retK, runs.first!.ret)]
         }
         let mid = runs.startIndex + runs.count / 2
         let left = tree(runs[runs.startIndex..<mid])

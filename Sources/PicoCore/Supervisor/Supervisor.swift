@@ -9,6 +9,8 @@ public final class Supervisor {
         public var randomize = Randomness.addressSpaceRandomization
         /// Signals picorun forwards to the initial guest process when it receives them.
         public var forwardedSignals: [Int32] = [SIGTERM, SIGHUP]
+        /// Host directory the guest starts in (its kernel cwd).
+        public var startDirectory: String?
         public init() {}
     }
 
@@ -20,6 +22,8 @@ public final class Supervisor {
     var mainPid: pid_t = 0
     var mainExit: GuestExit?
     var mainLoadFailed = false
+    /// Our end of the socket the child sends its seccomp listener on.
+    var listenerSocket: Int32 = -1
     let debug = getenv("PICORUN_DEBUG") != nil
 
     static let sysExecve = 59
@@ -43,7 +47,14 @@ public final class Supervisor {
         // Guests must not ptrace, read or write the supervisor's memory.
         pico_set_dumpable(0)
 
-        let filter = SeccompFilter.build(highest: handler.highestSyscall, trapped: handler.traps)
+        let filter = SeccompFilter.build(highest: handler.highestSyscall, action: handler.filterAction)
+        let wantsListener = (0...handler.highestSyscall).contains { handler.filterAction($0) == .notify }
+        var sockets: [Int32] = [-1, -1]
+        if wantsListener {
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
+                throw SupervisorError("socketpair: \(hostErrorString(errno))")
+            }
+        }
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for sig in options.forwardedSignals { sigaddset(&defaults, sig) }
@@ -61,10 +72,14 @@ public final class Supervisor {
                 filter.withUnsafeBufferPointer { f in
                     withUnsafePointer(to: &defaults) { d in
                         withUnsafePointer(to: &mask) { m in
-                            var args = pico_spawn_args(exec_fd: stubFD, argv: cargv, envp: cenvp,
-                                                       filter: f.baseAddress, filter_len: UInt16(f.count),
-                                                       default_signals: d, signal_mask: m)
-                            return pico_spawn_seizable(&args, &goFD, &reportFD)
+                            withOptionalCString(options.startDirectory) { dir in
+                                var args = pico_spawn_args(exec_fd: stubFD, argv: cargv, envp: cenvp,
+                                                           filter: f.baseAddress, filter_len: UInt16(f.count),
+                                                           default_signals: d, signal_mask: m,
+                                                           want_listener: wantsListener ? 1 : 0,
+                                                           listener_socket: sockets[1], chdir_to: dir)
+                                return pico_spawn_seizable(&args, &goFD, &reportFD)
+                            }
                         }
                     }
                 }
@@ -83,13 +98,20 @@ public final class Supervisor {
         var go: UInt8 = UInt8(ascii: "g")
         _ = write(goFD, &go, 1)
         close(goFD)
+        if wantsListener {
+            // The child sends the listener just before it execs; picked up at
+            // the exec stop (the child may stop on the way, so not here).
+            close(sockets[1])
+            listenerSocket = sockets[0]
+        }
+        defer { if listenerSocket >= 0 { close(listenerSocket) } }
 
         mainPid = pid
         let task = GuestTask(tid: pid, process: GuestProcess(tgid: pid, memory: AddressSpace(brkStart: 0)))
         task.loading = .awaitingExec(request)
         task.awaitingFirstStop = false  // seized while running: no initial stop
         tasks[pid] = task
-        handler.taskEvent(.spawned(task))
+        handler.taskEvent(.spawned(task, parent: nil))
 
         waitLoop()
 
@@ -235,7 +257,7 @@ public final class Supervisor {
         }
         let task = GuestTask(tid: child, process: process)
         tasks[child] = task
-        handler.taskEvent(.spawned(task))
+        handler.taskEvent(.spawned(task, parent: parent))
         if earlyStops.remove(child) != nil {
             task.awaitingFirstStop = false
             resume(child, Ptrace.cont, 0)
@@ -331,6 +353,16 @@ public final class Supervisor {
             failLoad(task, path: "?", reason: "an exec that did not go through picorun's loader")
             return
         }
+        if listenerSocket >= 0 {
+            let listener = pico_recv_fd(listenerSocket)
+            close(listenerSocket)
+            listenerSocket = -1
+            guard listener >= 0 else {
+                failLoad(task, path: request.programPath, reason: "no seccomp listener from the child")
+                return
+            }
+            NotificationLoop(listener: listener, handler: handler).start()
+        }
         handler.taskEvent(.execed(task))
         do {
             let load = try Loader.begin(request, tracee: task.tracee, randomize: options.randomize)
@@ -347,8 +379,9 @@ public final class Supervisor {
         let nr = regs.orig_rax
         switch task.loading! {
         case .awaitingExec:
-            // The exec of the stub itself.
-            if nr == UInt64(Self.sysExecveat) || nr == UInt64(Self.sysExecve) {
+            // The spawn shim's last calls (sending the listener) and the exec
+            // of the stub itself, stopped only when every syscall is traced.
+            if [UInt64(Self.sysExecveat), UInt64(Self.sysExecve), 3, 46].contains(nr) {
                 resume(task.tid, Ptrace.cont, 0)
             } else {
                 failLoad(task, path: "?", reason: "unexpected syscall \(nr) before exec")
@@ -415,6 +448,11 @@ public func writeStderr(_ s: String) {
             off += n
         }
     }
+}
+
+func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
 }
 
 /// Calls `body` with a NULL-terminated array of C strings.

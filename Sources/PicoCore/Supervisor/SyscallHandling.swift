@@ -58,8 +58,14 @@ public final class SyscallContext {
 public protocol SyscallHandling: AnyObject {
     /// Highest syscall number the handler knows; everything above is trapped.
     var highestSyscall: Int { get }
-    /// Whether the seccomp filter must stop syscall `nr` (false = passthrough).
-    func traps(_ nr: Int) -> Bool
+    /// What the seccomp filter does with syscall `nr`.
+    func filterAction(_ nr: Int) -> SeccompFilter.Action
+    /// Answers a seccomp user notification. Called on the supervisor's
+    /// notification thread, concurrently with the other methods.
+    func notified(_ n: SyscallNotification) -> NotificationReply
+    /// After the reply reached the task: what the call returned (the fd
+    /// number for `.fd`, nil for `.continueCall`).
+    func notificationAnswered(_ n: SyscallNotification, result: Int64?)
     /// At the seccomp stop.
     func enter(_ context: SyscallContext) -> SyscallAction
     /// At the exit stop of a call whose `enter` asked to see it; returns the
@@ -74,8 +80,28 @@ public protocol SyscallHandling: AnyObject {
 }
 
 public enum TaskEvent {
-    case spawned(GuestTask)
+    case spawned(GuestTask, parent: GuestTask?)
     /// An exec succeeded: the task's pending execve returned 0.
     case execed(GuestTask)
     case exited(GuestTask, status: Int32)
+}
+
+/// A syscall a guest task is blocked in, waiting for the supervisor.
+public struct SyscallNotification: Sendable {
+    public let id: UInt64
+    public let tid: pid_t
+    public let number: Int
+    public let args: [UInt64]
+}
+
+/// How the supervisor answers a notification.
+public enum NotificationReply: Sendable {
+    /// The call returns this value.
+    case value(Int64)
+    case error(LinuxErrno)
+    /// The supervisor's fd is installed in the task and is the call's result;
+    /// the supervisor closes its copy.
+    case fd(Int32, cloexec: Bool)
+    /// The kernel runs the call as made (only where no path is resolved).
+    case continueCall
 }

@@ -13,6 +13,9 @@ enum Exec {
 
     /// The stub's path, installed on first use.
     nonisolated(unsafe) static var stubPath: String?
+    /// The guest file tree and process records, set once by the Dispatcher
+    /// before any guest runs and never changed after.
+    nonisolated(unsafe) static var files: (tree: GuestFileTree, processes: GuestProcesses)?
 
     /// Execve implements Linux syscall execve(2).
     static func execve(_ c: SyscallContext) -> SyscallAction {
@@ -40,34 +43,45 @@ enum Exec {
         do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
         let tid = c.tracee.tid
         let path = String(decoding: guestPath, as: UTF8.self)
+        guard let files else { return hostExec(c, dirfd: dirfd, guestPath: guestPath, flags: flags, argv: argv, envp: envp) }
         var execfn = guestPath
-        var topOpen: String? = nil, topLoader: String? = nil
+        let caller = files.processes.caller(tid)
+        var loaderTop: String? = nil
+        var start = caller.cwd
         if guestPath.isEmpty {
             guard flags & atEmptyPath != 0 else { return fail(.ENOENT) }
-            guard dirfd >= 0 else { return fail(.EBADF) }
-            topOpen = "/proc/\(tid)/fd/\(dirfd)"
-            guard let target = readLink(topOpen!) else { return fail(.EBADF) }
-            topLoader = target
+            guard let guest = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
+            loaderTop = guest
             execfn = Array("/dev/fd/\(dirfd)".utf8)
         } else if !path.hasPrefix("/") && dirfd != atFdcwd {
-            guard let base = readLink("/proc/\(tid)/fd/\(dirfd)") else { return fail(.EBADF) }
-            topOpen = "/proc/\(tid)/fd/\(dirfd)/\(path)"
-            topLoader = base + "/" + path
+            guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
+            start = base
+            loaderTop = GuestFileTree.normalize(base + "/" + path)
             execfn = Array("/dev/fd/\(dirfd)/\(path)".utf8)
         }
+        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start))
+        defer { resolver.close() }
+        let top = loaderTop ?? path
         if flags & atSymlinkNofollow != 0 {
-            var st = stat()
-            if lstat(topOpen ?? hostPath(path, tid: tid), &st) == 0 && st.st_mode & S_IFMT == S_IFLNK { return fail(.ELOOP) }
+            if let w = try? files.tree.walk(Array(top.utf8), caller: resolver.caller, followFinal: false) {
+                var st = stat()
+                let isLink = w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
+                w.close()
+                if isLink { return fail(.ELOOP) }
+            }
         }
         let plan: ProgramResolver.ExecPlan
         do {
-            plan = try ProgramResolver.plan(
-                guestPath: path, execfn: execfn,
-                hostPath: { p in p == path && topOpen != nil ? topOpen! : hostPath(p, tid: tid) },
-                loaderPath: { p in p == path && topLoader != nil ? topLoader! : p })
+            plan = try ProgramResolver.plan(guestPath: top, execfn: execfn, hostPath: resolver.hostPath,
+                                            loaderPath: { p in p.hasPrefix("/") ? p : GuestFileTree.normalize(start + "/" + p) })
         } catch {
             return fail(error.errno)
         }
+        return rewrite(c, plan: plan, argv: argv, envp: envp)
+    }
+
+    /// Turns the call into execve(stub, argv', envp) and arms the loader.
+    static func rewrite(_ c: SyscallContext, plan: ProgramResolver.ExecPlan, argv: UInt64, envp: UInt64) -> SyscallAction {
         let stub: String
         do {
             if stubPath == nil { stubPath = try StubImage.installedPath() }
@@ -97,6 +111,26 @@ enum Exec {
         }
         c.task.loading = .awaitingExec(plan.request)
         return .rewritten
+    }
+
+    /// The guest path of what an fd is open on, if it is inside the tree.
+    static func guestDirectoryOrFile(fd: Int32, tid: pid_t, tree: GuestFileTree) -> String? {
+        guard fd >= 0, let host = readLink("/proc/\(tid)/fd/\(fd)") else { return nil }
+        return tree.guestPath(ofHost: host)
+    }
+
+    /// Exec without a guest file tree (unit tests of the table): host paths.
+    static func hostExec(_ c: SyscallContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
+        let path = String(decoding: guestPath, as: UTF8.self)
+        guard !path.isEmpty, path.hasPrefix("/") || dirfd == atFdcwd else { return fail(.ENOENT) }
+        let plan: ProgramResolver.ExecPlan
+        do {
+            plan = try ProgramResolver.plan(guestPath: path, execfn: guestPath,
+                                            hostPath: { p in p.hasPrefix("/") ? p : "/proc/\(c.tracee.tid)/cwd/\(p)" })
+        } catch {
+            return fail(error.errno)
+        }
+        return rewrite(c, plan: plan, argv: argv, envp: envp)
     }
 
     /// Where the supervisor opens a path the guest names (host tree for now).

@@ -25,7 +25,7 @@ enum FlagNames {
             (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
             (0o10000, "O_DSYNC"), (0o20000, "O_ASYNC"), (0o40000, "O_DIRECT"), (0o100000, "O_LARGEFILE"),
             (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"),
-            (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
+            (0o2000000, "O_CLOEXEC"), (0o10000000, "LinuxFlags.oPath"),
         ], zero: "")
         return rest.isEmpty ? access : access + "|" + rest
     }
@@ -45,7 +45,7 @@ enum FlagNames {
     }
 
     static let atFlags: Bits = [(0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_REMOVEDIR"), (0x400, "AT_SYMLINK_FOLLOW"),
-                                (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"), (0x2000, "AT_STATX_FORCE_SYNC"),
+                                (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "LinuxFlags.atEmptyPath"), (0x2000, "AT_STATX_FORCE_SYNC"),
                                 (0x4000, "AT_STATX_DONT_SYNC"), (0x8000, "AT_RECURSIVE")]
 
     static func cloneFlags(_ v: UInt64) -> String {

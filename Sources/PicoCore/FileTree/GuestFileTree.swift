@@ -1,0 +1,267 @@
+import Glibc
+
+/// The guest's file tree: a root directory on the host plus mounts (host
+/// directories shown at guest paths, like /proc, /dev, /sys), walked with
+/// chroot semantics entirely by the supervisor.
+///
+/// Resolution is race-free by construction: every component is opened with
+/// openat(parent, name, LinuxFlags.oPath|O_NOFOLLOW) relative to the fd of the
+/// directory before it, symlinks are read and spliced in by the walker, and
+/// ".." pops the walker's own stack of directory fds, never asking the kernel
+/// to climb. A component swapped for a symlink between two steps is seen as
+/// a symlink and resolved inside the tree; nothing the guest does makes the
+/// walk reach a host directory that is not under the root or a mount.
+public final class GuestFileTree {
+    public struct Mount {
+        /// Normalized guest path ("/" for the root, "/proc", ...).
+        public let guestPath: String
+        public let hostPath: String
+        /// LinuxFlags.oPath fd of the host directory, kept open for the tree's life.
+        public let fd: Int32
+        public let readOnly: Bool
+        /// /proc needs its magic links translated.
+        public let isProc: Bool
+    }
+
+    /// What a walk found. `parent` and `object` are LinuxFlags.oPath fds owned by the
+    /// result: call `close()` when done.
+    public struct Walk {
+        /// The directory holding the final component.
+        public let parent: Int32
+        /// Guest path of `parent`.
+        public let parentGuestPath: String
+        /// The final component ("" when the path names a mount root).
+        public let name: String
+        /// The final object, or -1 if it does not exist.
+        public let object: Int32
+        /// Canonical guest path of the final object (symlinks resolved as asked).
+        public let guestPath: String
+        public let mount: Mount
+
+        public var exists: Bool { object >= 0 }
+
+        public func close() {
+            if object >= 0 { Glibc.close(object) }
+            Glibc.close(parent)
+        }
+    }
+
+    /// Who is asking, for /proc/self and relative paths.
+    public struct Caller {
+        public let tgid: pid_t
+        public let tid: pid_t
+        /// The caller's working directory as a canonical guest path.
+        public let cwd: String
+        public init(tgid: pid_t, tid: pid_t, cwd: String) {
+            self.tgid = tgid
+            self.tid = tid
+            self.cwd = cwd
+        }
+    }
+
+    public let root: Mount
+    /// Longest guest path first, so the most specific mount wins.
+    public private(set) var mounts: [Mount]
+
+    static let maxSymlinks = 40
+    static let pathMax = 4096
+
+    public init(root hostRoot: String) throws(SupervisorError) {
+        root = try Self.openMount(guest: "/", host: hostRoot, readOnly: false)
+        mounts = [root]
+    }
+
+    deinit {
+        for m in mounts { close(m.fd) }
+    }
+
+    /// Shows host directory `host` at guest path `guest`.
+    public func mount(guest: String, host: String, readOnly: Bool = false) throws(SupervisorError) {
+        let g = Self.normalize(guest)
+        guard g != "/" else { throw SupervisorError("cannot mount over the guest root") }
+        let m = try Self.openMount(guest: g, host: host, readOnly: readOnly)
+        mounts.append(m)
+        mounts.sort { $0.guestPath.count > $1.guestPath.count }
+    }
+
+    static func openMount(guest: String, host: String, readOnly: Bool) throws(SupervisorError) -> Mount {
+        let fd = open(host, LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SupervisorError("\(host): \(hostErrorString(errno))") }
+        let real = Self.fdPath(fd) ?? host
+        return Mount(guestPath: guest, hostPath: real, fd: fd, readOnly: readOnly,
+                     isProc: real == "/proc")
+    }
+
+    /// The mount whose guest path is exactly `g`, if any.
+    func mountAt(_ g: String) -> Mount? { mounts.first { $0.guestPath == g } }
+
+    /// "/a/b" for any spelling ("//a/./b/"), without resolving anything.
+    public static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/") where c != "." {
+            if c == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(c) }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func join(_ dir: String, _ name: String) -> String {
+        dir == "/" ? "/" + name : dir + "/" + name
+    }
+
+    /// Resolves `path` as the guest names it. `followFinal` follows a
+    /// symlink in the last component (stat vs lstat). Errors are the errno
+    /// the guest must see.
+    public func walk(_ path: [UInt8], caller: Caller, followFinal: Bool) throws(TraceeError) -> Walk {
+        guard !path.isEmpty else { throw TraceeError(.ENOENT) }
+        guard path.count < Self.pathMax else { throw TraceeError(.ENAMETOOLONG) }
+        let text = String(decoding: path, as: UTF8.self)
+        let start = text.hasPrefix("/") ? "/" : caller.cwd
+        // The stack of directories walked so far: (fd, guest path, mount).
+        var stack: [(fd: Int32, guest: String, mount: Mount)] = []
+        func push(_ m: Mount) throws(TraceeError) {
+            let fd = dup(m.fd)
+            guard fd >= 0 else { throw TraceeError(LinuxErrno(errno)) }
+            stack.append((fd, m.guestPath, m))
+        }
+        func closeStack() {
+            for s in stack { close(s.fd) }
+            stack.removeAll()
+        }
+
+        // Start from the root, walk to the caller's cwd first (it is canonical).
+        var pending: [Substring] = Array(text.split(separator: "/"))
+        if start != "/" { pending = Array(start.split(separator: "/")) + pending }
+        do throws(TraceeError) {
+            try push(root)
+            // A mount may sit at the very first component; handled per step.
+            var symlinks = 0
+            var finalName = ""
+            while !pending.isEmpty {
+                let comp = pending.removeFirst()
+                let isLast = pending.isEmpty
+                if comp == "." {
+                    if isLast { finalName = "" }
+                    continue
+                }
+                if comp == ".." {
+                    if stack.count > 1 { close(stack.removeLast().fd) }
+                    if isLast { finalName = "" }
+                    continue
+                }
+                guard comp.utf8.count <= 255 else { throw TraceeError(.ENAMETOOLONG) }
+                let top = stack[stack.count - 1]
+                let guestHere = Self.join(top.guest, String(comp))
+                if let m = mountAt(guestHere) {
+                    try push(m)
+                    if isLast { finalName = "" }
+                    continue
+                }
+                let name = String(comp)
+                if top.mount.isProc && top.guest == top.mount.guestPath {
+                    // /proc/self and /proc/thread-self name the caller, not the supervisor.
+                    if name == "self" { pending.insert(contentsOf: ["\(caller.tgid)"], at: 0); continue }
+                    if name == "thread-self" {
+                        pending.insert(contentsOf: ["\(caller.tgid)", "task", "\(caller.tid)"], at: 0)
+                        continue
+                    }
+                }
+                let fd = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+                if fd < 0 {
+                    let e = errno
+                    if e == ENOENT && isLast {
+                        finalName = name
+                        break
+                    }
+                    throw TraceeError(LinuxErrno(e))
+                }
+                var st = stat()
+                guard fstat(fd, &st) == 0 else { close(fd); throw TraceeError(LinuxErrno(errno)) }
+                let type = st.st_mode & S_IFMT
+                if type == S_IFLNK && (!isLast || followFinal) {
+                    symlinks += 1
+                    guard symlinks <= Self.maxSymlinks else { close(fd); throw TraceeError(.ELOOP) }
+                    let target = Self.readLink(fd)
+                    close(fd)
+                    guard let target, !target.isEmpty else { throw TraceeError(.ENOENT) }
+                    if top.mount.isProc, target.hasPrefix("/") || !target.allSatisfy({ $0 != ":" }) {
+                        // A magic link (fd/N, cwd, root, exe): the kernel's answer is
+                        // a host path or an anonymous object; only paths inside the
+                        // tree may be followed, and then as guest paths.
+                        guard let guest = guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
+                        for s in stack.dropFirst() { close(s.fd) }
+                        stack.removeSubrange(1...)
+                        pending = Array(guest.split(separator: "/")) + pending
+                        continue
+                    }
+                    if target.hasPrefix("/") {
+                        for s in stack.dropFirst() { close(s.fd) }
+                        stack.removeSubrange(1...)
+                    }
+                    pending = Array(target.split(separator: "/")) + pending
+                    if pending.isEmpty { finalName = "" }
+                    continue
+                }
+                if isLast {
+                    let parent = stack.removeLast()
+                    closeStack()
+                    return Walk(parent: parent.fd, parentGuestPath: top.guest, name: name, object: fd,
+                                guestPath: guestHere, mount: top.mount)
+                }
+                guard type == S_IFDIR else { close(fd); throw TraceeError(.ENOTDIR) }
+                stack.append((fd, guestHere, top.mount))
+            }
+            // Ended on a directory (".", "..", a mount root, a symlink to a
+            // directory) or on a missing final component.
+            let top = stack.removeLast()
+            if !finalName.isEmpty {
+                closeStack()
+                return Walk(parent: top.fd, parentGuestPath: top.guest, name: finalName, object: -1,
+                            guestPath: Self.join(top.guest, finalName), mount: top.mount)
+            }
+            // The parent is the walker's previous directory, never the kernel's
+            // "..": above the root or a mount root that would be a host directory.
+            let above = stack.last
+            let parentFD = dup(above?.fd ?? top.fd)
+            closeStack()
+            return Walk(parent: parentFD, parentGuestPath: above?.guest ?? "/", name: "", object: top.fd,
+                        guestPath: top.guest, mount: top.mount)
+        } catch {
+            closeStack()
+            throw error
+        }
+    }
+
+    /// The guest path of a host path inside the root or a mount, or nil if
+    /// the host path is outside everything the guest may see.
+    public func guestPath(ofHost host: String) -> String? {
+        let h = Self.normalize(host)
+        for m in mounts where m.guestPath != "/" {
+            if h == m.hostPath { return m.guestPath }
+            if h.hasPrefix(m.hostPath + "/") { return m.guestPath + h.dropFirst(m.hostPath.count) }
+        }
+        if h == root.hostPath { return "/" }
+        if root.hostPath == "/" { return h }
+        if h.hasPrefix(root.hostPath + "/") { return String(h.dropFirst(root.hostPath.count)) }
+        return nil
+    }
+
+    static func parentOf(_ g: String) -> String {
+        guard let i = g.lastIndex(of: "/"), g != "/" else { return "/" }
+        return i == g.startIndex ? "/" : String(g[..<i])
+    }
+
+    public static func readLink(_ fd: Int32) -> String? {
+        var buf = [UInt8](repeating: 0, count: pathMax + 1)
+        let n = buf.withUnsafeMutableBytes { readlinkat(fd, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
+        guard n >= 0 else { return nil }
+        return String(decoding: buf[0..<n], as: UTF8.self)
+    }
+
+    /// The host path an fd refers to, from /proc/self/fd.
+    public static func fdPath(_ fd: Int32) -> String? {
+        var buf = [UInt8](repeating: 0, count: pathMax + 1)
+        let n = buf.withUnsafeMutableBytes { readlink("/proc/self/fd/\(fd)", $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
+        guard n >= 0 else { return nil }
+        return String(decoding: buf[0..<n], as: UTF8.self)
+    }
+}

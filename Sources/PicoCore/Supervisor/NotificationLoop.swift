@@ -1,0 +1,64 @@
+import CPicoLinux
+import Glibc
+
+/// Answers seccomp user notifications on a thread of its own, so a guest
+/// blocked in a notified syscall waits only for its own answer, never for
+/// the ptrace loop.
+final class NotificationLoop: @unchecked Sendable {
+    let listener: Int32
+    let handler: SyscallHandling
+
+    init(listener: Int32, handler: SyscallHandling) {
+        self.listener = listener
+        self.handler = handler
+    }
+
+    func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let loop = Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start the notification thread\n") }
+    }
+
+    func run() {
+        var pfd = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        while true {
+            let p = poll(&pfd, 1, -1)
+            if p < 0 { if errno == EINTR { continue }; return }
+            // No task uses the filter any more: every guest is gone.
+            if pfd.revents & Int16(POLLHUP) != 0 && pfd.revents & Int16(POLLIN) == 0 { return }
+            var n = pico_notif()
+            let r = pico_notif_recv(listener, &n)
+            if r == -EINTR || r == -ENOENT { continue }
+            if r < 0 { return }
+            let args = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5]
+            let call = SyscallNotification(id: n.id, tid: pid_t(bitPattern: n.pid), number: Int(n.nr), args: args)
+            let reply = handler.notified(call)
+            var result: Int64?
+            switch reply {
+            case .value(let v):
+                _ = pico_notif_send(listener, n.id, v, 0, 0)
+                result = v
+            case .error(let e):
+                _ = pico_notif_send(listener, n.id, 0, e.rawValue, 0)
+                result = -Int64(e.rawValue)
+            case .continueCall:
+                _ = pico_notif_send(listener, n.id, 0, 0, 1)
+            case .fd(let fd, let cloexec):
+                let installed = pico_notif_addfd_send(listener, n.id, fd, cloexec ? 1 : 0)
+                close(fd)
+                // The task died or was interrupted: the fd went nowhere; if the
+                // kernel could not install it, the call fails as it would.
+                if installed < 0 && installed != -ENOENT {
+                    _ = pico_notif_send(listener, n.id, 0, -installed, 0)
+                }
+                result = Int64(installed)
+            }
+            handler.notificationAnswered(call, result: result)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import CPicoLinux
+import Glibc
+import PicoCore
+
+/// Calls that change or read a file's attributes by path, in the guest file
+/// tree: the supervisor acts on the exact object the walk found, through
+/// its LinuxFlags.oPath fd (or /proc/self/fd/N where the call only takes a path).
+enum AttributeCalls {
+    static func object(_ c: PathContext, dirfd: Int32, path: UInt64, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+        let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: follow)
+        guard w.exists else {
+            w.close()
+            throw TraceeError(.ENOENT)
+        }
+        return w
+    }
+
+    static func isSymlink(_ fd: Int32) -> Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
+    }
+
+    static func check(_ r: Int32) throws(TraceeError) -> NotificationReply {
+        guard r == 0 else { throw .errno() }
+        return .value(0)
+    }
+
+    /// Chmod implements Linux syscall chmod(2).
+    static func chmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chmodAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], flags: 0)
+    }
+
+    /// Fchmodat implements Linux syscall fchmodat(2) (no flags argument).
+    static func fchmodat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chmodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: 0)
+    }
+
+    /// Fchmodat2 implements Linux syscall fchmodat2(2).
+    static func fchmodat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chmodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
+    }
+
+    static func chmodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+        let raw = try c.path(path)
+        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
+        return try check(Glibc.chmod(procPath(w.object), mode_t(mode & 0o7777)))
+    }
+
+    /// Chown implements Linux syscall chown(2).
+    static func chown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chownAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: 0)
+    }
+
+    /// Lchown implements Linux syscall lchown(2).
+    static func lchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chownAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: PathContext.atSymlinkNofollow)
+    }
+
+    /// Fchownat implements Linux syscall fchownat(2).
+    static func fchownat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try chownAt(c, dirfd: c.int32(0), path: c.args[1], uid: c.args[2], gid: c.args[3], flags: c.args[4])
+    }
+
+    static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+        let raw = try c.path(path)
+        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        return try check(Glibc.fchownat(w.object, "", uid_t(truncatingIfNeeded: uid), gid_t(truncatingIfNeeded: gid), LinuxFlags.atEmptyPath))
+    }
+
+    /// Utimensat implements Linux syscall utimensat(2).
+    static func utimensat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        // A NULL path is futimens(2) on the dirfd: no path to resolve.
+        if c.args[1] == 0 { return .continueCall }
+        var times: [timespec]? = nil
+        if c.args[2] != 0 {
+            let b = try c.tracee.readBytes(at: c.args[2], count: 32)
+            func word(_ i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[i * 8 + $1]) << (8 * $1) } }
+            times = [timespec(tv_sec: word(0), tv_nsec: word(1)), timespec(tv_sec: word(2), tv_nsec: word(3))]
+        }
+        return try setTimes(c, dirfd: c.int32(0), path: c.args[1], times: times, flags: c.args[3])
+    }
+
+    /// Utime implements Linux syscall utime(2).
+    static func utime(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        var times: [timespec]? = nil
+        if c.args[1] != 0 {
+            let b = try c.tracee.readBytes(at: c.args[1], count: 16)
+            func word(_ i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[i * 8 + $1]) << (8 * $1) } }
+            times = [timespec(tv_sec: word(0), tv_nsec: 0), timespec(tv_sec: word(1), tv_nsec: 0)]
+        }
+        return try setTimes(c, dirfd: PathContext.atFdcwd, path: c.args[0], times: times, flags: 0)
+    }
+
+    /// Utimes implements Linux syscall utimes(2).
+    static func utimes(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try timevalTimes(c, dirfd: PathContext.atFdcwd, path: c.args[0], tv: c.args[1])
+    }
+
+    /// Futimesat implements Linux syscall futimesat(2).
+    static func futimesat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try timevalTimes(c, dirfd: c.int32(0), path: c.args[1], tv: c.args[2])
+    }
+
+    static func timevalTimes(_ c: PathContext, dirfd: Int32, path: UInt64, tv: UInt64) throws(TraceeError) -> NotificationReply {
+        var times: [timespec]? = nil
+        if tv != 0 {
+            let b = try c.tracee.readBytes(at: tv, count: 32)
+            func word(_ i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[i * 8 + $1]) << (8 * $1) } }
+            guard word(1) >= 0 && word(1) < 1_000_000 && word(3) >= 0 && word(3) < 1_000_000 else { throw TraceeError(.EINVAL) }
+            times = [timespec(tv_sec: word(0), tv_nsec: word(1) * 1000), timespec(tv_sec: word(2), tv_nsec: word(3) * 1000)]
+        }
+        return try setTimes(c, dirfd: dirfd, path: path, times: times, flags: 0)
+    }
+
+    static func setTimes(_ c: PathContext, dirfd: Int32, path: UInt64, times: [timespec]?, flags: UInt64) throws(TraceeError) -> NotificationReply {
+        guard flags & ~(PathContext.atSymlinkNofollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
+        let nofollow = flags & PathContext.atSymlinkNofollow != 0
+        let w = try object(c, dirfd: dirfd, path: path, follow: !nofollow)
+        defer { w.close() }
+        let r: Int32
+        if nofollow && isSymlink(w.object) && !w.name.isEmpty {
+            r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.name, $0, AT_SYMLINK_NOFOLLOW) }
+        } else {
+            r = times.withOptionalBuffer { Glibc.utimensat(AT_FDCWD, procPath(w.object), $0, 0) }
+        }
+        return try check(r)
+    }
+
+    /// Truncate implements Linux syscall truncate(2).
+    static func truncate(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try object(c, dirfd: PathContext.atFdcwd, path: c.args[0], follow: true)
+        defer { w.close() }
+        var st = stat()
+        guard fstat(w.object, &st) == 0 else { throw .errno() }
+        if st.st_mode & S_IFMT == S_IFDIR { throw TraceeError(.EISDIR) }
+        let fd = open(procPath(w.object), O_WRONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw .errno() }
+        defer { close(fd) }
+        return try check(ftruncate(fd, off_t(Int64(bitPattern: c.args[1]))))
+    }
+
+    /// Statfs implements Linux syscall statfs(2).
+    static func statfs(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try object(c, dirfd: PathContext.atFdcwd, path: c.args[0], follow: true)
+        defer { w.close() }
+        // struct statfs is 120 bytes on x86-64; the C shim fills it.
+        var buf = [UInt8](repeating: 0, count: 120)
+        let r = buf.withUnsafeMutableBytes { pico_statfs(procPath(w.object), $0.baseAddress) }
+        guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        try c.tracee.writeBytes(buf, at: c.args[1])
+        return .value(0)
+    }
+}
+
+extension Optional where Wrapped == [timespec] {
+    func withOptionalBuffer<R>(_ body: (UnsafePointer<timespec>?) -> R) -> R {
+        guard let self else { return body(nil) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

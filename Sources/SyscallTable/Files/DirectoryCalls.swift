@@ -1,0 +1,205 @@
+import CPicoLinux
+import Glibc
+import PicoCore
+
+/// The working directory and the calls that add, remove and rename names,
+/// in the guest file tree. Each acts on (parent fd, one name), so a symlink
+/// swapped into the path cannot move the operation outside the tree.
+enum DirectoryCalls {
+    /// Getcwd implements Linux syscall getcwd(2) from picorun's record of the
+    /// guest's working directory.
+    static func getcwd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let bytes = Array(c.caller.cwd.utf8) + [0]
+        guard UInt64(bytes.count) <= c.args[1] else { throw TraceeError(.ERANGE) }
+        try c.tracee.writeBytes(bytes, at: c.args[0])
+        return .value(Int64(bytes.count))
+    }
+
+    /// Chdir implements Linux syscall chdir(2).
+    static func chdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.walk(dirfd: PathContext.atFdcwd, path: try c.path(c.args[0]), follow: true)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        try enter(c, fd: w.object, guestPath: w.guestPath)
+        return .value(0)
+    }
+
+    /// Fchdir implements Linux syscall fchdir(2).
+    static func fchdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let guest = try c.directory(c.int32(0))
+        let w = try c.walk(dirfd: PathContext.atFdcwd, path: Array(guest.utf8), follow: true)
+        defer { w.close() }
+        try enter(c, fd: w.object, guestPath: w.guestPath)
+        return .value(0)
+    }
+
+    static func enter(_ c: PathContext, fd: Int32, guestPath: String) throws(TraceeError) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .errno() }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
+        let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath)
+        guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        c.processes.setCwd(c.caller.tid, guestPath)
+    }
+
+    /// A final component that must not exist yet.
+    static func newName(_ c: PathContext, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
+        let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: false)
+        if w.exists || w.name.isEmpty {
+            w.close()
+            throw TraceeError(.EEXIST)
+        }
+        return w
+    }
+
+    /// An existing final component, not followed.
+    static func existing(_ c: PathContext, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
+        let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: false)
+        guard w.exists else {
+            w.close()
+            throw TraceeError(.ENOENT)
+        }
+        return w
+    }
+
+    static func check(_ r: Int32) throws(TraceeError) -> NotificationReply {
+        guard r == 0 else { throw .errno() }
+        return .value(0)
+    }
+
+    /// Mkdir implements Linux syscall mkdir(2).
+    static func mkdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try mkdirAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1])
+    }
+
+    /// Mkdirat implements Linux syscall mkdirat(2).
+    static func mkdirat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try mkdirAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2])
+    }
+
+    static func mkdirAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
+        let w = try newName(c, dirfd: dirfd, path: path)
+        defer { w.close() }
+        return try check(Glibc.mkdirat(w.parent, w.name, mode_t(mode & 0o7777) & ~c.umask()))
+    }
+
+    /// Mknod implements Linux syscall mknod(2).
+    static func mknod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try mknodAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], dev: c.args[2])
+    }
+
+    /// Mknodat implements Linux syscall mknodat(2).
+    static func mknodat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try mknodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], dev: c.args[3])
+    }
+
+    static func mknodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, dev: UInt64) throws(TraceeError) -> NotificationReply {
+        let w = try newName(c, dirfd: dirfd, path: path)
+        defer { w.close() }
+        let m = mode_t(truncatingIfNeeded: mode)
+        return try check(Glibc.mknodat(w.parent, w.name, (m & ~0o7777) | ((m & 0o7777) & ~c.umask()), dev_t(dev)))
+    }
+
+    /// Rmdir implements Linux syscall rmdir(2).
+    static func rmdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let raw = try c.path(c.args[0])
+        if raw.last == UInt8(ascii: ".") && (raw.count == 1 || raw[raw.count - 2] == UInt8(ascii: "/")) {
+            throw TraceeError(.EINVAL)
+        }
+        let w = try existing(c, dirfd: PathContext.atFdcwd, path: c.args[0])
+        defer { w.close() }
+        guard !w.name.isEmpty else { throw TraceeError(.EBUSY) }
+        return try check(Glibc.unlinkat(w.parent, w.name, AT_REMOVEDIR))
+    }
+
+    /// Unlink implements Linux syscall unlink(2).
+    static func unlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try unlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: 0)
+    }
+
+    /// Unlinkat implements Linux syscall unlinkat(2).
+    static func unlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        guard c.args[2] & ~0x200 == 0 else { throw TraceeError(.EINVAL) }
+        return try unlinkAt(c, dirfd: c.int32(0), path: c.args[1], flags: Int32(c.args[2]))
+    }
+
+    static func unlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, flags: Int32) throws(TraceeError) -> NotificationReply {
+        let w = try existing(c, dirfd: dirfd, path: path)
+        defer { w.close() }
+        guard !w.name.isEmpty else { throw TraceeError(flags & AT_REMOVEDIR != 0 ? .EBUSY : .EISDIR) }
+        return try check(Glibc.unlinkat(w.parent, w.name, flags))
+    }
+
+    /// Rename implements Linux syscall rename(2).
+    static func rename(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try renameAt(c, old: (PathContext.atFdcwd, c.args[0]), new: (PathContext.atFdcwd, c.args[1]), flags: 0)
+    }
+
+    /// Renameat implements Linux syscall renameat(2).
+    static func renameat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try renameAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: 0)
+    }
+
+    /// Renameat2 implements Linux syscall renameat2(2).
+    static func renameat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try renameAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: UInt32(truncatingIfNeeded: c.args[4]))
+    }
+
+    static func renameAt(_ c: PathContext, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt32) throws(TraceeError) -> NotificationReply {
+        let from = try existing(c, dirfd: old.0, path: old.1)
+        defer { from.close() }
+        let to = try c.walk(dirfd: new.0, path: try c.path(new.1), follow: false)
+        defer { to.close() }
+        guard !from.name.isEmpty, !to.name.isEmpty else { throw TraceeError(.EBUSY) }
+        let r = pico_renameat2(from.parent, from.name, to.parent, to.name, flags)
+        guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        return .value(0)
+    }
+
+    /// Link implements Linux syscall link(2).
+    static func link(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try linkAt(c, old: (PathContext.atFdcwd, c.args[0]), new: (PathContext.atFdcwd, c.args[1]), flags: 0)
+    }
+
+    /// Linkat implements Linux syscall linkat(2).
+    static func linkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try linkAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: c.args[4])
+    }
+
+    static func linkAt(_ c: PathContext, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt64) throws(TraceeError) -> NotificationReply {
+        let symlinkFollow: UInt64 = 0x400
+        guard flags & ~(symlinkFollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
+        let raw = try c.path(old.1)
+        // Linking an fd needs CAP_DAC_READ_SEARCH; an unprivileged kernel says ENOENT.
+        if raw.isEmpty { throw TraceeError(.ENOENT) }
+        let from = try c.walk(dirfd: old.0, path: raw, follow: flags & symlinkFollow != 0)
+        defer { from.close() }
+        guard from.exists else { throw TraceeError(.ENOENT) }
+        let to = try newName(c, dirfd: new.0, path: new.1)
+        defer { to.close() }
+        if flags & symlinkFollow != 0 {
+            return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.name, AT_SYMLINK_FOLLOW))
+        }
+        guard !from.name.isEmpty else { throw TraceeError(.EPERM) }
+        return try check(Glibc.linkat(from.parent, from.name, to.parent, to.name, 0))
+    }
+
+    /// Symlink implements Linux syscall symlink(2).
+    static func symlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try symlinkAt(c, target: c.args[0], dirfd: PathContext.atFdcwd, path: c.args[1])
+    }
+
+    /// Symlinkat implements Linux syscall symlinkat(2).
+    static func symlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try symlinkAt(c, target: c.args[0], dirfd: c.int32(1), path: c.args[2])
+    }
+
+    static func symlinkAt(_ c: PathContext, target: UInt64, dirfd: Int32, path: UInt64) throws(TraceeError) -> NotificationReply {
+        // The target is stored as text and read back by the walker, inside the tree.
+        let text = try c.path(target)
+        guard !text.isEmpty else { throw TraceeError(.ENOENT) }
+        let w = try newName(c, dirfd: dirfd, path: path)
+        defer { w.close() }
+        return try check(String(decoding: text, as: UTF8.self).withCString { Glibc.symlinkat($0, w.parent, w.name) })
+    }
+}

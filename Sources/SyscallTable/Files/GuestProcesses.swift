@@ -1,0 +1,65 @@
+import Glibc
+import PicoCore
+import Synchronization
+
+/// Per-process state the path handlers need (working directory, the guest
+/// path of the running program), shared between the ptrace thread, which
+/// sees processes come and go, and the notification thread, which answers
+/// path syscalls.
+public final class GuestProcesses: Sendable {
+    struct State {
+        var tgidOf: [pid_t: pid_t] = [:]
+        var cwd: [pid_t: String] = [:]
+        var exe: [pid_t: String] = [:]
+    }
+
+    let state = Mutex(State())
+    let initialCwd: String
+
+    public init(initialCwd: String) {
+        self.initialCwd = initialCwd
+    }
+
+    func spawned(tid: pid_t, tgid: pid_t, parentTgid: pid_t?) {
+        state.withLock { s in
+            s.tgidOf[tid] = tgid
+            if s.cwd[tgid] == nil {
+                s.cwd[tgid] = parentTgid.flatMap { s.cwd[$0] } ?? initialCwd
+                s.exe[tgid] = parentTgid.flatMap { s.exe[$0] }
+            }
+        }
+    }
+
+    func exited(tid: pid_t) {
+        state.withLock { s in
+            guard let tgid = s.tgidOf.removeValue(forKey: tid) else { return }
+            if tid == tgid && !s.tgidOf.values.contains(tgid) {
+                s.cwd[tgid] = nil
+                s.exe[tgid] = nil
+            }
+        }
+    }
+
+    /// A thread that exec'd took over its leader's tid.
+    func execed(tid: pid_t, exe: String) {
+        state.withLock { s in
+            let tgid = s.tgidOf[tid] ?? tid
+            s.exe[tgid] = exe
+        }
+    }
+
+    func caller(_ tid: pid_t) -> GuestFileTree.Caller {
+        state.withLock { s in
+            let tgid = s.tgidOf[tid] ?? tid
+            return GuestFileTree.Caller(tgid: tgid, tid: tid, cwd: s.cwd[tgid] ?? initialCwd)
+        }
+    }
+
+    func setCwd(_ tid: pid_t, _ path: String) {
+        state.withLock { s in s.cwd[s.tgidOf[tid] ?? tid] = path }
+    }
+
+    func exe(ofProcess pid: pid_t) -> String? { state.withLock { $0.exe[pid] } }
+    func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
+    func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }
+}

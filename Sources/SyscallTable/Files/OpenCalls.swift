@@ -1,0 +1,79 @@
+import Glibc
+import PicoCore
+
+/// open(2), openat(2), openat2(2), creat(2) in the guest file tree. The
+/// supervisor resolves and opens the file itself, then installs the fd in
+/// the guest with SECCOMP_ADDFD_FLAG_SEND: the kernel never resolves a
+/// guest path, so no race can redirect it.
+enum OpenCalls {
+    static let oCreat: UInt64 = 0o100, oExcl: UInt64 = 0o200, oNofollow: UInt64 = 0o400000
+    static let oCloexec: UInt64 = 0o2000000, oTmpfile: UInt64 = 0o20000000, oNonblock: UInt64 = 0o4000
+    static let oPath: UInt64 = 0o10000000, oDirectory: UInt64 = 0o200000
+
+    /// Open implements Linux syscall open(2).
+    static func open(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try openAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: c.args[1], mode: c.args[2])
+    }
+
+    /// Openat implements Linux syscall openat(2).
+    static func openat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: c.args[2], mode: c.args[3])
+    }
+
+    /// Creat implements Linux syscall creat(2).
+    static func creat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try openAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: oCreat | 1 | 0o1000, mode: c.args[1])
+    }
+
+    /// Openat2 implements Linux syscall openat2(2) without RESOLVE_* flags
+    /// (ENOSYS then, so callers fall back to openat as on older kernels).
+    static func openat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let size = c.args[3]
+        guard size >= 24 else { throw TraceeError(.EINVAL) }
+        let how = try c.tracee.readBytes(at: c.args[2], count: 24)
+        func word(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(how[i * 8 + $1]) << (8 * UInt64($1)) } }
+        guard word(2) == 0 else { throw TraceeError(.ENOSYS) }
+        return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: word(0), mode: word(1))
+    }
+
+    static func openAt(_ c: PathContext, dirfd: Int32, path address: UInt64, flags: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
+        let raw = try c.path(address)
+        let create = flags & oCreat != 0 && flags & oTmpfile != oTmpfile
+        let follow = flags & oNofollow == 0 && !(create && flags & oExcl != 0)
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: follow)
+        defer { w.close() }
+        let cloexec = flags & oCloexec != 0
+        let hostFlags = Int32(truncatingIfNeeded: flags & ~oCloexec) | O_CLOEXEC
+        let perm = mode_t(mode & 0o7777) & ~c.umask()
+        if !w.exists {
+            guard create else { throw TraceeError(.ENOENT) }
+            // Created by name in its parent; O_NOFOLLOW so a symlink planted
+            // there meanwhile is refused, never followed.
+            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW, perm)
+            guard fd >= 0 else { throw .errno() }
+            return .fd(fd, cloexec: cloexec)
+        }
+        if create && flags & oExcl != 0 { throw TraceeError(.EEXIST) }
+        var st = stat()
+        guard fstat(w.object, &st) == 0 else { throw .errno() }
+        if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
+        if flags & oTmpfile == oTmpfile {
+            let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm)
+            guard fd >= 0 else { throw .errno() }
+            return .fd(fd, cloexec: cloexec)
+        }
+        // Reopen exactly the object the walk found.
+        var reopen = hostFlags & ~Int32(truncatingIfNeeded: oCreat | oExcl | oNofollow)
+        let isFifo = st.st_mode & S_IFMT == S_IFIFO
+        if isFifo { reopen |= O_NONBLOCK }  // never block the notification thread
+        if flags & oPath != 0 && st.st_mode & S_IFMT == S_IFLNK {
+            return .fd(dup(w.object), cloexec: cloexec)
+        }
+        let fd = Glibc.open(procPath(w.object), reopen)
+        guard fd >= 0 else { throw .errno() }
+        if isFifo && flags & oNonblock == 0 {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        }
+        return .fd(fd, cloexec: cloexec)
+    }
+}

@@ -1,0 +1,99 @@
+import Glibc
+import PicoCore
+
+/// One notified path syscall: who made it, and the file tree it resolves in.
+struct PathContext {
+    let tree: GuestFileTree
+    let processes: GuestProcesses
+    let tracee: PtraceTracee
+    let caller: GuestFileTree.Caller
+    let args: [UInt64]
+
+    static let atFdcwd: Int32 = -100
+    static let atEmptyPath: UInt64 = 0x1000
+    static let atSymlinkNofollow: UInt64 = 0x100
+
+    init(tree: GuestFileTree, processes: GuestProcesses, n: SyscallNotification) {
+        self.tree = tree
+        self.processes = processes
+        self.tracee = PtraceTracee(tid: n.tid)
+        self.caller = processes.caller(n.tid)
+        self.args = n.args
+    }
+
+    func int32(_ i: Int) -> Int32 { Int32(truncatingIfNeeded: args[i]) }
+
+    /// The path argument at `address`, as the guest wrote it.
+    func path(_ address: UInt64) throws(TraceeError) -> [UInt8] {
+        try tracee.readCString(at: address, limit: 4095)
+    }
+
+    /// The guest directory a dirfd names: the caller's cwd for AT_FDCWD, or
+    /// the guest path of the directory the fd is open on.
+    func directory(_ dirfd: Int32) throws(TraceeError) -> String {
+        if dirfd == Self.atFdcwd { return caller.cwd }
+        guard dirfd >= 0 else { throw TraceeError(.EBADF) }
+        guard let host = GuestFileTree.fdPath(atProc: "/proc/\(caller.tid)/fd/\(dirfd)") else { throw TraceeError(.EBADF) }
+        var st = stat()
+        guard stat("/proc/\(caller.tid)/fd/\(dirfd)", &st) == 0 else { throw TraceeError(.EBADF) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
+        // A directory outside everything the guest may see (an fd inherited
+        // from the host) is not a starting point for a walk.
+        guard let guest = tree.guestPath(ofHost: host) else { throw TraceeError(.EACCES) }
+        return guest
+    }
+
+    /// Resolves (dirfd, path) as the *at syscalls do.
+    func walk(dirfd: Int32, path raw: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+        let isAbsolute = raw.first == UInt8(ascii: "/")
+        let start = isAbsolute ? "/" : try directory(dirfd)
+        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start)
+        return try tree.walk(raw, caller: caller, followFinal: follow)
+    }
+
+    /// An fd-only call (LinuxFlags.atEmptyPath with ""): the kernel may run it as is.
+    func isEmptyPathCall(_ raw: [UInt8], flags: UInt64) -> Bool {
+        raw.isEmpty && flags & Self.atEmptyPath != 0
+    }
+
+    /// The guest's umask, as the kernel keeps it for the task.
+    func umask() -> mode_t {
+        guard let status = readSmallFile("/proc/\(caller.tid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+              let value = mode_t(line.dropFirst(6).trimmingCharacters(in: " \t"), radix: 8) else { return 0o022 }
+        return value
+    }
+
+    func write<T>(_ value: T, to address: UInt64) throws(TraceeError) {
+        var v = value
+        let r = withUnsafeBytes(of: &v) { b in Result { () throws(TraceeError) in try tracee.write(at: address, from: b) } }
+        try r.get()
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}
+
+extension GuestFileTree {
+    /// readlink(2) of a /proc fd link, as a String.
+    static func fdPath(atProc link: String) -> String? {
+        var buf = [UInt8](repeating: 0, count: 4097)
+        let n = buf.withUnsafeMutableBytes { readlink(link, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+        guard n >= 0 else { return nil }
+        return String(decoding: buf[0..<n], as: UTF8.self)
+    }
+}
+
+/// "/proc/self/fd/N": how the supervisor names an object it holds an LinuxFlags.oPath
+/// fd for, so that calls which only take paths reach exactly that object.
+func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+
+extension TraceeError {
+    static func errno() -> TraceeError { TraceeError(LinuxErrno(Glibc.errno)) }
+}

@@ -1,0 +1,124 @@
+import CPicoLinux
+import Glibc
+import PicoCore
+
+/// The stat family, access(2) and readlink(2) in the guest file tree: the
+/// supervisor resolves, asks the host, and writes the answer into the guest.
+enum StatCalls {
+    /// Stat implements Linux syscall stat(2).
+    static func stat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try statAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], flags: 0)
+    }
+
+    /// Lstat implements Linux syscall lstat(2).
+    static func lstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try statAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], flags: PathContext.atSymlinkNofollow)
+    }
+
+    /// Newfstatat implements Linux syscall newfstatat(2).
+    static func newfstatat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try statAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], flags: c.args[3])
+    }
+
+    static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+        let raw = try c.path(path)
+        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        var st = Glibc.stat()
+        guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        try c.write(st, to: buffer)
+        return .value(0)
+    }
+
+    /// Statx implements Linux syscall statx(2).
+    static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let flags = c.args[2]
+        let raw = try c.path(c.args[1])
+        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
+        let w = try c.walk(dirfd: c.int32(0), path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        var buf = [UInt8](repeating: 0, count: 256)
+        let sync = Int32(truncatingIfNeeded: flags & 0x6000)
+        let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", LinuxFlags.atEmptyPath | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
+        guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        try c.tracee.writeBytes(buf, at: c.args[4])
+        return .value(0)
+    }
+
+    /// Access implements Linux syscall access(2).
+    static func access(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try accessAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], flags: 0)
+    }
+
+    /// Faccessat implements Linux syscall faccessat(2) (no flags argument).
+    static func faccessat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: 0)
+    }
+
+    /// Faccessat2 implements Linux syscall faccessat2(2).
+    static func faccessat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
+    }
+
+    static func accessAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+        guard mode & ~7 == 0 else { throw TraceeError(.EINVAL) }
+        let raw = try c.path(path)
+        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        let eaccess = Int32(truncatingIfNeeded: flags & 0x200)
+        let r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
+        guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        return .value(0)
+    }
+
+    /// Readlink implements Linux syscall readlink(2).
+    static func readlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try readlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], size: c.args[2])
+    }
+
+    /// Readlinkat implements Linux syscall readlinkat(2).
+    static func readlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        try readlinkAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], size: c.args[3])
+    }
+
+    static func readlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, size: UInt64) throws(TraceeError) -> NotificationReply {
+        guard Int64(bitPattern: size) > 0 else { throw TraceeError(.EINVAL) }
+        let raw = try c.path(path)
+        if raw.isEmpty { return .continueCall }  // readlinkat(fd, "") names the fd's own symlink
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: false)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        let target: String
+        if let answer = procLinkAnswer(c, w) {
+            target = answer
+        } else {
+            var st = Glibc.stat()
+            guard fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { throw TraceeError(.EINVAL) }
+            guard let t = GuestFileTree.readLink(w.object) else { throw .errno() }
+            // The kernel's answers under /proc are host paths; the guest sees guest paths.
+            target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t) ?? t) : t
+        }
+        let bytes = Array(target.utf8.prefix(Int(min(size, 4096))))
+        try c.tracee.writeBytes(bytes, at: buffer)
+        return .value(Int64(bytes.count))
+    }
+
+    /// /proc/PID/{exe,cwd,root} of a guest process, answered from picorun's
+    /// own records (the kernel would name the loader stub and host paths).
+    static func procLinkAnswer(_ c: PathContext, _ w: GuestFileTree.Walk) -> String? {
+        guard w.mount.isProc else { return nil }
+        let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
+        guard parts.count == 2, let pid = pid_t(parts[0]), c.processes.isGuest(pid) else { return nil }
+        switch parts[1] {
+        case "exe": return c.processes.exe(ofProcess: pid)
+        case "cwd": return c.processes.cwd(ofProcess: pid)
+        case "root": return "/"
+        default: return nil
+        }
+    }
+}
