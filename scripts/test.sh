@@ -14,6 +14,7 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
 command -v make >/dev/null || need+=(make)
 command -v perl >/dev/null || need+=(perl)
+command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -25,6 +26,12 @@ echo "== building picorun (release)"
 swift build -c release
 echo "== building fixtures"
 Fixtures/elf/build.sh
+if [ "$(id -u)" = 0 ]; then
+  echo "== the Debian test rootfs (built once per machine, cached)"
+  export PICORUN_TEST_ROOTFS=$(scripts/make-test-rootfs.sh)
+else
+  echo "== not root: the chroot comparison tests need root and are skipped"
+fi
 echo "== building tests"
 swift build --build-tests
 echo "== running tests against the release binary"

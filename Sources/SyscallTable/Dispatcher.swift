@@ -43,7 +43,19 @@ public final class Dispatcher: SyscallHandling {
         self.options = options
         self.observing = options.tracer != nil || options.coverage != nil
         self.processes = GuestProcesses(initialCwd: options.initialCwd)
-        if let tree = options.fileTree { Exec.files = (tree, processes) }
+        if let tree = options.fileTree {
+            Exec.files = (tree, processes)
+            let processes = self.processes
+            tree.procLinkOverride = { pid, link in
+                guard processes.isGuest(pid) else { return nil }
+                switch link {
+                case "root": return "/"
+                case "cwd": return processes.cwd(ofProcess: pid)
+                case "exe": return processes.exe(ofProcess: pid)
+                default: return nil
+                }
+            }
+        }
     }
 
     public var highestSyscall: Int { highestKernelSyscall }

@@ -60,6 +60,9 @@ public final class GuestFileTree {
     }
 
     public let root: Mount
+    /// Answers /proc/PID/{root,cwd,exe} of guest processes with guest paths
+    /// (set once, before any guest runs, by whoever tracks processes).
+    public nonisolated(unsafe) var procLinkOverride: (@Sendable (_ pid: pid_t, _ link: String) -> String?)?
     /// Longest guest path first, so the most specific mount wins.
     public private(set) var mounts: [Mount]
 
@@ -187,7 +190,9 @@ public final class GuestFileTree {
                         // A magic link (fd/N, cwd, root, exe): the kernel's answer is
                         // a host path or an anonymous object; only paths inside the
                         // tree may be followed, and then as guest paths.
-                        guard let guest = guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
+                        let inProc = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
+                        let override = inProc.count == 1 ? pid_t(inProc[0]).flatMap { procLinkOverride?($0, name) } : nil
+                        guard let guest = override ?? guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
                         for s in stack.dropFirst() { close(s.fd) }
                         stack.removeSubrange(1...)
                         pending = Array(guest.split(separator: "/")) + pending

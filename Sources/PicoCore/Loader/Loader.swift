@@ -62,6 +62,8 @@ public enum Loader {
     static let sysMmap: UInt64 = 9
     static let sysMprotect: UInt64 = 10
     static let sysOpenat: UInt64 = 257
+    static let sysPrctl: UInt64 = 157
+    static let prSetName: UInt64 = 15
     static let atFdcwd = UInt64(bitPattern: -100)
     static let oRdonlyCloexec: UInt64 = 0o2000000
     static let mapPrivate: UInt64 = 0x02, mapFixed: UInt64 = 0x10, mapAnonymous: UInt64 = 0x20
@@ -86,6 +88,10 @@ public enum Loader {
         if let interp = req.interpreter, let path = req.interpreterPath {
             mapImage(interp, bias: interpBias, path: path, into: &script)
         }
+        // The kernel names the task after the file exec'd (comm, 15 bytes);
+        // it named it after the stub, so rename it after the guest's program.
+        let comm = Array((req.execfn.split(separator: UInt8(ascii: "/")).last ?? []).prefix(15))
+        script.syscall(sysPrctl, [.value(prSetName), script.string(comm)], what: "naming the process")
 
         let entry = req.interpreter.map { interpBias + $0.entry } ?? exeBias + req.program.entry
         let auxv = GuestAuxv(phdr: exeBias + req.program.phdrAddress, phnum: UInt64(req.program.phnum),

@@ -30,8 +30,8 @@ public final class Supervisor {
     static let sysExecveat = 322
     static let sysOpenat = 257
     static let sysMunmap: UInt64 = 11
-    /// What the loader script calls: close, mmap, mprotect, openat.
-    static let loaderSyscalls: Set<UInt64> = [3, 9, 10, 257]
+    /// What the loader script calls: close, mmap, mprotect, prctl, openat.
+    static let loaderSyscalls: Set<UInt64> = [3, 9, 10, 157, 257]
     static let cloneVM: UInt64 = 0x100
     static let cloneThread: UInt64 = 0x10000
 

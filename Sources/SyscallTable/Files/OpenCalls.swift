@@ -57,6 +57,7 @@ enum OpenCalls {
         var st = stat()
         guard fstat(w.object, &st) == 0 else { throw .errno() }
         if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
+        if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 { throw TraceeError(.EISDIR) }
         if flags & oTmpfile == oTmpfile {
             let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm)
             guard fd >= 0 else { throw .errno() }
@@ -64,11 +65,16 @@ enum OpenCalls {
         }
         // Reopen exactly the object the walk found.
         var reopen = hostFlags & ~Int32(truncatingIfNeeded: oCreat | oExcl | oNofollow)
+        if flags & oPath != 0 {
+            // The kernel cannot hand an O_PATH file to another process
+            // (SECCOMP_IOCTL_NOTIF_ADDFD takes only real files), so the guest
+            // gets a read-only fd on the same object: it can do everything an
+            // O_PATH fd can, and more.
+            if st.st_mode & S_IFMT == S_IFLNK { throw TraceeError(.ELOOP) }
+            reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
+        }
         let isFifo = st.st_mode & S_IFMT == S_IFIFO
         if isFifo { reopen |= O_NONBLOCK }  // never block the notification thread
-        if flags & oPath != 0 && st.st_mode & S_IFMT == S_IFLNK {
-            return .fd(dup(w.object), cloexec: cloexec)
-        }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }
         if isFifo && flags & oNonblock == 0 {

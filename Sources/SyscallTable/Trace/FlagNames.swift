@@ -25,7 +25,7 @@ enum FlagNames {
             (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
             (0o10000, "O_DSYNC"), (0o20000, "O_ASYNC"), (0o40000, "O_DIRECT"), (0o100000, "O_LARGEFILE"),
             (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"),
-            (0o2000000, "O_CLOEXEC"), (0o10000000, "LinuxFlags.oPath"),
+            (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
         ], zero: "")
         return rest.isEmpty ? access : access + "|" + rest
     }

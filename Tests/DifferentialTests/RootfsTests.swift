@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The Debian bookworm minbase rootfs built by scripts/make-test-rootfs.sh.
+enum TestRootfs {
+    static let path: String? = {
+        let env = ProcessInfo.processInfo.environment
+        let dir = env["PICORUN_TEST_ROOTFS"]
+            ?? (env["XDG_CACHE_HOME"] ?? (env["HOME"] ?? "/root") + "/.cache") + "/picorun-test/bookworm-minbase"
+        return FileManager.default.fileExists(atPath: dir + "/.picorun-complete") ? dir : nil
+    }()
+
+    /// The same command in a real chroot with /proc, /dev and /sys bound in,
+    /// in a private mount namespace (needs root, as CI has).
+    static func chroot(_ script: String, in root: String) -> Outcome {
+        let setup = """
+        mount --bind /proc "$R/proc" && mount --rbind /dev "$R/dev" && mount --bind /sys "$R/sys" && \
+        exec chroot "$R" /bin/sh -c "$S"
+        """
+        return run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", setup],
+                   env: guestEnvironment(["R": root, "S": script]))
+    }
+
+    static func guestEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C"]
+        env.merge(extra) { _, new in new }
+        return env
+    }
+}
+
+struct RootfsCommand: CustomTestStringConvertible, Sendable {
+    let script: String
+    var testDescription: String { script }
+}
+
+let rootfsCommands: [RootfsCommand] = ([
+    "echo hello | tr a-z A-Z; (cd /etc && echo $(pwd)); x=$(ls / | wc -l); echo entries=$x",
+    "ls -la / | grep -v -e ' proc$' -e ' sys$' -e ' dev$'",
+    "find /etc -type f | sort | head -20",
+    "grep -r root /etc/passwd /etc/group | sort",
+    "sed -n '1,3p' /etc/passwd | awk -F: '{print $1, $3, $7}'",
+    "cd /tmp && mkdir -p t/a && echo data > t/a/f && tar czf t.tgz t && rm -r t && tar xzf t.tgz && cat t/a/f && rm -r t t.tgz",
+    "printf 'b\\na\\nc\\n' | sort -r; echo hello | gzip | gzip -d",
+    "perl -e 'print join(\",\", map { $_ * 2 } 1..5), \"\\n\"'",
+    "dpkg -l | wc -l",
+    "cat /proc/self/status | head -1",
+    "readlink /proc/self/exe",
+    "cd /bin && pwd && /bin/pwd && cd .. && pwd",
+    "cd / && cd .. && cd .. && pwd && ls -d ../../etc",
+    "ln -s /etc /tmp/picorun-abs-link && ls /tmp/picorun-abs-link/hostname && readlink /tmp/picorun-abs-link; rm /tmp/picorun-abs-link",
+    "test -x /usr/bin/perl && echo perl-executable; [ -d /root ] && echo root-dir",
+] as [String]).map { RootfsCommand(script: $0) }
+
+@Suite("A Debian rootfs behaves as in a real chroot", .enabled(if: TestRootfs.path != nil && getuid() == 0))
+struct RootfsTests {
+    @Test(arguments: rootfsCommands)
+    func sameAsChroot(_ c: RootfsCommand) {
+        let root = TestRootfs.path!
+        let chrooted = TestRootfs.chroot(c.script, in: root)
+        let picorun = run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", c.script], env: TestRootfs.guestEnvironment())
+        #expect(picorun == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(picorun)")
+    }
+
+    /// Dynamic programs load the rootfs's own ld.so and libc, not the host's.
+    @Test func librariesComeFromTheRootfs() {
+        let root = TestRootfs.path!
+        let r = run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", "grep -E 'ld-linux|libc.so' /proc/self/maps | awk '{print $6}' | sort -u"],
+                    env: TestRootfs.guestEnvironment())
+        #expect(r.status == 0)
+        // /proc/self/maps names host paths; they must all lie inside the rootfs.
+        let lines = r.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for l in lines { #expect(l.hasPrefix(root + "/"), "\(l) is not from the rootfs") }
+    }
+}
+
+/// CI builds the rootfs; there the distro suite must not be silently skipped.
+@Test("The test rootfs exists when CI runs", .enabled(if: ProcessInfo.processInfo.environment["CI"] == "true"))
+func rootfsPresentInCI() {
+    #expect(TestRootfs.path != nil, "scripts/make-test-rootfs.sh did not run")
+}
