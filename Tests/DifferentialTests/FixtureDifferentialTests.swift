@@ -45,6 +45,7 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "obsolete-syscalls", args: []),
     .init(fixture: "exec", args: [Paths.fixtures]),
     .init(fixture: "pingpong", args: []),
+    .init(fixture: "reaper", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 

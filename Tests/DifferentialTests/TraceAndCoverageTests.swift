@@ -42,6 +42,20 @@ struct TraceAndCoverageTests {
         #expect(trace.contains(" = 0 [translated]"))
     }
 
+    /// A tracee cannot trace: strace inside picorun fails cleanly and the
+    /// supervisor carries on.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+    func ptraceInsideIsRefused() throws {
+        let dir = scratchDir()
+        let r = run(Paths.picorun, ["--trace=\(dir)/trace", "/usr/bin/strace", "-o", "/dev/null", Paths.fixtures + "/hello"],
+                    env: baseEnvironment())
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("Operation not permitted"), "\(r)")
+        let trace = try String(contentsOfFile: dir + "/trace", encoding: .utf8)
+        #expect(trace.contains("ptrace(") && trace.contains("EPERM"), "\(trace)")
+        #expect(trace.contains("[unsupported]"))
+    }
+
     @Test func unsupportedCallsAreCountedInCoverage() throws {
         let dir = scratchDir()
         let r = run(Paths.picorun, ["--coverage", dir + "/cov.json", Paths.fixtures + "/obsolete-syscalls"], env: baseEnvironment())
