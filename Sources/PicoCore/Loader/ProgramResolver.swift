@@ -84,18 +84,8 @@ public enum ProgramResolver {
 
     /// The first bytes of an executable file, after the checks execve makes.
     static func readHead(_ path: String) throws(ExecFailure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            throw ExecFailure(LinuxErrno(e), hostErrorString(e))
-        }
+        let fd = try openExecutable(path, checkExecutable: true)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ExecFailure(LinuxErrno(errno), hostErrorString(errno)) }
-        // execve(2) says EACCES for a directory; the message says what it is.
-        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ExecFailure(.EACCES, "not a regular file") }
-        if access(path, X_OK) != 0 { throw ExecFailure(.EACCES, hostErrorString(EACCES)) }
         var buf = [UInt8](repeating: 0, count: shebangLimit)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n >= 0 else { throw ExecFailure(.EIO, hostErrorString(errno)) }
@@ -124,22 +114,36 @@ public enum ProgramResolver {
     }
 
     static func openImage(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> ElfImage {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            throw ExecFailure(LinuxErrno(e), hostErrorString(e))
-        }
+        let fd = try openExecutable(path, checkExecutable: checkExecutable)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ExecFailure(LinuxErrno(errno), hostErrorString(errno)) }
-        // execve(2) says EACCES for a directory; the message says what it is.
-        if st.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ExecFailure(.EACCES, "not a regular file") }
-        if checkExecutable && access(path, X_OK) != 0 { throw ExecFailure(.EACCES, hostErrorString(EACCES)) }
         do {
             return try ElfImage.parse(try FileElfSource(fd: fd))
         } catch {
             throw ExecFailure(error.errno, error.reason)
         }
+    }
+
+    /// Opens a file for exec with the checks execve(2) makes, in its order.
+    static func openExecutable(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            throw ExecFailure(LinuxErrno(e), hostErrorString(e))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            throw ExecFailure(LinuxErrno(e), hostErrorString(e))
+        }
+        let type = st.st_mode & S_IFMT
+        // execve(2) says EACCES for a directory; the message says what it is.
+        if type != S_IFREG || (checkExecutable && access(path, X_OK) != 0) {
+            close(fd)
+            if type == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
+            if type != S_IFREG { throw ExecFailure(.EACCES, "not a regular file") }
+            throw ExecFailure(.EACCES, hostErrorString(EACCES))
+        }
+        return fd
     }
 }
