@@ -157,6 +157,9 @@ def main():
         if missing:
             f.write(f"\nNot installed, so not measured: {', '.join(missing)} (Debian packages `proot`, `qemu-user`).\n")
         f.write(f"\n![ratios]({os.path.basename(svg)})\n")
+        notes = os.path.join(ROOT, "bench/NOTES.md")
+        if os.path.exists(notes):
+            f.write("\n" + open(notes).read())
     print(f"wrote {args.out} and {svg}")
 
 
