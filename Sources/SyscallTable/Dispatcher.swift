@@ -84,7 +84,7 @@ public final class Dispatcher: SyscallHandling {
         } catch {
             reply = .error(error.errno)
         }
-        if observing, let texts {
+        if observing, let texts, !reply.isDeferred {
             notifiedTexts.withLock { $0[n.id] = texts }
         }
         return reply
@@ -192,5 +192,12 @@ public final class Dispatcher: SyscallHandling {
 
     public func stopHandled(_ nr: Int, nanoseconds: UInt64) {
         coverageLock.withLock { _ in options.coverage?.spent(nr, nanoseconds) }
+    }
+}
+
+extension NotificationReply {
+    var isDeferred: Bool {
+        if case .deferred = self { return true }
+        return false
     }
 }

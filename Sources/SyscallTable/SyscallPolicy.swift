@@ -44,6 +44,8 @@ let syscallPolicy: [String: Policy] = {
         ("utimensat", AttributeCalls.utimensat), ("truncate", AttributeCalls.truncate), ("statfs", AttributeCalls.statfs),
     ]
     for (name, handler) in paths { set([name], .path(handler)) }
+    set(["bind"], .path(SocketCalls.bind))
+    set(["connect"], .path({ c throws(TraceeError) in try SocketCalls.connect(c, respond: c.respond) }))
     set(["setxattr", "lsetxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr", "removexattr", "lremovexattr",
          "inotify_add_watch", "fanotify_mark"],
         .unsupported(.EOPNOTSUPP, "path-based extended attributes and watches are not translated yet"))
@@ -106,7 +108,7 @@ let syscallPolicy: [String: Policy] = {
 
     // System information.
     set(["uname", "sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
-         "keyctl", "statmount", "listmount", "socket", "socketpair", "connect", "accept", "accept4", "bind",
+         "keyctl", "statmount", "listmount", "socket", "socketpair", "accept", "accept4",
          "listen", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
          "getsockname", "getpeername", "setsockopt", "getsockopt"],
         .passthrough())

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// A guest in a scratch root tries every path trick, fd and race it can to
@@ -13,8 +14,21 @@ struct EscapeTests {
         }
         try "HOST-SECRET\n".write(toFile: base + "/secret/key", atomically: true, encoding: .utf8)
         try fm.copyItem(atPath: Paths.fixtures + "/escape", toPath: base + "/root/escape")
+        // A host unix socket outside the root, listening.
+        let sockPath = base + "/secret/sock"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in
+            for (i, b) in sockPath.utf8.enumerated() where i < p.count - 1 { p[i] = b }
+        }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 1) == 0)
         // fd 3 is a host directory holding the secret, inherited by the guest.
-        let script = "exec 3<'\(base)/secret'; exec '\(Paths.picorun)' --rootfs '\(base)/root' /escape '\(base)/secret/key' key"
+        let script = "exec 3<'\(base)/secret'; exec '\(Paths.picorun)' --rootfs '\(base)/root' /escape '\(base)/secret/key' key '\(sockPath)'"
         let r = run("/bin/sh", ["-c", script], env: baseEnvironment(), timeout: 120)
         #expect(r.status == 0, "\(r)")
         #expect(!r.stdout.contains("LEAK"), "\(r.stdout)")

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const char *secret;
@@ -45,7 +47,7 @@ static void *swapper(void *arg) {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
-    if (argc < 3) { fprintf(stderr, "usage: escape SECRET_PATH SECRET_NAME\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: escape SECRET_PATH SECRET_NAME [HOST_SOCKET]\n"); return 2; }
     secret = argv[1];
     secret_name = argv[2];
     char up[8192] = "";
@@ -72,6 +74,17 @@ int main(int argc, char **argv) {
     try_path("/proc/self/fd/3/NAME", "/proc/self/fd/3/%s", secret_name);
     attempt("openat(inherited dirfd, ..)", openat(3, "..", O_RDONLY | O_DIRECTORY) >= 0 ? open("/dev/null", O_RDONLY) : -1);
     printf("%-44s %s\n", "link(host path, here)", link(secret, "/tmp/hardlink") == 0 ? "LEAK" : strerrorname_np(errno));
+    if (argc > 3) {
+        /* A listening host unix socket outside the root, by path. */
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", argv[3]);
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        int r = connect(s, (struct sockaddr *)&a, sizeof a);
+        int e = errno;
+        if (r == 0 || e == ECONNREFUSED) { printf("%-44s LEAK\n", "connect(host unix socket path)"); leaks++; }
+        else printf("%-44s denied (%s)\n", "connect(host unix socket path)", strerrorname_np(e));
+        close(s);
+    }
     char *args[] = {"x", NULL};
     execve("/proc/self/root/../../../../bin/true", args, NULL);
     printf("%-44s %s\n", "execve through /proc/self/root", strerrorname_np(errno));

@@ -35,7 +35,9 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let ENOSYS = LinuxErrno(38)
     public static let ELOOP = LinuxErrno(40)
     public static let ELIBBAD = LinuxErrno(80)
+    public static let ENOTSOCK = LinuxErrno(88)
     public static let EOPNOTSUPP = LinuxErrno(95)
+    public static let EADDRINUSE = LinuxErrno(98)
 
     /// The kernel's symbolic name (EACCES), or "E?N" for numbers without one.
     public var name: String {

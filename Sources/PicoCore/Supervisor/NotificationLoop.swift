@@ -24,6 +24,19 @@ final class NotificationLoop: @unchecked Sendable {
         if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start the notification thread\n") }
     }
 
+    /// Sends a plain answer (value or error) for notification `id`.
+    static func send(_ listener: Int32, _ id: UInt64, _ reply: NotificationReply) {
+        switch reply {
+        case .value(let v): _ = pico_notif_send(listener, id, v, 0, 0)
+        case .error(let e): _ = pico_notif_send(listener, id, 0, e.rawValue, 0)
+        case .continueCall: _ = pico_notif_send(listener, id, 0, 0, 1)
+        case .fd(let fd, let cloexec):
+            _ = pico_notif_addfd_send(listener, id, fd, cloexec ? 1 : 0)
+            close(fd)
+        case .deferred: break
+        }
+    }
+
     func run() {
         var pfd = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
         while true {
@@ -36,10 +49,15 @@ final class NotificationLoop: @unchecked Sendable {
             if r == -EINTR || r == -ENOENT { continue }
             if r < 0 { return }
             let args = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5]
-            let call = SyscallNotification(id: n.id, tid: pid_t(bitPattern: n.pid), number: Int(n.nr), args: args)
+            let listener = self.listener
+            let id = n.id
+            let call = SyscallNotification(id: n.id, tid: pid_t(bitPattern: n.pid), number: Int(n.nr), args: args,
+                                           respond: { reply in NotificationLoop.send(listener, id, reply) })
             let reply = handler.notified(call)
             var result: Int64?
             switch reply {
+            case .deferred:
+                continue
             case .value(let v):
                 _ = pico_notif_send(listener, n.id, v, 0, 0)
                 result = v

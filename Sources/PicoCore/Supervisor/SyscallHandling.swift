@@ -92,6 +92,8 @@ public struct SyscallNotification: Sendable {
     public let tid: pid_t
     public let number: Int
     public let args: [UInt64]
+    /// Answers later, from any thread, a call whose handler said `.deferred`.
+    public let respond: @Sendable (NotificationReply) -> Void
 }
 
 /// How the supervisor answers a notification.
@@ -104,4 +106,7 @@ public enum NotificationReply: Sendable {
     case fd(Int32, cloexec: Bool)
     /// The kernel runs the call as made (only where no path is resolved).
     case continueCall
+    /// The handler answers later through `SyscallNotification.respond`
+    /// (a call that may block, done on a thread of its own).
+    case deferred
 }

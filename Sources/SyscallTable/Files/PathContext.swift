@@ -8,6 +8,8 @@ struct PathContext {
     let tracee: PtraceTracee
     let caller: GuestFileTree.Caller
     let args: [UInt64]
+    /// Answers the notification later (for `.deferred` replies).
+    let respond: @Sendable (NotificationReply) -> Void
 
     static let atFdcwd: Int32 = -100
     static let atEmptyPath: UInt64 = 0x1000
@@ -19,6 +21,7 @@ struct PathContext {
         self.tracee = PtraceTracee(tid: n.tid)
         self.caller = processes.caller(n.tid)
         self.args = n.args
+        self.respond = n.respond
     }
 
     func int32(_ i: Int) -> Int32 { Int32(truncatingIfNeeded: args[i]) }

@@ -1,0 +1,117 @@
+import CPicoLinux
+import Glibc
+import PicoCore
+
+/// bind(2) and connect(2). A unix socket's path is a path like any other:
+/// it is resolved in the guest file tree, and the supervisor makes the call
+/// on its own duplicate of the guest's socket (pidfd_getfd), naming the
+/// object it found through /proc/self/fd. Every family goes this way, not
+/// just AF_UNIX: letting the kernel re-read the guest's sockaddr would let
+/// another guest thread swap in a host path after the check.
+enum SocketCalls {
+    static let afUnix: UInt16 = 1
+    static let sunPathMax = 108
+
+    /// Bind implements Linux syscall bind(2).
+    static func bind(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let (socket, address) = try prepare(c)
+        defer { close(socket) }
+        var bytes = address
+        if isPathAddress(address) {
+            let w = try walk(c, address, follow: false)
+            defer { w.close() }
+            if w.exists { throw TraceeError(.EADDRINUSE) }
+            bytes = try unixAddress("/proc/self/fd/\(w.parent)/\(w.name)")
+            return try call(bytes) { Glibc.bind(socket, $0, $1) }
+        }
+        return try call(bytes) { Glibc.bind(socket, $0, $1) }
+    }
+
+    /// Connect implements Linux syscall connect(2). A blocking connect that
+    /// may take long (TCP) runs on a thread of its own and answers later.
+    static func connect(_ c: PathContext, respond: @escaping @Sendable (NotificationReply) -> Void) throws(TraceeError) -> NotificationReply {
+        let (socket, address) = try prepare(c)
+        var bytes = address
+        if isPathAddress(address) {
+            defer { close(socket) }
+            let w = try walk(c, address, follow: true)
+            defer { w.close() }
+            guard w.exists else { throw TraceeError(.ENOENT) }
+            bytes = try unixAddress("/proc/self/fd/\(w.object)")
+            return try call(bytes) { Glibc.connect(socket, $0, $1) }
+        }
+        let family = address.count >= 2 ? UInt16(address[0]) | UInt16(address[1]) << 8 : 0
+        if family == afUnix || fcntl(socket, F_GETFL) & O_NONBLOCK != 0 {
+            defer { close(socket) }
+            return try call(bytes) { Glibc.connect(socket, $0, $1) }
+        }
+        BlockingCall.run {
+            defer { close(socket) }
+            let reply: NotificationReply
+            do throws(TraceeError) { reply = try call(bytes) { Glibc.connect(socket, $0, $1) } } catch { reply = .error(error.errno) }
+            respond(reply)
+        }
+        return .deferred
+    }
+
+    /// The supervisor's duplicate of the guest's socket and the address bytes.
+    static func prepare(_ c: PathContext) throws(TraceeError) -> (Int32, [UInt8]) {
+        let length = Int64(bitPattern: c.args[2])
+        guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
+        let address = try c.tracee.readBytes(at: c.args[1], count: Int(length))
+        let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
+        guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
+        var st = stat()
+        guard fstat(Int32(fd), &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else {
+            close(Int32(fd))
+            throw TraceeError(.ENOTSOCK)
+        }
+        return (Int32(fd), address)
+    }
+
+    /// A named (not abstract, not autobind) AF_UNIX address.
+    static func isPathAddress(_ a: [UInt8]) -> Bool {
+        a.count > 2 && UInt16(a[0]) | UInt16(a[1]) << 8 == afUnix && a[2] != 0
+    }
+
+    static func walk(_ c: PathContext, _ a: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+        let path = Array(a[2...].prefix { $0 != 0 })
+        return try c.walk(dirfd: PathContext.atFdcwd, path: path, follow: follow)
+    }
+
+    static func unixAddress(_ path: String) throws(TraceeError) -> [UInt8] {
+        let p = Array(path.utf8)
+        guard p.count < sunPathMax else { throw TraceeError(.ENAMETOOLONG) }
+        return [UInt8(afUnix & 0xff), 0] + p + [0]
+    }
+
+    static func call(_ bytes: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(TraceeError) -> NotificationReply {
+        let r = bytes.withUnsafeBytes { raw -> Int32 in
+            let p = raw.baseAddress.map { $0.assumingMemoryBound(to: sockaddr.self) } ?? UnsafePointer(bitPattern: 8)!
+            return body(p, socklen_t(bytes.count))
+        }
+        guard r == 0 else { throw .errno() }
+        return .value(0)
+    }
+}
+
+/// Runs a call that may block on a detached thread of its own.
+enum BlockingCall {
+    final class Box: @unchecked Sendable {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func run(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box) == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+        }
+    }
+}
