@@ -34,6 +34,21 @@ final class TmuxSession {
         return false
     }
 
+    /// Waits until a process whose command line matches `pattern` runs, so
+    /// that a key like Ctrl-C reaches it and not the prompt before it.
+    @discardableResult
+    func waitForProcess(_ pattern: String, seconds: Double = 15) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if run("/usr/bin/pgrep", ["-f", pattern], env: baseEnvironment()).status == 0 {
+                usleep(100_000)
+                return true
+            }
+            usleep(50_000)
+        }
+        return false
+    }
+
     func exitStatus(seconds: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -76,18 +91,18 @@ struct InteractiveShellTests {
                 "\(t.screen())")
 
         // Ctrl-C interrupts the foreground job; the shell survives.
-        t.type("sleep 100")
+        t.type("sleep 101")
         t.keys("Enter")
-        usleep(300_000)
+        #expect(t.waitForProcess("^sleep 101$"))
         t.keys("C-c")
         t.type("echo status=$?")
         t.keys("Enter")
         #expect(t.waitFor("status=130"), "\(t.screen())")
 
         // Ctrl-Z stops it, jobs lists it, fg resumes it, Ctrl-C ends it.
-        t.type("sleep 100")
+        t.type("sleep 102")
         t.keys("Enter")
-        usleep(300_000)
+        #expect(t.waitForProcess("^sleep 102$"))
         t.keys("C-z")
         #expect(t.waitFor("Stopped"), "\(t.screen())")
         t.type("jobs")
@@ -95,6 +110,7 @@ struct InteractiveShellTests {
         #expect(t.waitFor("]+  Stopped"), "\(t.screen())")
         t.type("fg")
         t.keys("Enter")
+        #expect(t.waitFor("sleep 102\n", seconds: 5))
         usleep(300_000)
         t.keys("C-c")
         t.type("echo after-fg=$?")
@@ -119,9 +135,9 @@ struct InteractiveShellTests {
         t.type("PS1='outer> '")
         t.keys("Enter")
         #expect(t.waitFor("outer> "))
-        t.type("\(Paths.picorun) /bin/sleep 100")
+        t.type("\(Paths.picorun) /bin/sleep 103")
         t.keys("Enter")
-        usleep(500_000)
+        #expect(t.waitForProcess("^/bin/sleep 103$"))
         t.keys("C-z")
         #expect(t.waitFor("Stopped"), "\(t.screen())")
         t.type("fg")
