@@ -109,9 +109,11 @@ let syscallPolicy: [String: Policy] = {
     // System information.
     set(["uname", "sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
          "keyctl", "statmount", "listmount", "socket", "socketpair", "accept", "accept4",
-         "listen", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
+         "listen", "recvfrom", "recvmsg", "recvmmsg", "shutdown",
          "getsockname", "getpeername", "setsockopt", "getsockopt"],
         .passthrough())
+    set(["sendto", "sendmsg", "sendmmsg"],
+        .passthrough("a destination given as an AF_UNIX path is not yet resolved in the guest file tree"))
     set(["syslog"], .hostPrivileged("the kernel log"))
     set(["sethostname", "setdomainname"], .hostPrivileged("the host name"))
 
