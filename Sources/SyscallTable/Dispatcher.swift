@@ -66,7 +66,11 @@ public final class Dispatcher: SyscallHandling {
 
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
         let entry = SyscallTable.entry(nr)
-        if entry?.path != nil { return options.fileTree != nil ? .notify : (observing && options.traceAll || options.coverage != nil ? .trace : .allow) }
+        if entry?.path != nil {
+            guard options.fileTree != nil else { return options.traceAll || options.coverage != nil ? .trace : .allow }
+            // sendto with no destination (a connected socket) names no path.
+            return entry?.name == "sendto" ? .notifyUnlessArgZero(4) : .notify
+        }
         if options.traceAll || options.coverage != nil { return .trace }
         return entry?.traps ?? true ? .trace : .allow
     }

@@ -112,7 +112,8 @@ let syscallPolicy: [String: Policy] = {
          "listen", "recvfrom", "recvmsg", "recvmmsg", "shutdown",
          "getsockname", "getpeername", "setsockopt", "getsockopt"],
         .passthrough())
-    set(["sendto", "sendmsg", "sendmmsg"],
+    set(["sendto"], .path({ c throws(TraceeError) in try SocketCalls.sendto(c, respond: c.respond) }))
+    set(["sendmsg", "sendmmsg"],
         .passthrough("a destination given as an AF_UNIX path is not yet resolved in the guest file tree"))
     set(["syslog"], .hostPrivileged("the kernel log"))
     set(["sethostname", "setdomainname"], .hostPrivileged("the host name"))

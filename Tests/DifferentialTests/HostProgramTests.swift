@@ -20,6 +20,28 @@ ts = [threading.Thread(target=lambda i=i: results.append(i * i)) for i in range(
 [t.start() for t in ts]; [t.join() for t in ts]
 print(out.strip(), sorted(results))
 """]),
+    // Sockets: unix stream and datagram by path, abstract, TCP and UDP on loopback.
+    .init(argv: ["python3", "-c", """
+import socket, os, threading
+p = "/tmp/picorun-sock-%d" % os.getpid()
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(p)
+a, _ = s.accept(); c.sendall(b"unix-ok"); print(a.recv(10).decode())
+print("bound name ends with:", s.getsockname().endswith(os.path.basename(p)))
+os.unlink(p)
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen(1)
+k = socket.socket(); k.connect(t.getsockname()); b, _ = t.accept(); k.sendall(b"tcp-ok"); print(b.recv(10).decode())
+try:
+    socket.socket(socket.AF_UNIX).connect("/nonexistent/sock")
+except OSError as e: print("missing:", e.strerror)
+u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind("\\0picorun-abstract-%d" % os.getpid()); print("abstract ok")
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); dp = "/tmp/picorun-dgram-%d" % os.getpid(); d.bind(dp)
+o = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); print("sent", o.sendto(b"dgram-ok", dp)); print(d.recv(20).decode()); os.unlink(dp)
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); print("udp sent", w.sendto(b"udp-ok", r.getsockname())); print(r.recv(20).decode())
+try: o.sendto(b"x", "/nonexistent/dgram")
+except OSError as e: print("missing dgram:", e.strerror)
+"""]),
     .init(argv: ["perl", "-e", "my $pid = fork(); if ($pid == 0) { print \"child\\n\"; exit 3 } waitpid($pid, 0); print \"parent saw \", $? >> 8, \"\\n\""]),
     .init(argv: ["/bin/sh", "-c", "printf '#!/bin/sh\\necho script ${0%%-*} $1\\n' > /tmp/picorun-script-$$; chmod +x /tmp/picorun-script-$$; /tmp/picorun-script-$$ arg; rm /tmp/picorun-script-$$"]),
 ]

@@ -4,13 +4,23 @@ import Testing
 
 /// Runs a classic-BPF seccomp program the way the kernel would, over a
 /// seccomp_data with the given number and architecture.
-func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.auditArchX86_64) -> UInt32 {
+func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.auditArchX86_64,
+               args: [UInt64] = [0, 0, 0, 0, 0, 0]) -> UInt32 {
     var a: UInt32 = 0
     var pc = 0
     while pc < prog.count {
         let i = prog[pc]
         switch i.code {
-        case 0x20: a = i.k == 0 ? nr : (i.k == 4 ? arch : 0); pc += 1
+        case 0x20:
+            switch i.k {
+            case 0: a = nr
+            case 4: a = arch
+            case 16..<64:
+                let w = args[Int(i.k - 16) / 8]
+                a = (i.k - 16) % 8 == 0 ? UInt32(truncatingIfNeeded: w) : UInt32(truncatingIfNeeded: w >> 32)
+            default: a = 0
+            }
+            pc += 1
         case 0x15: pc += 1 + Int(a == i.k ? i.jt : i.jf)
         case 0x35: pc += 1 + Int(a >= i.k ? i.jt : i.jf)
         case 0x05: pc += 1 + Int(i.k)
@@ -39,5 +49,20 @@ func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.a
         #expect(runFilter(prog, nr: 0x4000_0001) == SeccompFilter.retTrace, "x32 calls are trapped")
         #expect(runFilter(prog, nr: UInt32(StubImage.magicDone)) == SeccompFilter.retTrace)
         #expect(runFilter(prog, nr: 1, arch: 0x4000_0003) == SeccompFilter.retKillProcess, "i386 ABI is killed")
+    }
+
+    /// sendto without an address never stops; with one (low or high word
+    /// set) it is notified; its neighbours keep their own actions.
+    @Test func argumentCheckForOneSyscall() {
+        let prog = SeccompFilter.build(highest: 462, action: { n in
+            n == 44 ? .notifyUnlessArgZero(4) : (n == 43 || n == 45 ? .notify : .allow)
+        })
+        #expect(runFilter(prog, nr: 44) == SeccompFilter.retAllow)
+        #expect(runFilter(prog, nr: 44, args: [3, 0x1000, 10, 0, 0x7ffd_0000_1000, 16]) == SeccompFilter.retUserNotif)
+        #expect(runFilter(prog, nr: 44, args: [3, 0x1000, 10, 0, 0x1_0000_0000, 16]) == SeccompFilter.retUserNotif)
+        #expect(runFilter(prog, nr: 44, args: [3, 0x1000, 10, 0, 0x10, 16]) == SeccompFilter.retUserNotif)
+        #expect(runFilter(prog, nr: 43) == SeccompFilter.retUserNotif)
+        #expect(runFilter(prog, nr: 45) == SeccompFilter.retUserNotif)
+        #expect(runFilter(prog, nr: 46) == SeccompFilter.retAllow)
     }
 }

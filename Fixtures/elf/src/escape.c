@@ -84,6 +84,12 @@ int main(int argc, char **argv) {
         if (r == 0 || e == ECONNREFUSED) { printf("%-44s LEAK\n", "connect(host unix socket path)"); leaks++; }
         else printf("%-44s denied (%s)\n", "connect(host unix socket path)", strerrorname_np(e));
         close(s);
+        int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+        ssize_t n = sendto(d, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+        e = errno;
+        if (n >= 0 || e == EPROTOTYPE || e == ECONNREFUSED) { printf("%-44s LEAK\n", "sendto(host unix socket path)"); leaks++; }
+        else printf("%-44s denied (%s)\n", "sendto(host unix socket path)", strerrorname_np(e));
+        close(d);
     }
     char *args[] = {"x", NULL};
     execve("/proc/self/root/../../../../bin/true", args, NULL);

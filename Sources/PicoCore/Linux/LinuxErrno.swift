@@ -36,6 +36,7 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let ELOOP = LinuxErrno(40)
     public static let ELIBBAD = LinuxErrno(80)
     public static let ENOTSOCK = LinuxErrno(88)
+    public static let EMSGSIZE = LinuxErrno(90)
     public static let EOPNOTSUPP = LinuxErrno(95)
     public static let EADDRINUSE = LinuxErrno(98)
 

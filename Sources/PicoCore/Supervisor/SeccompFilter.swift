@@ -21,7 +21,7 @@ public enum SeccompFilter {
     static let retK: UInt16 = 0x06
 
     /// What the filter does with one syscall number.
-    public enum Action: Sendable {
+    public enum Action: Sendable, Equatable {
         /// The host runs it; the tracee never stops.
         case allow
         /// A ptrace stop (PTRACE_EVENT_SECCOMP): registers can be rewritten.
@@ -29,14 +29,9 @@ public enum SeccompFilter {
         /// A seccomp user notification: the supervisor answers without a
         /// ptrace stop and can hand the task an fd.
         case notify
-
-        var ret: UInt32 {
-            switch self {
-            case .allow: return retAllow
-            case .trace: return retTrace
-            case .notify: return retUserNotif
-            }
-        }
+        /// Allowed when argument N is zero (sendto without an address),
+        /// notified otherwise.
+        case notifyUnlessArgZero(Int)
     }
 
     /// `trapped(n)` for n in 0...highest decides; numbers above `highest`
@@ -46,12 +41,14 @@ public enum SeccompFilter {
     }
 
     public static func build(highest: Int, action: (Int) -> Action) -> [sock_filter] {
-        var runs: [(low: UInt32, ret: UInt32)] = []
+        var runs: [(low: UInt32, action: Action)] = []
         for n in 0...highest {
-            let r = action(n).ret
-            if runs.last?.ret != r { runs.append((UInt32(n), r)) }
+            let a = action(n)
+            // An argument check decides for one number only: never merged.
+            if case .notifyUnlessArgZero = a { runs.append((UInt32(n), a)); continue }
+            if runs.last?.action != a { runs.append((UInt32(n), a)) }
         }
-        if runs.last?.ret != retTrace { runs.append((UInt32(highest + 1), retTrace)) }
+        if runs.last?.action != .trace { runs.append((UInt32(highest + 1), .trace)) }
 
         var prog: [sock_filter] = [
             pico_bpf_stmt(ldAbsW, 4),
@@ -66,9 +63,28 @@ public enum SeccompFilter {
     }
 
     /// Code deciding among `runs`, given that the number is at least runs.first.low.
-    static func tree(_ runs: ArraySlice<(low: UInt32, ret: UInt32)>) -> [sock_filter] {
+    static func leaf(_ a: Action) -> [sock_filter] {
+        switch a {
+        case .allow: return [pico_bpf_stmt(retK, retAllow)]
+        case .trace: return [pico_bpf_stmt(retK, retTrace)]
+        case .notify: return [pico_bpf_stmt(retK, retUserNotif)]
+        case .notifyUnlessArgZero(let i):
+            // seccomp_data.args[i] is at 16 + 8i, low word first.
+            let low = UInt32(16 + 8 * i)
+            return [
+                pico_bpf_stmt(ldAbsW, low),
+                pico_bpf_jump(jeqK, 0, 0, 2),
+                pico_bpf_stmt(ldAbsW, low + 4),
+                pico_bpf_jump(jeqK, 0, 1, 0),
+                pico_bpf_stmt(retK, retUserNotif),
+                pico_bpf_stmt(retK, retAllow),
+            ]
+        }
+    }
+
+    static func tree(_ runs: ArraySlice<(low: UInt32, action: Action)>) -> [sock_filter] {
         if runs.count == 1 {
-            return [pico_bpf_stmt(retK, runs.first!.ret)]
+            return leaf(runs.first!.action)
         }
         let mid = runs.startIndex + runs.count / 2
         let left = tree(runs[runs.startIndex..<mid])

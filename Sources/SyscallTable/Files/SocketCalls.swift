@@ -54,6 +54,58 @@ enum SocketCalls {
         return .deferred
     }
 
+    /// Sendto implements Linux syscall sendto(2) for calls that name a
+    /// destination (the filter lets the others through untouched): the
+    /// supervisor sends the guest's bytes on its duplicate of the socket, to
+    /// the address it read once.
+    static func sendto(_ c: PathContext, respond: @escaping @Sendable (NotificationReply) -> Void) throws(TraceeError) -> NotificationReply {
+        let length = Int64(bitPattern: c.args[5])
+        guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
+        let size = c.args[2]
+        guard size <= 16 << 20 else { throw TraceeError(.EMSGSIZE) }
+        let data = try c.tracee.readBytes(at: c.args[1], count: Int(size))
+        var address = try c.tracee.readBytes(at: c.args[4], count: Int(length))
+        let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
+        guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
+        let socket = Int32(fd)
+        var keep: GuestFileTree.Walk? = nil
+        if isPathAddress(address) {
+            do throws(TraceeError) {
+                let w = try walk(c, address, follow: true)
+                keep = w
+                guard w.exists else { throw TraceeError(.ENOENT) }
+                address = try unixAddress("/proc/self/fd/\(w.object)")
+            } catch {
+                keep?.close()
+                close(socket)
+                throw error
+            }
+        }
+        let flags = Int32(truncatingIfNeeded: c.args[3])
+        let send: @Sendable () -> NotificationReply = { [address] in
+            let n = data.withUnsafeBytes { d in
+                address.withUnsafeBytes { a in
+                    Glibc.sendto(socket, d.baseAddress, d.count, flags, a.baseAddress!.assumingMemoryBound(to: sockaddr.self),
+                                 socklen_t(a.count))
+                }
+            }
+            return n >= 0 ? .value(Int64(n)) : .error(LinuxErrno(errno))
+        }
+        let blocking = fcntl(socket, F_GETFL) & O_NONBLOCK == 0 && flags & Int32(MSG_DONTWAIT) == 0
+        if !blocking {
+            defer { keep?.close(); close(socket) }
+            return send()
+        }
+        let walk = keep
+        BlockingCall.run {
+            let reply = send()
+            walk?.close()
+            close(socket)
+            respond(reply)
+        }
+        return .deferred
+    }
+
     /// The supervisor's duplicate of the guest's socket and the address bytes.
     static func prepare(_ c: PathContext) throws(TraceeError) -> (Int32, [UInt8]) {
         let length = Int64(bitPattern: c.args[2])
