@@ -151,3 +151,29 @@ struct InteractiveShellTests {
         t.keys("Enter")
     }
 }
+
+@Suite("picorun --rootfs DIR /bin/bash is interactive",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") && TestRootfs.path != nil))
+struct InteractiveRootfsTests {
+    @Test func distroShellAtATerminal() throws {
+        let root = TestRootfs.path!
+        let t = try TmuxSession(command: "env -i TERM=xterm HOME=/root PATH=/usr/bin:/bin \(Paths.picorun) --rootfs \(root) /bin/bash --norc --noprofile -i")
+        #expect(t.waitFor("bash-"), "\(t.screen())")
+        t.type("PS1='distro> '")
+        t.keys("Enter")
+        #expect(t.waitFor("distro> "))
+        t.type("cd /etc && pwd && cat debian_version | cut -d. -f1")
+        t.keys("Enter")
+        #expect(t.waitFor("/etc\n12\n"), "\(t.screen())")
+        t.type("sleep 104")
+        t.keys("Enter")
+        #expect(t.waitForProcess("^sleep 104$"))
+        t.keys("C-c")
+        t.type("echo rc=$?")
+        t.keys("Enter")
+        #expect(t.waitFor("rc=130"), "\(t.screen())")
+        t.type("exit 3")
+        t.keys("Enter")
+        #expect(t.exitStatus() == 3)
+    }
+}
