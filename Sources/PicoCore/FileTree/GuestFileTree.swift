@@ -168,6 +168,15 @@ public final class GuestFileTree {
                         continue
                     }
                 }
+                if !isLast {
+                    // Most components are plain directories: one openat, no fstat.
+                    let dir = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
+                    if dir >= 0 {
+                        stack.append((dir, guestHere, top.mount))
+                        continue
+                    }
+                    if errno != ENOTDIR { throw TraceeError(LinuxErrno(errno)) }
+                }
                 let fd = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
                 if fd < 0 {
                     let e = errno

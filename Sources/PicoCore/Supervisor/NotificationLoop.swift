@@ -38,12 +38,9 @@ final class NotificationLoop: @unchecked Sendable {
     }
 
     func run() {
-        var pfd = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        // The receive blocks until a guest makes a notified call; once every
+        // guest is gone it blocks for good, and picorun's exit ends the thread.
         while true {
-            let p = poll(&pfd, 1, -1)
-            if p < 0 { if errno == EINTR { continue }; return }
-            // No task uses the filter any more: every guest is gone.
-            if pfd.revents & Int16(POLLHUP) != 0 && pfd.revents & Int16(POLLIN) == 0 { return }
             var n = pico_notif()
             let r = pico_notif_recv(listener, &n)
             if r == -EINTR || r == -ENOENT { continue }
