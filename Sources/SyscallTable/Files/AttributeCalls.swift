@@ -41,11 +41,8 @@ enum AttributeCalls {
     }
 
     static func chmodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let raw = try c.path(path)
-        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
         defer { w.close() }
-        guard w.exists else { throw TraceeError(.ENOENT) }
         if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
         return try check(Glibc.chmod(procPath(w.object), mode_t(mode & 0o7777)))
     }
@@ -66,11 +63,8 @@ enum AttributeCalls {
     }
 
     static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let raw = try c.path(path)
-        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
         defer { w.close() }
-        guard w.exists else { throw TraceeError(.ENOENT) }
         return try check(Glibc.fchownat(w.object, "", uid_t(truncatingIfNeeded: uid), gid_t(truncatingIfNeeded: gid), LinuxFlags.atEmptyPath))
     }
 

@@ -54,7 +54,21 @@ struct PathContext {
         return try tree.walk(raw, caller: caller, followFinal: follow)
     }
 
-    /// An fd-only call (LinuxFlags.atEmptyPath with ""): the kernel may run it as is.
+    /// The existing object an *at call names, following a final symlink
+    /// unless AT_SYMLINK_NOFOLLOW; nil for an fd-only call (AT_EMPTY_PATH
+    /// with ""), which names no path and which the kernel may run as is.
+    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64) throws(TraceeError) -> GuestFileTree.Walk? {
+        let raw = try path(address)
+        if isEmptyPathCall(raw, flags: flags) { return nil }
+        let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0)
+        guard w.exists else {
+            w.close()
+            throw TraceeError(.ENOENT)
+        }
+        return w
+    }
+
+    /// An fd-only call (AT_EMPTY_PATH with ""): the kernel may run it as is.
     func isEmptyPathCall(_ raw: [UInt8], flags: UInt64) -> Bool {
         raw.isEmpty && flags & Self.atEmptyPath != 0
     }

@@ -21,11 +21,8 @@ enum StatCalls {
     }
 
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let raw = try c.path(path)
-        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
         defer { w.close() }
-        guard w.exists else { throw TraceeError(.ENOENT) }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
         try c.write(st, to: buffer)
@@ -35,11 +32,8 @@ enum StatCalls {
     /// Statx implements Linux syscall statx(2).
     static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[2]
-        let raw = try c.path(c.args[1])
-        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
-        let w = try c.walk(dirfd: c.int32(0), path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        guard let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags) else { return .continueCall }
         defer { w.close() }
-        guard w.exists else { throw TraceeError(.ENOENT) }
         var buf = [UInt8](repeating: 0, count: 256)
         let sync = Int32(truncatingIfNeeded: flags & 0x6000)
         let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", LinuxFlags.atEmptyPath | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
@@ -65,11 +59,8 @@ enum StatCalls {
 
     static func accessAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         guard mode & ~7 == 0 else { throw TraceeError(.EINVAL) }
-        let raw = try c.path(path)
-        if c.isEmptyPathCall(raw, flags: flags) { return .continueCall }
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: flags & PathContext.atSymlinkNofollow == 0)
+        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
         defer { w.close() }
-        guard w.exists else { throw TraceeError(.ENOENT) }
         let eaccess = Int32(truncatingIfNeeded: flags & 0x200)
         let r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
