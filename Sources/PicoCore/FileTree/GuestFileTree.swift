@@ -272,9 +272,12 @@ public final class GuestFileTree {
     }
 
     /// The host path an fd refers to, from /proc/self/fd.
-    public static func fdPath(_ fd: Int32) -> String? {
+    public static func fdPath(_ fd: Int32) -> String? { linkTarget("/proc/self/fd/\(fd)") }
+
+    /// readlink(2) of a host path (a /proc magic link, usually), as a String.
+    public static func linkTarget(_ path: String) -> String? {
         var buf = [UInt8](repeating: 0, count: pathMax + 1)
-        let n = buf.withUnsafeMutableBytes { readlink("/proc/self/fd/\(fd)", $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
+        let n = buf.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
         guard n >= 0 else { return nil }
         return String(decoding: buf[0..<n], as: UTF8.self)
     }

@@ -36,7 +36,7 @@ struct PathContext {
     func directory(_ dirfd: Int32) throws(TraceeError) -> String {
         if dirfd == Self.atFdcwd { return caller.cwd }
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
-        guard let host = GuestFileTree.fdPath(atProc: "/proc/\(caller.tid)/fd/\(dirfd)") else { throw TraceeError(.EBADF) }
+        guard let host = GuestFileTree.linkTarget("/proc/\(caller.tid)/fd/\(dirfd)") else { throw TraceeError(.EBADF) }
         var st = stat()
         guard stat("/proc/\(caller.tid)/fd/\(dirfd)", &st) == 0 else { throw TraceeError(.EBADF) }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
@@ -97,15 +97,6 @@ extension Substring {
     }
 }
 
-extension GuestFileTree {
-    /// readlink(2) of a /proc fd link, as a String.
-    static func fdPath(atProc link: String) -> String? {
-        var buf = [UInt8](repeating: 0, count: 4097)
-        let n = buf.withUnsafeMutableBytes { readlink(link, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
-        guard n >= 0 else { return nil }
-        return String(decoding: buf[0..<n], as: UTF8.self)
-    }
-}
 
 /// "/proc/self/fd/N": how the supervisor names an object it holds an LinuxFlags.oPath
 /// fd for, so that calls which only take paths reach exactly that object.

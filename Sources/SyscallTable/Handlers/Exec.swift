@@ -115,7 +115,7 @@ enum Exec {
 
     /// The guest path of what an fd is open on, if it is inside the tree.
     static func guestDirectoryOrFile(fd: Int32, tid: pid_t, tree: GuestFileTree) -> String? {
-        guard fd >= 0, let host = readLink("/proc/\(tid)/fd/\(fd)") else { return nil }
+        guard fd >= 0, let host = GuestFileTree.linkTarget("/proc/\(tid)/fd/\(fd)") else { return nil }
         return tree.guestPath(ofHost: host)
     }
 
@@ -133,11 +133,6 @@ enum Exec {
         return rewrite(c, plan: plan, argv: argv, envp: envp)
     }
 
-    /// Where the supervisor opens a path the guest names (host tree for now).
-    static func hostPath(_ p: String, tid: pid_t) -> String {
-        p.hasPrefix("/") ? p : "/proc/\(tid)/cwd/\(p)"
-    }
-
     /// argv[1...] of the guest's argv array (the pointers), for a script's
     /// new argv. The kernel's limit on argument count bounds the walk.
     static func argvTail(_ argv: UInt64, tracee: Tracee) throws(TraceeError) -> [UInt64] {
@@ -152,12 +147,5 @@ enum Exec {
             a += 8
         }
         throw TraceeError(.E2BIG)
-    }
-
-    static func readLink(_ path: String) -> String? {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
