@@ -44,12 +44,13 @@ enum OpenCalls {
         defer { w.close() }
         let cloexec = flags & oCloexec != 0
         let hostFlags = Int32(truncatingIfNeeded: flags & ~oCloexec) | O_CLOEXEC
-        let perm = mode_t(mode & 0o7777) & ~c.umask()
+        // The umask is read from /proc only when a file is created.
+        func perm() -> mode_t { mode_t(mode & 0o7777) & ~c.umask() }
         if !w.exists {
             guard create else { throw TraceeError(.ENOENT) }
             // Created by name in its parent; O_NOFOLLOW so a symlink planted
             // there meanwhile is refused, never followed.
-            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW, perm)
+            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW, perm())
             guard fd >= 0 else { throw .errno() }
             return .fd(fd, cloexec: cloexec)
         }
@@ -59,7 +60,7 @@ enum OpenCalls {
         if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
         if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 { throw TraceeError(.EISDIR) }
         if flags & oTmpfile == oTmpfile {
-            let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm)
+            let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm())
             guard fd >= 0 else { throw .errno() }
             return .fd(fd, cloexec: cloexec)
         }
