@@ -1,9 +1,13 @@
 #ifndef _GNU_SOURCE
 #error "CPicoLinux must be compiled with _GNU_SOURCE (set in Package.swift)"
 #endif
+#define PICO_SECCOMP_WAIT_KILLABLE_RECV (1UL << 5)
 #include "CPicoLinux.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
@@ -85,27 +89,21 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
         if (a->filter) {
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
             struct sock_fprog prog = { a->filter_len, (struct sock_filter *)a->filter };
-            unsigned flags = a->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+            // Once the supervisor has a notification, the task waits for the
+            // answer killably only: a handled signal cannot restart a call the
+            // supervisor is already carrying out (a send would go twice).
+            unsigned flags = a->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER | PICO_SECCOMP_WAIT_KILLABLE_RECV : 0;
             long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-            if (listener < 0) report_and_exit(report[1], PICO_STEP_SECCOMP);
-            if (a->want_listener) {
-                // Hand the listener to the supervisor and keep no copy: a guest
-                // holding it could answer its own notifications.
-                char byte = 'L';
-                struct iovec iov = { &byte, 1 };
-                union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-                memset(&u, 0, sizeof u);
-                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                int lfd = (int)listener;
-                memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
-                if (sendmsg(a->listener_socket, &msg, 0) != 1) report_and_exit(report[1], PICO_STEP_SECCOMP);
-                close(lfd);
-                close(a->listener_socket);
+            if (listener < 0 && errno == EINVAL && a->want_listener) {
+                flags &= ~PICO_SECCOMP_WAIT_KILLABLE_RECV;  // before Linux 5.19
+                listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
             }
+            if (listener < 0) report_and_exit(report[1], PICO_STEP_SECCOMP);
+            // The listener stays here, close-on-exec: the supervisor takes
+            // its own copy (pidfd_getfd) at the seccomp stop of the execveat
+            // below, and the exec closes the child's. Sending it would need
+            // sendmsg, which the filter already hands to the supervisor.
+            (void)listener;
         }
         syscall(SYS_execveat, a->exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
         report_and_exit(report[1], PICO_STEP_EXEC);
@@ -233,19 +231,27 @@ int pico_notif_addfd_send(int listener, uint64_t id, int fd, int cloexec) {
     return r >= 0 ? r : -errno;
 }
 
-int pico_recv_fd(int sock) {
-    char byte;
-    struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    ssize_t n;
-    do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
-    if (n != 1) return n < 0 ? -errno : -EPIPE;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return -EPROTO;
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
+int pico_take_listener(pid_t pid) {
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d) return -errno;
+    int found = -ENOENT;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char link[128], target[64];
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n < 0) continue;
+        target[n] = 0;
+        if (strcmp(target, "anon_inode:seccomp notify") != 0) continue;
+        long fd = pico_pidfd_getfd(pid, atoi(e->d_name));
+        found = (int)fd;
+        break;
+    }
+    closedir(d);
+    return found;
 }
 
 static long result(long r) { return r < 0 ? -errno : r; }
@@ -273,4 +279,8 @@ long pico_pidfd_getfd(pid_t pid, int targetfd) {
 
 long pico_statfs(const char *path, void *buf) {
     return result(syscall(SYS_statfs, path, buf));
+}
+
+long pico_tgkill(pid_t tgid, pid_t tid, int sig) {
+    return result(syscall(SYS_tgkill, tgid, tid, sig));
 }

@@ -81,17 +81,16 @@ public final class Dispatcher: SyscallHandling {
             return .error(.ENOSYS)
         }
         let c = PathContext(tree: tree, processes: processes, n: n)
-        let texts: [String?]? = observing ? (options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []) : nil
-        let reply: NotificationReply
-        do {
-            reply = try handler(c)
-        } catch {
-            reply = .error(error.errno)
-        }
-        if observing, let texts, !reply.isDeferred {
+        if observing {
+            // Stored before the call: a deferred answer may come at once.
+            let texts = options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []
             notifiedTexts.withLock { $0[n.id] = texts }
         }
-        return reply
+        do {
+            return try handler(c)
+        } catch {
+            return .error(error.errno)
+        }
     }
 
     public func enter(_ c: SyscallContext) -> SyscallAction {
@@ -196,12 +195,5 @@ public final class Dispatcher: SyscallHandling {
 
     public func stopHandled(_ nr: Int, nanoseconds: UInt64) {
         coverageLock.withLock { _ in options.coverage?.spent(nr, nanoseconds) }
-    }
-}
-
-extension NotificationReply {
-    var isDeferred: Bool {
-        if case .deferred = self { return true }
-        return false
     }
 }

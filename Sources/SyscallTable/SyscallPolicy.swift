@@ -113,8 +113,9 @@ let syscallPolicy: [String: Policy] = {
          "getsockname", "getpeername", "setsockopt", "getsockopt"],
         .passthrough())
     set(["sendto"], .path({ c throws(TraceeError) in try SocketCalls.sendto(c, respond: c.respond) }))
-    set(["sendmsg", "sendmmsg"],
-        .passthrough("a destination given as an AF_UNIX path is not yet resolved in the guest file tree"))
+    // The msghdr may name a unix path; the supervisor sends its own copy.
+    set(["sendmsg"], .path(MessageCalls.sendmsg))
+    set(["sendmmsg"], .path(MessageCalls.sendmmsg))
     set(["syslog"], .hostPrivileged("the kernel log"))
     set(["sethostname", "setdomainname"], .hostPrivileged("the host name"))
 

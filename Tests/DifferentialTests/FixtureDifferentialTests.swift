@@ -46,6 +46,7 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "exec", args: [Paths.fixtures]),
     .init(fixture: "pingpong", args: []),
     .init(fixture: "reaper", args: []),
+    .init(fixture: "sockets", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 

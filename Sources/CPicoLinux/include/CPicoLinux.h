@@ -49,7 +49,6 @@ struct pico_spawn_args {
     const sigset_t *default_signals;   // dispositions reset to SIG_DFL in the child
     const sigset_t *signal_mask;       // the child's mask at exec
     int want_listener;                 // install with SECCOMP_FILTER_FLAG_NEW_LISTENER
-    int listener_socket;               // child end of a socketpair: the listener fd is sent here
     const char *chdir_to;              // directory to start in, or NULL
 };
 
@@ -88,6 +87,8 @@ ssize_t pico_getrandom(void *buf, size_t len);
 int pico_catch_for_forwarding(int sig);
 // The lowest recorded signal, cleared; 0 if none.
 int pico_take_forwarded_signal(void);
+// tgkill(2): a signal for one thread of one process.
+long pico_tgkill(pid_t tgid, pid_t tid, int sig);
 
 // prctl(PR_SET_DUMPABLE) and personality(0xffffffff) (a query).
 void pico_set_dumpable(int on);
@@ -113,8 +114,8 @@ int pico_notif_id_valid(int listener, uint64_t id);
 // Puts `fd` into the notifying task and makes it the syscall's result
 // (SECCOMP_ADDFD_FLAG_SEND). Returns the new fd number or -errno.
 int pico_notif_addfd_send(int listener, uint64_t id, int fd, int cloexec);
-// Receives one fd sent with SCM_RIGHTS; -errno on failure.
-int pico_recv_fd(int socket);
+// The supervisor's copy of the seccomp listener held by task `pid` (-errno).
+int pico_take_listener(pid_t pid);
 
 // Raw syscalls glibc may not wrap or Swift may not see; each returns the
 // result or -errno.

@@ -47,7 +47,7 @@ public final class GuestFileTree {
     }
 
     /// Who is asking, for /proc/self and relative paths.
-    public struct Caller {
+    public struct Caller: Sendable {
         public let tgid: pid_t
         public let tid: pid_t
         /// The caller's working directory as a canonical guest path.

@@ -39,6 +39,7 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let EMSGSIZE = LinuxErrno(90)
     public static let EOPNOTSUPP = LinuxErrno(95)
     public static let EADDRINUSE = LinuxErrno(98)
+    public static let ENOBUFS = LinuxErrno(105)
 
     /// The kernel's symbolic name (EACCES), or "E?N" for numbers without one.
     public var name: String {

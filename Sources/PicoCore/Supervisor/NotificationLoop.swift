@@ -5,6 +5,7 @@ import Glibc
 /// blocked in a notified syscall waits only for its own answer, never for
 /// the ptrace loop.
 final class NotificationLoop: @unchecked Sendable {
+
     let listener: Int32
     let handler: SyscallHandling
 
@@ -24,16 +25,31 @@ final class NotificationLoop: @unchecked Sendable {
         if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start the notification thread\n") }
     }
 
-    /// Sends a plain answer (value or error) for notification `id`.
-    static func send(_ listener: Int32, _ id: UInt64, _ reply: NotificationReply) {
+    /// Sends an answer for notification `id`; the result the task sees, or
+    /// nil when the kernel runs the call itself.
+    @discardableResult
+    static func send(_ listener: Int32, _ id: UInt64, _ reply: NotificationReply) -> Int64? {
         switch reply {
-        case .value(let v): _ = pico_notif_send(listener, id, v, 0, 0)
-        case .error(let e): _ = pico_notif_send(listener, id, 0, e.rawValue, 0)
-        case .continueCall: _ = pico_notif_send(listener, id, 0, 0, 1)
+        case .value(let v):
+            _ = pico_notif_send(listener, id, v, 0, 0)
+            return v
+        case .error(let e):
+            _ = pico_notif_send(listener, id, 0, e.rawValue, 0)
+            return -Int64(e.rawValue)
+        case .continueCall:
+            _ = pico_notif_send(listener, id, 0, 0, 1)
+            return nil
         case .fd(let fd, let cloexec):
-            _ = pico_notif_addfd_send(listener, id, fd, cloexec ? 1 : 0)
+            let installed = pico_notif_addfd_send(listener, id, fd, cloexec ? 1 : 0)
             close(fd)
-        case .deferred: break
+            // The task died or was interrupted: the fd went nowhere; if the
+            // kernel could not install it, the call fails as it would.
+            if installed < 0 && installed != -ENOENT {
+                _ = pico_notif_send(listener, id, 0, -installed, 0)
+            }
+            return Int64(installed)
+        case .deferred:
+            return nil
         }
     }
 
@@ -46,34 +62,15 @@ final class NotificationLoop: @unchecked Sendable {
             if r == -EINTR || r == -ENOENT { continue }
             if r < 0 { return }
             let args = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5]
-            let listener = self.listener
-            let id = n.id
-            let call = SyscallNotification(id: n.id, tid: pid_t(bitPattern: n.pid), number: Int(n.nr), args: args,
-                                           respond: { reply in NotificationLoop.send(listener, id, reply) })
-            let reply = handler.notified(call)
-            var result: Int64?
-            switch reply {
-            case .deferred:
-                continue
-            case .value(let v):
-                _ = pico_notif_send(listener, n.id, v, 0, 0)
-                result = v
-            case .error(let e):
-                _ = pico_notif_send(listener, n.id, 0, e.rawValue, 0)
-                result = -Int64(e.rawValue)
-            case .continueCall:
-                _ = pico_notif_send(listener, n.id, 0, 0, 1)
-            case .fd(let fd, let cloexec):
-                let installed = pico_notif_addfd_send(listener, n.id, fd, cloexec ? 1 : 0)
-                close(fd)
-                // The task died or was interrupted: the fd went nowhere; if the
-                // kernel could not install it, the call fails as it would.
-                if installed < 0 && installed != -ENOENT {
-                    _ = pico_notif_send(listener, n.id, 0, -installed, 0)
-                }
-                result = Int64(installed)
+            let (id, tid, number) = (n.id, pid_t(bitPattern: n.pid), Int(n.nr))
+            let answer: @Sendable (NotificationReply) -> Void = { [self] reply in
+                let result = NotificationLoop.send(listener, id, reply)
+                let answered = SyscallNotification(id: id, tid: tid, number: number, args: args, respond: { _ in })
+                handler.notificationAnswered(answered, result: result)
             }
-            handler.notificationAnswered(call, result: result)
+            let reply = handler.notified(SyscallNotification(id: id, tid: tid, number: number, args: args, respond: answer))
+            if case .deferred = reply { continue }
+            answer(reply)
         }
     }
 }

@@ -22,8 +22,9 @@ public final class Supervisor {
     var mainPid: pid_t = 0
     var mainExit: GuestExit?
     var mainLoadFailed = false
-    /// Our end of the socket the child sends its seccomp listener on.
-    var listenerSocket: Int32 = -1
+    /// The child installs a filter with a listener the supervisor must take
+    /// before the child's first exec closes it.
+    var listenerPending = false
     let debug = getenv("PICORUN_DEBUG") != nil
 
     static let sysExecve = 59
@@ -49,18 +50,18 @@ public final class Supervisor {
 
         let filter = SeccompFilter.build(highest: handler.highestSyscall, action: handler.filterAction)
         let wantsListener = (0...handler.highestSyscall).contains { handler.filterAction($0) == .notify }
-        var sockets: [Int32] = [-1, -1]
-        if wantsListener {
-            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
-                throw SupervisorError("socketpair: \(hostErrorString(errno))")
-            }
-        }
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for sig in options.forwardedSignals { sigaddset(&defaults, sig) }
         for sig in [SIGINT, SIGQUIT] where isDefault(sig) {
             sigaddset(&defaults, sig)
             signal(sig, SIG_IGN)  // the terminal signals the guest directly; picorun must outlive it
+        }
+        // The supervisor writes to guest sockets on the guest's behalf; a
+        // closed peer must not kill it. The guest keeps its own disposition.
+        if isDefault(SIGPIPE) {
+            sigaddset(&defaults, SIGPIPE)
+            signal(SIGPIPE, SIG_IGN)
         }
         var mask = sigset_t()
         sigprocmask(SIG_SETMASK, nil, &mask)
@@ -76,8 +77,7 @@ public final class Supervisor {
                                 var args = pico_spawn_args(exec_fd: stubFD, argv: cargv, envp: cenvp,
                                                            filter: f.baseAddress, filter_len: UInt16(f.count),
                                                            default_signals: d, signal_mask: m,
-                                                           want_listener: wantsListener ? 1 : 0,
-                                                           listener_socket: sockets[1], chdir_to: dir)
+                                                           want_listener: wantsListener ? 1 : 0, chdir_to: dir)
                                 return pico_spawn_seizable(&args, &goFD, &reportFD)
                             }
                         }
@@ -98,13 +98,7 @@ public final class Supervisor {
         var go: UInt8 = UInt8(ascii: "g")
         _ = write(goFD, &go, 1)
         close(goFD)
-        if wantsListener {
-            // The child sends the listener just before it execs; picked up at
-            // the exec stop (the child may stop on the way, so not here).
-            close(sockets[1])
-            listenerSocket = sockets[0]
-        }
-        defer { if listenerSocket >= 0 { close(listenerSocket) } }
+        listenerPending = wantsListener
 
         mainPid = pid
         let task = GuestTask(tid: pid, process: GuestProcess(tgid: pid, memory: AddressSpace(brkStart: 0)))
@@ -353,15 +347,9 @@ public final class Supervisor {
             failLoad(task, path: "?", reason: "an exec that did not go through picorun's loader")
             return
         }
-        if listenerSocket >= 0 {
-            let listener = pico_recv_fd(listenerSocket)
-            close(listenerSocket)
-            listenerSocket = -1
-            guard listener >= 0 else {
-                failLoad(task, path: request.programPath, reason: "no seccomp listener from the child")
-                return
-            }
-            NotificationLoop(listener: listener, handler: handler).start()
+        if listenerPending {
+            failLoad(task, path: request.programPath, reason: "no seccomp listener from the child")
+            return
         }
         handler.taskEvent(.execed(task))
         do {
@@ -379,9 +367,16 @@ public final class Supervisor {
         let nr = regs.orig_rax
         switch task.loading! {
         case .awaitingExec:
-            // The spawn shim's last calls (sending the listener) and the exec
-            // of the stub itself, stopped only when every syscall is traced.
-            if [UInt64(Self.sysExecveat), UInt64(Self.sysExecve), 3, 46].contains(nr) {
+            // The exec of the stub itself: the last moment the child still
+            // holds its seccomp listener, so the supervisor takes it now.
+            if [UInt64(Self.sysExecveat), UInt64(Self.sysExecve)].contains(nr) {
+                if listenerPending {
+                    let listener = pico_take_listener(task.tid)
+                    if listener >= 0 {
+                        listenerPending = false
+                        NotificationLoop(listener: listener, handler: handler).start()
+                    }
+                }
                 resume(task.tid, Ptrace.cont, 0)
             } else {
                 failLoad(task, path: "?", reason: "unexpected syscall \(nr) before exec")

@@ -73,7 +73,7 @@ extension Tracee {
 }
 
 /// A task reached through ptrace and process_vm_readv/writev.
-public final class PtraceTracee: Tracee {
+public final class PtraceTracee: Tracee, Sendable {
     public let tid: pid_t
 
     public init(tid: pid_t) { self.tid = tid }

@@ -82,14 +82,17 @@ enum SocketCalls {
             }
         }
         let flags = Int32(truncatingIfNeeded: c.args[3])
+        let caller = c.caller
         let send: @Sendable () -> NotificationReply = { [address] in
             let n = data.withUnsafeBytes { d in
                 address.withUnsafeBytes { a in
-                    Glibc.sendto(socket, d.baseAddress, d.count, flags, a.baseAddress!.assumingMemoryBound(to: sockaddr.self),
-                                 socklen_t(a.count))
+                    Glibc.sendto(socket, d.baseAddress, d.count, flags | Int32(MSG_NOSIGNAL),
+                                 a.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(a.count))
                 }
             }
-            return n >= 0 ? .value(Int64(n)) : .error(LinuxErrno(errno))
+            let error = n >= 0 ? 0 : errno
+            pipeSignal(error, flags: flags, caller)
+            return n >= 0 ? .value(Int64(n)) : .error(LinuxErrno(error))
         }
         let blocking = fcntl(socket, F_GETFL) & O_NONBLOCK == 0 && flags & Int32(MSG_DONTWAIT) == 0
         if !blocking {
@@ -104,6 +107,13 @@ enum SocketCalls {
             respond(reply)
         }
         return .deferred
+    }
+
+    /// A send the supervisor made for the guest hit a closed peer: the
+    /// kernel would have sent SIGPIPE to the calling thread, so picorun does.
+    static func pipeSignal(_ error: Int32, flags: Int32, _ caller: GuestFileTree.Caller) {
+        guard error == EPIPE, flags & Int32(MSG_NOSIGNAL) == 0 else { return }
+        _ = pico_tgkill(caller.tgid, caller.tid, SIGPIPE)
     }
 
     /// The supervisor's duplicate of the guest's socket and the address bytes.
