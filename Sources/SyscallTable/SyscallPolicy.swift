@@ -46,9 +46,14 @@ let syscallPolicy: [String: Policy] = {
     for (name, handler) in paths { set([name], .path(handler)) }
     set(["bind"], .path(SocketCalls.bind))
     set(["connect"], .path({ c throws(TraceeError) in try SocketCalls.connect(c, respond: c.respond) }))
-    set(["setxattr", "lsetxattr", "getxattr", "lgetxattr", "listxattr", "llistxattr", "removexattr", "lremovexattr",
-         "inotify_add_watch", "fanotify_mark"],
-        .unsupported(.EOPNOTSUPP, "path-based extended attributes and watches are not translated yet"))
+    let xattrs: [(String, PathHandler)] = [
+        ("getxattr", XattrCalls.getxattr), ("lgetxattr", XattrCalls.lgetxattr), ("setxattr", XattrCalls.setxattr),
+        ("lsetxattr", XattrCalls.lsetxattr), ("listxattr", XattrCalls.listxattr), ("llistxattr", XattrCalls.llistxattr),
+        ("removexattr", XattrCalls.removexattr), ("lremovexattr", XattrCalls.lremovexattr),
+        ("inotify_add_watch", WatchCalls.inotifyAddWatch),
+    ]
+    for (name, handler) in xattrs { set([name], .path(handler)) }
+    set(["fanotify_mark"], .unsupported(.EBADF, "fanotify_init is refused, so no fanotify fd exists to mark"))
     set(["umask"], .passthrough())
     set(["name_to_handle_at"], .unsupported(.EOPNOTSUPP, "file handles bypass path resolution"))
     set(["open_by_handle_at"], .unsupported(.EPERM, "file handles bypass path resolution; needs CAP_DAC_READ_SEARCH"))

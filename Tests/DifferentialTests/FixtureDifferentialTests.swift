@@ -47,6 +47,7 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "pingpong", args: []),
     .init(fixture: "reaper", args: []),
     .init(fixture: "sockets", args: []),
+    .init(fixture: "fsextras", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 

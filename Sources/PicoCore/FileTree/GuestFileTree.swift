@@ -40,6 +40,14 @@ public final class GuestFileTree {
 
         public var exists: Bool { object >= 0 }
 
+        /// The object an fd names (the supervisor's duplicate `fd`, which
+        /// the result owns), for calls that act on an fd rather than a path.
+        public static func held(_ fd: Int32, in tree: GuestFileTree) -> Walk {
+            let guest = GuestFileTree.fdPath(fd).flatMap { tree.guestPath(ofHost: $0) } ?? ""
+            return Walk(parent: dup(fd), parentGuestPath: GuestFileTree.parentOf(guest), name: "", object: fd,
+                        guestPath: guest, mount: tree.root)
+        }
+
         public func close() {
             if object >= 0 { Glibc.close(object) }
             Glibc.close(parent)

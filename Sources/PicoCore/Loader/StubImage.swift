@@ -77,8 +77,16 @@ public enum StubImage {
         return path
     }
 
-    static func fileMatches(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    /// Whether task `tid` is running the stub: its exe holds exactly the
+    /// stub's bytes. Another guest thread could overwrite the stub path the
+    /// supervisor wrote into the exec'ing task's memory; then the kernel
+    /// execs some other file, which must not run.
+    public static func isRunning(in tid: pid_t) -> Bool {
+        fileMatches("/proc/\(tid)/exe", follow: true)
+    }
+
+    static func fileMatches(_ path: String, follow: Bool = false) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: bytes.count + 1)

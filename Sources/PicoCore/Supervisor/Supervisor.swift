@@ -351,6 +351,10 @@ public final class Supervisor {
             failLoad(task, path: request.programPath, reason: "no seccomp listener from the child")
             return
         }
+        guard StubImage.isRunning(in: task.tid) else {
+            failLoad(task, path: request.programPath, reason: "the exec'd image is not picorun's loader")
+            return
+        }
         handler.taskEvent(.execed(task))
         do {
             let load = try Loader.begin(request, tracee: task.tracee, randomize: options.randomize)

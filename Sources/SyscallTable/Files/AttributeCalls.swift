@@ -41,7 +41,7 @@ enum AttributeCalls {
     }
 
     static func chmodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
         return try check(Glibc.chmod(procPath(w.object), mode_t(mode & 0o7777)))
@@ -63,7 +63,7 @@ enum AttributeCalls {
     }
 
     static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         return try check(Glibc.fchownat(w.object, "", uid_t(truncatingIfNeeded: uid), gid_t(truncatingIfNeeded: gid), LinuxFlags.atEmptyPath))
     }

@@ -74,13 +74,22 @@ enum OpenCalls {
             if st.st_mode & S_IFMT == S_IFLNK { throw TraceeError(.ELOOP) }
             reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
         }
-        let isFifo = st.st_mode & S_IFMT == S_IFIFO
-        if isFifo { reopen |= O_NONBLOCK }  // never block the notification thread
+        if st.st_mode & S_IFMT == S_IFIFO && flags & oNonblock == 0 {
+            // A FIFO open waits for the other end: on a thread of its own, so
+            // the notification thread keeps answering (the peer may be a guest).
+            let object = dup(w.object)
+            guard object >= 0 else { throw .errno() }
+            let respond = c.respond
+            BlockingCall.run {
+                let fd = Glibc.open(procPath(object), reopen)
+                let e = errno
+                close(object)
+                respond(fd >= 0 ? .fd(fd, cloexec: cloexec) : .error(LinuxErrno(e)))
+            }
+            return .deferred
+        }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }
-        if isFifo && flags & oNonblock == 0 {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        }
         return .fd(fd, cloexec: cloexec)
     }
 }

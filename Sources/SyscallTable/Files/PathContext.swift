@@ -1,3 +1,4 @@
+import CPicoLinux
 import Glibc
 import PicoCore
 
@@ -55,11 +56,13 @@ struct PathContext {
     }
 
     /// The existing object an *at call names, following a final symlink
-    /// unless AT_SYMLINK_NOFOLLOW; nil for an fd-only call (AT_EMPTY_PATH
-    /// with ""), which names no path and which the kernel may run as is.
-    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64) throws(TraceeError) -> GuestFileTree.Walk? {
+    /// unless AT_SYMLINK_NOFOLLOW. An fd-only call (AT_EMPTY_PATH with "")
+    /// names the fd's own file: the supervisor acts on its duplicate of it,
+    /// never lets the kernel run the call, since the kernel would read the
+    /// path again after another thread had written a host path there.
+    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
         let raw = try path(address)
-        if isEmptyPathCall(raw, flags: flags) { return nil }
+        if raw.isEmpty && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
         let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0)
         guard w.exists else {
             w.close()
@@ -68,9 +71,13 @@ struct PathContext {
         return w
     }
 
-    /// An fd-only call (AT_EMPTY_PATH with ""): the kernel may run it as is.
-    func isEmptyPathCall(_ raw: [UInt8], flags: UInt64) -> Bool {
-        raw.isEmpty && flags & Self.atEmptyPath != 0
+    /// The file the guest's fd `dirfd` is open on (AT_FDCWD: the caller's cwd).
+    func fdObject(_ dirfd: Int32) throws(TraceeError) -> GuestFileTree.Walk {
+        if dirfd == Self.atFdcwd { return try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true) }
+        guard dirfd >= 0 else { throw TraceeError(.EBADF) }
+        let fd = pico_pidfd_getfd(caller.tid, dirfd)
+        guard fd >= 0 else { throw TraceeError(.EBADF) }
+        return GuestFileTree.Walk.held(Int32(fd), in: tree)
     }
 
     /// The guest's umask, as the kernel keeps it for the task.

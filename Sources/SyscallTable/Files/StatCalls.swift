@@ -21,7 +21,7 @@ enum StatCalls {
     }
 
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
@@ -32,7 +32,7 @@ enum StatCalls {
     /// Statx implements Linux syscall statx(2).
     static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[2]
-        guard let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags) else { return .continueCall }
+        let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags)
         defer { w.close() }
         var buf = [UInt8](repeating: 0, count: 256)
         let sync = Int32(truncatingIfNeeded: flags & 0x6000)
@@ -59,7 +59,7 @@ enum StatCalls {
 
     static func accessAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         guard mode & ~7 == 0 else { throw TraceeError(.EINVAL) }
-        guard let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags) else { return .continueCall }
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         let eaccess = Int32(truncatingIfNeeded: flags & 0x200)
         let r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
@@ -80,8 +80,8 @@ enum StatCalls {
     static func readlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, size: UInt64) throws(TraceeError) -> NotificationReply {
         guard Int64(bitPattern: size) > 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(path)
-        if raw.isEmpty { return .continueCall }  // readlinkat(fd, "") names the fd's own symlink
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: false)
+        // readlinkat(fd, "") names the fd's own symlink.
+        let w = raw.isEmpty ? try c.fdObject(dirfd) : try c.walk(dirfd: dirfd, path: raw, follow: false)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
         let target: String
