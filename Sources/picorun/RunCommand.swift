@@ -59,6 +59,7 @@ enum RunCommand {
         do {
             if let rootfs {
                 tree = try GuestFileTree.distroTree(root: rootfs)
+                for warning in NetworkFiles.generate(in: tree) { writeStderr("picorun: warning: \(warning)\n") }
             } else {
                 tree = try GuestFileTree.hostTree()
                 initialCwd = FileManager.default.currentDirectoryPath

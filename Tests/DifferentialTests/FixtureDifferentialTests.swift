@@ -48,6 +48,7 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "reaper", args: []),
     .init(fixture: "sockets", args: []),
     .init(fixture: "fsextras", args: []),
+    .init(fixture: "openat2", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
 ]
 

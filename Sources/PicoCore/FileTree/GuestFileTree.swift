@@ -67,6 +67,32 @@ public final class GuestFileTree {
         }
     }
 
+    /// openat2(2)'s RESOLVE_* restrictions, applied by the walker.
+    public struct Resolve: OptionSet, Sendable {
+        public let rawValue: UInt64
+        public init(rawValue: UInt64) { self.rawValue = rawValue }
+        public static let noXdev = Resolve(rawValue: 0x01)
+        public static let noMagicLinks = Resolve(rawValue: 0x02)
+        public static let noSymlinks = Resolve(rawValue: 0x04)
+        public static let beneath = Resolve(rawValue: 0x08)
+        public static let inRoot = Resolve(rawValue: 0x10)
+        public static let cached = Resolve(rawValue: 0x20)
+        public var isScoped: Bool { !intersection([.beneath, .inRoot]).isEmpty }
+    }
+
+    /// Where a scoped walk (RESOLVE_BENEATH, RESOLVE_IN_ROOT) starts: the
+    /// directory it may not leave, already walked.
+    public struct Base {
+        public let fd: Int32
+        public let guestPath: String
+        public let mount: Mount
+        public init(_ w: Walk) {
+            fd = w.object
+            guestPath = w.guestPath
+            mount = w.mount
+        }
+    }
+
     public let root: Mount
     /// Answers /proc/PID/{root,cwd,exe} of guest processes with guest paths
     /// (set once, before any guest runs, by whoever tracks processes).
@@ -122,11 +148,17 @@ public final class GuestFileTree {
     /// Resolves `path` as the guest names it. `followFinal` follows a
     /// symlink in the last component (stat vs lstat). Errors are the errno
     /// the guest must see.
-    public func walk(_ path: [UInt8], caller: Caller, followFinal: Bool) throws(TraceeError) -> Walk {
+    /// With a `base`, the walk is scoped to it as openat2 scopes a lookup
+    /// to its dirfd: `..` and absolute names stop at it (RESOLVE_IN_ROOT)
+    /// or fail with EXDEV (RESOLVE_BENEATH).
+    public func walk(_ path: [UInt8], caller: Caller, followFinal: Bool, resolve: Resolve = [],
+                     base: Base? = nil) throws(TraceeError) -> Walk {
         guard !path.isEmpty else { throw TraceeError(.ENOENT) }
         guard path.count < Self.pathMax else { throw TraceeError(.ENAMETOOLONG) }
         let text = String(decoding: path, as: UTF8.self)
-        let start = text.hasPrefix("/") ? "/" : caller.cwd
+        let beneath = resolve.contains(.beneath) && base != nil
+        if beneath && text.hasPrefix("/") { throw TraceeError(.EXDEV) }
+        let start = text.hasPrefix("/") || base != nil ? "/" : caller.cwd
         // The stack of directories walked so far: (fd, guest path, mount).
         var stack: [(fd: Int32, guest: String, mount: Mount)] = []
         func push(_ m: Mount) throws(TraceeError) {
@@ -143,7 +175,13 @@ public final class GuestFileTree {
         var pending: [Substring] = Array(text.split(separator: "/"))
         if start != "/" { pending = Array(start.split(separator: "/")) + pending }
         do throws(TraceeError) {
-            try push(root)
+            if let base {
+                let fd = dup(base.fd)
+                guard fd >= 0 else { throw TraceeError(LinuxErrno(errno)) }
+                stack.append((fd, base.guestPath, base.mount))
+            } else {
+                try push(root)
+            }
             // A mount may sit at the very first component; handled per step.
             var symlinks = 0
             var finalName = ""
@@ -155,7 +193,14 @@ public final class GuestFileTree {
                     continue
                 }
                 if comp == ".." {
-                    if stack.count > 1 { close(stack.removeLast().fd) }
+                    if stack.count == 1 && beneath { throw TraceeError(.EXDEV) }
+                    if stack.count > 1 {
+                        let left = stack.removeLast()
+                        close(left.fd)
+                        if resolve.contains(.noXdev) && left.mount.guestPath != stack[stack.count - 1].mount.guestPath {
+                            throw TraceeError(.EXDEV)
+                        }
+                    }
                     if isLast { finalName = "" }
                     continue
                 }
@@ -163,6 +208,7 @@ public final class GuestFileTree {
                 let top = stack[stack.count - 1]
                 let guestHere = Self.join(top.guest, String(comp))
                 if let m = mountAt(guestHere) {
+                    if resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
                     try push(m)
                     if isLast { finalName = "" }
                     continue
@@ -198,6 +244,7 @@ public final class GuestFileTree {
                 guard fstat(fd, &st) == 0 else { close(fd); throw TraceeError(LinuxErrno(errno)) }
                 let type = st.st_mode & S_IFMT
                 if type == S_IFLNK && (!isLast || followFinal) {
+                    if resolve.contains(.noSymlinks) { close(fd); throw TraceeError(.ELOOP) }
                     symlinks += 1
                     guard symlinks <= Self.maxSymlinks else { close(fd); throw TraceeError(.ELOOP) }
                     let target = Self.readLink(fd)
@@ -207,6 +254,8 @@ public final class GuestFileTree {
                         // A magic link (fd/N, cwd, root, exe): the kernel's answer is
                         // a host path or an anonymous object; only paths inside the
                         // tree may be followed, and then as guest paths.
+                        if resolve.contains(.noMagicLinks) { throw TraceeError(.ELOOP) }
+                        if resolve.isScoped || resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
                         let inProc = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
                         let override = inProc.count == 1 ? pid_t(inProc[0]).flatMap { procLinkOverride?($0, name) } : nil
                         guard let guest = override ?? guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
@@ -216,6 +265,10 @@ public final class GuestFileTree {
                         continue
                     }
                     if target.hasPrefix("/") {
+                        if beneath { throw TraceeError(.EXDEV) }
+                        if resolve.contains(.noXdev) && top.mount.guestPath != stack[0].mount.guestPath {
+                            throw TraceeError(.EXDEV)
+                        }
                         for s in stack.dropFirst() { close(s.fd) }
                         stack.removeSubrange(1...)
                     }

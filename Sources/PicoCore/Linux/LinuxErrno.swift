@@ -16,6 +16,7 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let EBADF = LinuxErrno(9)
     public static let ECHILD = LinuxErrno(10)
     public static let EAGAIN = LinuxErrno(11)
+    public static let EXDEV = LinuxErrno(18)
     public static let ENOMEM = LinuxErrno(12)
     public static let EACCES = LinuxErrno(13)
     public static let EFAULT = LinuxErrno(14)

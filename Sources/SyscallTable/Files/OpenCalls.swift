@@ -25,22 +25,30 @@ enum OpenCalls {
         try openAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: oCreat | 1 | 0o1000, mode: c.args[1])
     }
 
-    /// Openat2 implements Linux syscall openat2(2) without RESOLVE_* flags
-    /// (ENOSYS then, so callers fall back to openat as on older kernels).
+    /// Openat2 implements Linux syscall openat2(2), RESOLVE_* flags included
+    /// (the walker applies them; RESOLVE_CACHED answers EAGAIN, which tells
+    /// the caller to retry without it).
     static func openat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let size = c.args[3]
         guard size >= 24 else { throw TraceeError(.EINVAL) }
-        let how = try c.tracee.readBytes(at: c.args[2], count: 24)
+        guard size <= 4096 else { throw TraceeError(.E2BIG) }
+        let how = try c.tracee.readBytes(at: c.args[2], count: Int(size))
+        if how[24...].contains(where: { $0 != 0 }) { throw TraceeError(.E2BIG) }
         func word(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(how[i * 8 + $1]) << (8 * UInt64($1)) } }
-        guard word(2) == 0 else { throw TraceeError(.ENOSYS) }
-        return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: word(0), mode: word(1))
+        let (flags, mode, resolve) = (word(0), word(1), GuestFileTree.Resolve(rawValue: word(2)))
+        guard flags >> 32 == 0, resolve.rawValue & ~0x3f == 0, mode & ~0o7777 == 0,
+              !resolve.contains([.beneath, .inRoot]) else { throw TraceeError(.EINVAL) }
+        if mode != 0 && flags & oCreat == 0 && flags & oTmpfile != oTmpfile { throw TraceeError(.EINVAL) }
+        if resolve.contains(.cached) { throw TraceeError(.EAGAIN) }
+        return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: flags, mode: mode, resolve: resolve)
     }
 
-    static func openAt(_ c: PathContext, dirfd: Int32, path address: UInt64, flags: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
+    static func openAt(_ c: PathContext, dirfd: Int32, path address: UInt64, flags: UInt64, mode: UInt64,
+                       resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> NotificationReply {
         let raw = try c.path(address)
         let create = flags & oCreat != 0 && flags & oTmpfile != oTmpfile
         let follow = flags & oNofollow == 0 && !(create && flags & oExcl != 0)
-        let w = try c.walk(dirfd: dirfd, path: raw, follow: follow)
+        let w = try c.walk(dirfd: dirfd, path: raw, follow: follow, resolve: resolve)
         defer { w.close() }
         let cloexec = flags & oCloexec != 0
         let hostFlags = Int32(truncatingIfNeeded: flags & ~oCloexec) | O_CLOEXEC

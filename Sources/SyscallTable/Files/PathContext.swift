@@ -47,12 +47,18 @@ struct PathContext {
         return guest
     }
 
-    /// Resolves (dirfd, path) as the *at syscalls do.
-    func walk(dirfd: Int32, path raw: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+    /// Resolves (dirfd, path) as the *at syscalls do; with RESOLVE_BENEATH
+    /// or RESOLVE_IN_ROOT, scoped to the dirfd's directory as openat2 does.
+    func walk(dirfd: Int32, path raw: [UInt8], follow: Bool, resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> GuestFileTree.Walk {
+        if resolve.isScoped {
+            let start = try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true)
+            defer { start.close() }
+            return try tree.walk(raw, caller: self.caller, followFinal: follow, resolve: resolve, base: GuestFileTree.Base(start))
+        }
         let isAbsolute = raw.first == UInt8(ascii: "/")
         let start = isAbsolute ? "/" : try directory(dirfd)
         let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start)
-        return try tree.walk(raw, caller: caller, followFinal: follow)
+        return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)
     }
 
     /// The existing object an *at call names, following a final symlink
