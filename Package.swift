@@ -14,10 +14,12 @@ let package = Package(
             name: "CPicoLinux",
             cSettings: [.define("_GNU_SOURCE")]
         ),
-        .target(name: "VolFS"),
+        // The system's SQLite: the VolFS metadata sidecar.
+        .systemLibrary(name: "CSQLite"),
+        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux"]),
         .target(name: "DrvFS"),
         .target(name: "PicoCore", dependencies: ["CPicoLinux"]),
-        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS"]),
         .target(name: "NinePServer", dependencies: ["VolFS"]),
         .executableTarget(
             name: "picorun",
@@ -29,6 +31,10 @@ let package = Package(
         .testTarget(
             name: "PicoCoreTests",
             dependencies: ["PicoCore", "SyscallTable"]
+        ),
+        .testTarget(
+            name: "VolFSTests",
+            dependencies: ["VolFS"]
         ),
         .testTarget(
             name: "SyscallTableTests",

@@ -15,6 +15,8 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v make >/dev/null || need+=(make)
 command -v perl >/dev/null || need+=(perl)
 command -v unshare >/dev/null || need+=(util-linux)
+[ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+command -v xz >/dev/null || need+=(xz-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

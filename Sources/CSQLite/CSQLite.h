@@ -1,0 +1,2 @@
+// The system's SQLite (Debian: libsqlite3-dev), for the VolFS sidecar.
+#include <sqlite3.h>

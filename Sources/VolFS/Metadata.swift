@@ -1,0 +1,43 @@
+/// What the guest believes about a file, beyond what the host keeps: owner,
+/// group, the whole mode (file type included, so a device node can be an
+/// empty host file) and the device number.
+public struct Metadata: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// st_mode: type bits and permission bits, setuid/setgid/sticky included.
+    public var mode: UInt32
+    public var rdev: UInt64
+
+    public init(uid: UInt32, gid: UInt32, mode: UInt32, rdev: UInt64 = 0) {
+        self.uid = uid
+        self.gid = gid
+        self.mode = mode
+        self.rdev = rdev
+    }
+
+    public static let typeMask: UInt32 = 0o170000
+    public static let regular: UInt32 = 0o100000
+    public static let directory: UInt32 = 0o040000
+    public static let symlink: UInt32 = 0o120000
+    public static let charDevice: UInt32 = 0o020000
+    public static let blockDevice: UInt32 = 0o060000
+    public static let fifo: UInt32 = 0o010000
+    public static let socket: UInt32 = 0o140000
+
+    public var type: UInt32 { mode & Self.typeMask }
+    public var permissions: UInt32 { mode & 0o7777 }
+
+    /// A file with no sidecar row: root's, with the host's type and mode bits.
+    public static func defaults(hostMode: UInt32) -> Metadata {
+        Metadata(uid: 0, gid: 0, mode: hostMode)
+    }
+
+    /// The host mode for a guest mode: the guest's permission bits without
+    /// setuid/setgid/sticky (the host must never run anything setuid for a
+    /// guest), and always readable and writable by the host user (and
+    /// searchable, for directories), so the supervisor never loses access
+    /// to a file whose guest mode is 000.
+    public static func hostPermissions(guestMode: UInt32, isDirectory: Bool) -> UInt32 {
+        (guestMode & 0o777) | (isDirectory ? 0o700 : 0o600)
+    }
+}

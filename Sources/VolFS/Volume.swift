@@ -1,0 +1,59 @@
+import Glibc
+
+/// A distro's files as the guest sees them: host files, with owners, modes
+/// and file types from the sidecar where it has a row, else the defaults
+/// (root:root, the host's mode).
+public final class Volume: Sendable {
+    public let sidecar: Sidecar
+
+    public init(sidecar: Sidecar) {
+        self.sidecar = sidecar
+    }
+
+    /// The guest metadata of the file `fd` is open on (O_PATH fds included).
+    public func metadata(fd: Int32) -> Metadata? {
+        guard let (id, hostMode) = FileIdentity.of(fd: fd) else { return nil }
+        return sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+    }
+
+    /// The guest metadata of `name` in directory `dirfd` (not following it).
+    public func metadata(dirfd: Int32, name: String) -> Metadata? {
+        guard let (id, hostMode) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
+        return sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+    }
+
+    /// Changes the guest metadata of the file `fd` is open on.
+    public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
+        guard let (id, hostMode) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
+        var meta = sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+        change(&meta)
+        try store(id, meta, hostMode: hostMode)
+    }
+
+    /// Records the metadata of a file just created as `name` in `dirfd`.
+    public func created(dirfd: Int32, name: String, _ meta: Metadata) throws(VolFSError) {
+        guard let (id, hostMode) = FileIdentity.of(dirfd: dirfd, name: name) else { throw VolFSError("\(name): gone") }
+        try store(id, meta, hostMode: hostMode)
+    }
+
+    /// A row only where the guest's view differs from the defaults, so a
+    /// distro that the guest never chowns keeps an empty sidecar.
+    func store(_ id: FileIdentity, _ meta: Metadata, hostMode: UInt32) throws(VolFSError) {
+        if meta == .defaults(hostMode: hostMode) {
+            if sidecar.lookup(id) != nil { try sidecar.remove(id) }
+            return
+        }
+        try sidecar.store(id, meta)
+    }
+
+    /// Call before removing `name` from `dirfd`; call the result after a
+    /// successful removal to drop the row of a file that is then gone.
+    public func removal(dirfd: Int32, name: String) -> () -> Void {
+        var st = stat()
+        guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0,
+              st.st_nlink <= 1 || st.st_mode & S_IFMT == S_IFDIR,
+              let (id, _) = FileIdentity.of(dirfd: dirfd, name: name) else { return {} }
+        let sidecar = self.sidecar
+        return { try? sidecar.remove(id) }
+    }
+}
