@@ -2,6 +2,7 @@ import CPicoLinux
 import Glibc
 import PicoCore
 import Synchronization
+import VolFS
 
 /// picorun's kernel personality: routes each trapped syscall to its table
 /// entry, and feeds the tracer and the coverage recorder when asked.
@@ -16,6 +17,12 @@ public final class Dispatcher: SyscallHandling {
         public var fileTree: GuestFileTree?
         /// The guest's working directory at start (a guest path).
         public var initialCwd = "/"
+        /// A distro's metadata: stat answers and chown/chmod/mknod records
+        /// come from and go to its sidecar. Nil on the host tree.
+        public var volume: Volume?
+        /// The guest's identity at start, in distro runs; nil runs the
+        /// guest as the host user.
+        public var credentials: Credentials?
         public init() {}
     }
 
@@ -42,7 +49,7 @@ public final class Dispatcher: SyscallHandling {
     public init(options: Options = Options()) {
         self.options = options
         self.observing = options.tracer != nil || options.coverage != nil
-        self.processes = GuestProcesses(initialCwd: options.initialCwd)
+        self.processes = GuestProcesses(initialCwd: options.initialCwd, credentials: options.credentials ?? .root)
         if let tree = options.fileTree {
             Exec.files = (tree, processes)
             let processes = self.processes
@@ -66,6 +73,9 @@ public final class Dispatcher: SyscallHandling {
 
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
         let entry = SyscallTable.entry(nr)
+        if let entry, entry.distroOnly, options.credentials == nil {
+            return options.traceAll || options.coverage != nil ? .trace : .allow
+        }
         if entry?.path != nil {
             guard options.fileTree != nil else { return options.traceAll || options.coverage != nil ? .trace : .allow }
             // sendto with no destination (a connected socket) names no path.
@@ -80,7 +90,7 @@ public final class Dispatcher: SyscallHandling {
         guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {
             return .error(.ENOSYS)
         }
-        let c = PathContext(tree: tree, processes: processes, n: n)
+        let c = PathContext(tree: tree, processes: processes, volume: options.volume, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
             let texts = options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []

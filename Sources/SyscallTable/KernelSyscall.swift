@@ -58,6 +58,8 @@ public struct SyscallEntry: Sendable {
     let exit: ExitHandler?
     /// For path syscalls: resolved in the guest file tree by the supervisor.
     let path: PathHandler?
+    /// Notified only in distro runs; the host answers on the host tree.
+    var distroOnly = false
 
     /// Whether the seccomp filter stops the tracee for it.
     public var traps: Bool { level != .passthrough }

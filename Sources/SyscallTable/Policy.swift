@@ -11,6 +11,10 @@ enum Policy {
     /// Takes a path: resolved by picorun in the guest file tree and carried
     /// out by the supervisor, answered through a seccomp notification.
     case path(PathHandler)
+    /// Answered by the supervisor through a notification, in distro runs
+    /// only (guest identities, sidecar metadata); on the host tree the host
+    /// answers.
+    case distro(PathHandler, String)
 
     static let pathNote = "path resolved by picorun in the guest file tree (chroot semantics), call made by the supervisor"
 

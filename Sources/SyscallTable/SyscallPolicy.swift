@@ -22,9 +22,11 @@ let syscallPolicy: [String: Policy] = {
          "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
          "inotify_init", "inotify_init1", "inotify_rm_watch", "memfd_create", "userfaultfd"],
         .passthrough())
-    set(["fstat", "fstatfs", "getdents", "getdents64", "fchmod", "fchown", "fgetxattr", "fsetxattr",
-         "flistxattr", "fremovexattr"],
+    set(["fstatfs", "getdents", "getdents64", "fgetxattr", "fsetxattr", "flistxattr", "fremovexattr"],
         .passthrough("fd-based; the fd was opened through picorun"))
+    set(["fstat"], .distro(StatCalls.fstat, "owner, group, mode and device number from the distro's sidecar"))
+    set(["fchmod"], .distro(AttributeCalls.fchmod, "the mode goes to the distro's sidecar; the host file stays owner-accessible"))
+    set(["fchown"], .distro(AttributeCalls.fchown, "owner and group go to the distro's sidecar"))
 
     // Paths: resolved in the guest file tree and carried out by the supervisor.
     let paths: [(String, PathHandler)] = [
@@ -106,10 +108,18 @@ let syscallPolicy: [String: Policy] = {
     set(["settimeofday", "clock_settime"], .hostPrivileged("setting the clock"))
     set(["adjtimex", "clock_adjtime"], .partial(Time.adjtime, nil, "reading the clock state works; adjusting it is refused with EPERM"))
 
-    // Identity: the host's until guest identities are emulated (M5).
-    set(["getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups", "setuid", "setgid",
-         "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capget",
-         "capset"], .passthrough("the host user's identity until guest identities are emulated"))
+    // Identity: emulated per process in distro runs; the host user's on the host tree.
+    let identity: [(String, PathHandler)] = [
+        ("getuid", IdentityCalls.getuid), ("geteuid", IdentityCalls.geteuid), ("getgid", IdentityCalls.getgid),
+        ("getegid", IdentityCalls.getegid), ("getresuid", IdentityCalls.getresuid), ("getresgid", IdentityCalls.getresgid),
+        ("getgroups", IdentityCalls.getgroups), ("setgroups", IdentityCalls.setgroups), ("setuid", IdentityCalls.setuid),
+        ("setgid", IdentityCalls.setgid), ("setreuid", IdentityCalls.setreuid), ("setregid", IdentityCalls.setregid),
+        ("setresuid", IdentityCalls.setresuid), ("setresgid", IdentityCalls.setresgid), ("setfsuid", IdentityCalls.setfsuid),
+        ("setfsgid", IdentityCalls.setfsgid), ("capget", IdentityCalls.capget), ("capset", IdentityCalls.capset),
+    ]
+    for (name, handler) in identity {
+        set([name], .distro(handler, "the guest's identity, kept per process by picorun (root: every capability)"))
+    }
 
     // System information.
     set(["uname", "sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",

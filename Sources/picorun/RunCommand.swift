@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import PicoCore
 import SyscallTable
+import VolFS
 
 /// `picorun [OPTIONS] PROGRAM [ARGS...]`: run a program under supervision.
 enum RunCommand {
@@ -10,6 +11,7 @@ enum RunCommand {
         var dispatcherOptions = Dispatcher.Options()
         var coveragePath: String?
         var rootfs: String?
+        var user: String?
         func value(_ option: String) -> String {
             guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
             index += 1
@@ -35,6 +37,8 @@ enum RunCommand {
                 coveragePath = value(a)
             case "--rootfs":
                 rootfs = value(a)
+            case "-u", "--user":
+                user = value(a)
             default:
                 if a.hasPrefix("--trace=") {
                     do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
@@ -42,6 +46,8 @@ enum RunCommand {
                     coveragePath = String(a.dropFirst(11))
                 } else if a.hasPrefix("--rootfs=") {
                     rootfs = String(a.dropFirst(9))
+                } else if a.hasPrefix("--user=") {
+                    user = String(a.dropFirst(7))
                 } else {
                     fail("unknown option \(a) (try --help)", status: 2)
                 }
@@ -60,7 +66,12 @@ enum RunCommand {
             if let rootfs {
                 tree = try GuestFileTree.distroTree(root: rootfs)
                 for warning in NetworkFiles.generate(in: tree) { writeStderr("picorun: warning: \(warning)\n") }
+                dispatcherOptions.volume = openVolume(rootfs: rootfs)
+                do { dispatcherOptions.credentials = try GuestUser.credentials(user ?? "root", in: tree) } catch {
+                    fail(error.message, status: 2)
+                }
             } else {
+                if user != nil { fail("--user needs a distro (--rootfs DIR): on the host tree the guest is you", status: 2) }
                 tree = try GuestFileTree.hostTree()
                 initialCwd = FileManager.default.currentDirectoryPath
             }
@@ -112,6 +123,21 @@ enum RunCommand {
             }
         }
         return status
+    }
+
+    /// The sidecar of a distro root, created on first use.
+    static func openVolume(rootfs: String) -> Volume {
+        let path = DistroPaths.sidecar(forRootfs: rootfs)
+        do {
+            try DistroPaths.makeDirectory(String(path[..<path.lastIndex(of: "/")!]))
+            return Volume(sidecar: try Sidecar(path: path))
+        } catch let error as CommandError {
+            fail(error.message, status: 2)
+        } catch let error as VolFSError {
+            fail("metadata sidecar \(error.message)", status: 2)
+        } catch {
+            fail("\(path): \(error)", status: 2)
+        }
     }
 
     /// The environment exactly as picorun got it (order and duplicates kept).

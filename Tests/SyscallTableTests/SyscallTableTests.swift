@@ -76,8 +76,15 @@ func kernelTable() throws -> [(Int, String)] {
         for n in 0...highestKernelSyscall {
             let e = SyscallTable.entry(n)
             let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
+                : e?.distroOnly == true ? .allow
                 : e?.path != nil ? .notify : (e?.traps ?? true) ? .trace : .allow
             #expect(d.filterAction(n) == want, "syscall \(n)")
+        }
+        // In a distro run, identities and sidecar metadata are the supervisor's.
+        withTree.credentials = .root
+        let distro = Dispatcher(options: withTree)
+        for name in ["getuid", "setresuid", "capget", "fstat", "fchown", "fchmod"] {
+            #expect(distro.filterAction(SyscallTable.entry(named: name)!.number) == .notify, "\(name)")
         }
         // Without a file tree (table tests only), path calls reach the host.
         #expect(Dispatcher().filterAction(257) == .allow)

@@ -44,7 +44,22 @@ enum AttributeCalls {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
-        return try check(Glibc.chmod(procPath(w.object), mode_t(mode & 0o7777)))
+        return try Ownership.changeMode(c, fd: w.object, mode: UInt32(truncatingIfNeeded: mode))
+    }
+
+    /// Fchmod implements Linux syscall fchmod(2) in distro runs.
+    static func fchmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        return try Ownership.changeMode(c, fd: w.object, mode: UInt32(truncatingIfNeeded: c.args[1]))
+    }
+
+    /// Fchown implements Linux syscall fchown(2) in distro runs.
+    static func fchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        return try Ownership.changeOwner(c, fd: w.object, uid: UInt32(truncatingIfNeeded: c.args[1]),
+                                         gid: UInt32(truncatingIfNeeded: c.args[2]))
     }
 
     /// Chown implements Linux syscall chown(2).
@@ -65,7 +80,7 @@ enum AttributeCalls {
     static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
-        return try check(Glibc.fchownat(w.object, "", uid_t(truncatingIfNeeded: uid), gid_t(truncatingIfNeeded: gid), LinuxFlags.atEmptyPath))
+        return try Ownership.changeOwner(c, fd: w.object, uid: UInt32(truncatingIfNeeded: uid), gid: UInt32(truncatingIfNeeded: gid))
     }
 
     /// Utimensat implements Linux syscall utimensat(2).

@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// The working directory and the calls that add, remove and rename names,
 /// in the guest file tree. Each acts on (parent fd, one name), so a symlink
@@ -80,7 +81,11 @@ enum DirectoryCalls {
     static func mkdirAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
-        return try check(Glibc.mkdirat(w.parent, w.name, mode_t(mode & 0o7777) & ~c.umask()))
+        let guest = UInt32(mode & 0o7777) & ~UInt32(c.umask())
+        let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: true)
+        guard Glibc.mkdirat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
+        Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.directory | guest)
+        return .value(0)
     }
 
     /// Mknod implements Linux syscall mknod(2).
@@ -94,10 +99,32 @@ enum DirectoryCalls {
     }
 
     static func mknodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, dev: UInt64) throws(TraceeError) -> NotificationReply {
+        let m = UInt32(truncatingIfNeeded: mode)
+        var type = m & Metadata.typeMask
+        if type == 0 { type = Metadata.regular }
+        guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(type) else {
+            throw TraceeError(.EINVAL)
+        }
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
-        let m = mode_t(truncatingIfNeeded: mode)
-        return try check(Glibc.mknodat(w.parent, w.name, (m & ~0o7777) | ((m & 0o7777) & ~c.umask()), dev_t(dev)))
+        let perms = (m & 0o7777) & ~UInt32(c.umask())
+        guard c.volume != nil else {
+            return try check(Glibc.mknodat(w.parent, w.name, mode_t(type | perms), dev_t(dev)))
+        }
+        // In a distro, devices and sockets are empty host files whose type
+        // lives in the sidecar, as WSL1 keeps them; a FIFO stays a real one.
+        let isDevice = type == Metadata.charDevice || type == Metadata.blockDevice
+        if isDevice && !c.processes.credentials(c.caller.tid).isPrivileged { throw TraceeError(.EPERM) }
+        let host = Metadata.hostPermissions(guestMode: perms, isDirectory: false)
+        if type == Metadata.fifo {
+            guard Glibc.mkfifoat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
+        } else {
+            let fd = Glibc.openat(w.parent, w.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode_t(host))
+            guard fd >= 0 else { throw .errno() }
+            close(fd)
+        }
+        Ownership.created(c, parent: w.parent, name: w.name, mode: type | perms, rdev: isDevice ? dev : 0)
+        return .value(0)
     }
 
     /// Rmdir implements Linux syscall rmdir(2).
@@ -109,7 +136,7 @@ enum DirectoryCalls {
         let w = try existing(c, dirfd: PathContext.atFdcwd, path: c.args[0])
         defer { w.close() }
         guard !w.name.isEmpty else { throw TraceeError(.EBUSY) }
-        return try check(Glibc.unlinkat(w.parent, w.name, AT_REMOVEDIR))
+        return try remove(c, w, flags: AT_REMOVEDIR)
     }
 
     /// Unlink implements Linux syscall unlink(2).
@@ -127,7 +154,15 @@ enum DirectoryCalls {
         let w = try existing(c, dirfd: dirfd, path: path)
         defer { w.close() }
         guard !w.name.isEmpty else { throw TraceeError(flags & AT_REMOVEDIR != 0 ? .EBUSY : .EISDIR) }
-        return try check(Glibc.unlinkat(w.parent, w.name, flags))
+        return try remove(c, w, flags: flags)
+    }
+
+    /// Removes the walked name; the sidecar forgets a file that is then gone.
+    static func remove(_ c: PathContext, _ w: GuestFileTree.Walk, flags: Int32) throws(TraceeError) -> NotificationReply {
+        let forget = c.volume?.removal(dirfd: w.parent, name: w.name)
+        guard Glibc.unlinkat(w.parent, w.name, flags) == 0 else { throw .errno() }
+        forget?()
+        return .value(0)
     }
 
     /// Rename implements Linux syscall rename(2).
@@ -151,8 +186,11 @@ enum DirectoryCalls {
         let to = try c.walk(dirfd: new.0, path: try c.path(new.1), follow: false)
         defer { to.close() }
         guard !from.name.isEmpty, !to.name.isEmpty else { throw TraceeError(.EBUSY) }
+        // A replaced destination is gone (RENAME_EXCHANGE keeps both).
+        let forget = flags & 2 == 0 && to.exists ? c.volume?.removal(dirfd: to.parent, name: to.name) : nil
         let r = pico_renameat2(from.parent, from.name, to.parent, to.name, flags)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        forget?()
         return .value(0)
     }
 
@@ -200,6 +238,8 @@ enum DirectoryCalls {
         guard !text.isEmpty else { throw TraceeError(.ENOENT) }
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
-        return try check(String(decoding: text, as: UTF8.self).withCString { Glibc.symlinkat($0, w.parent, w.name) })
+        guard String(decoding: text, as: UTF8.self).withCString({ Glibc.symlinkat($0, w.parent, w.name) }) == 0 else { throw .errno() }
+        Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.symlink | 0o777)
+        return .value(0)
     }
 }

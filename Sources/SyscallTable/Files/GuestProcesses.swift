@@ -11,13 +11,16 @@ public final class GuestProcesses: Sendable {
         var tgidOf: [pid_t: pid_t] = [:]
         var cwd: [pid_t: String] = [:]
         var exe: [pid_t: String] = [:]
+        var credentials: [pid_t: Credentials] = [:]
     }
 
     let state = Mutex(State())
     let initialCwd: String
+    let initialCredentials: Credentials
 
-    public init(initialCwd: String) {
+    public init(initialCwd: String, credentials: Credentials = .root) {
         self.initialCwd = initialCwd
+        self.initialCredentials = credentials
     }
 
     func spawned(tid: pid_t, tgid: pid_t, parentTgid: pid_t?) {
@@ -26,6 +29,7 @@ public final class GuestProcesses: Sendable {
             if s.cwd[tgid] == nil {
                 s.cwd[tgid] = parentTgid.flatMap { s.cwd[$0] } ?? initialCwd
                 s.exe[tgid] = parentTgid.flatMap { s.exe[$0] }
+                s.credentials[tgid] = parentTgid.flatMap { s.credentials[$0] } ?? initialCredentials
             }
         }
     }
@@ -36,6 +40,7 @@ public final class GuestProcesses: Sendable {
             if tid == tgid && !s.tgidOf.values.contains(tgid) {
                 s.cwd[tgid] = nil
                 s.exe[tgid] = nil
+                s.credentials[tgid] = nil
             }
         }
     }
@@ -57,6 +62,22 @@ public final class GuestProcesses: Sendable {
 
     func setCwd(_ tid: pid_t, _ path: String) {
         state.withLock { s in s.cwd[s.tgidOf[tid] ?? tid] = path }
+    }
+
+    func credentials(_ tid: pid_t) -> Credentials {
+        state.withLock { s in s.credentials[s.tgidOf[tid] ?? tid] ?? initialCredentials }
+    }
+
+    /// Applies `body` to the caller's process's credentials; false (and no
+    /// change) when it refuses.
+    func updateCredentials(_ tid: pid_t, _ body: (inout Credentials) -> Bool) -> Bool {
+        state.withLock { s in
+            let tgid = s.tgidOf[tid] ?? tid
+            var k = s.credentials[tgid] ?? initialCredentials
+            guard body(&k) else { return false }
+            s.credentials[tgid] = k
+            return true
+        }
     }
 
     func exe(ofProcess pid: pid_t) -> String? { state.withLock { $0.exe[pid] } }

@@ -1,5 +1,6 @@
 import Glibc
 import PicoCore
+import VolFS
 
 /// open(2), openat(2), openat2(2), creat(2) in the guest file tree. The
 /// supervisor resolves and opens the file itself, then installs the fd in
@@ -58,8 +59,17 @@ enum OpenCalls {
             guard create else { throw TraceeError(.ENOENT) }
             // Created by name in its parent; O_NOFOLLOW so a symlink planted
             // there meanwhile is refused, never followed.
-            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW, perm())
+            let guest = UInt32(perm())
+            let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: false)
+            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW | O_EXCL, mode_t(host))
+            if fd < 0 && errno == EEXIST && flags & oExcl == 0 {
+                // Someone else created it since the walk: open theirs, as the kernel would.
+                let theirs = Glibc.openat(w.parent, w.name, hostFlags & ~O_CREAT | O_NOFOLLOW)
+                guard theirs >= 0 else { throw .errno() }
+                return .fd(theirs, cloexec: cloexec)
+            }
             guard fd >= 0 else { throw .errno() }
+            Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.regular | guest)
             return .fd(fd, cloexec: cloexec)
         }
         if create && flags & oExcl != 0 { throw TraceeError(.EEXIST) }

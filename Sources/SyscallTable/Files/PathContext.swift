@@ -1,11 +1,14 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// One notified path syscall: who made it, and the file tree it resolves in.
 struct PathContext {
     let tree: GuestFileTree
     let processes: GuestProcesses
+    /// The distro's metadata, in distro runs.
+    let volume: Volume?
     let tracee: PtraceTracee
     let caller: GuestFileTree.Caller
     let args: [UInt64]
@@ -16,9 +19,10 @@ struct PathContext {
     static let atEmptyPath: UInt64 = 0x1000
     static let atSymlinkNofollow: UInt64 = 0x100
 
-    init(tree: GuestFileTree, processes: GuestProcesses, n: SyscallNotification) {
+    init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, n: SyscallNotification) {
         self.tree = tree
         self.processes = processes
+        self.volume = volume
         self.tracee = PtraceTracee(tid: n.tid)
         self.caller = processes.caller(n.tid)
         self.args = n.args

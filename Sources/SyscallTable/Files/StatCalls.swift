@@ -25,7 +25,20 @@ enum StatCalls {
         defer { w.close() }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        Ownership.overlay(&st, c, fd: w.object)
         try c.write(st, to: buffer)
+        return .value(0)
+    }
+
+    /// Fstat implements Linux syscall fstat(2) in distro runs (the sidecar's
+    /// owners and modes), on the supervisor's duplicate of the guest's fd.
+    static func fstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        var st = Glibc.stat()
+        guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        Ownership.overlay(&st, c, fd: w.object)
+        try c.write(st, to: c.args[1])
         return .value(0)
     }
 
@@ -38,6 +51,7 @@ enum StatCalls {
         let sync = Int32(truncatingIfNeeded: flags & 0x6000)
         let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", LinuxFlags.atEmptyPath | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        Ownership.overlay(statx: &buf, c, fd: w.object)
         try c.tracee.writeBytes(buf, at: c.args[4])
         return .value(0)
     }
@@ -89,7 +103,7 @@ enum StatCalls {
             target = answer
         } else {
             var st = Glibc.stat()
-            guard fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { throw TraceeError(.EINVAL) }
+            guard Glibc.fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { throw TraceeError(.EINVAL) }
             guard let t = GuestFileTree.readLink(w.object) else { throw .errno() }
             // The kernel's answers under /proc are host paths; the guest sees guest paths.
             target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t) ?? t) : t

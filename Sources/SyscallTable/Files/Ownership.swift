@@ -1,0 +1,99 @@
+import Glibc
+import PicoCore
+import VolFS
+
+/// The guest's owners and modes in a distro run: what stat reports, what
+/// chown/chmod change and who owns a new file. All of it lives in the
+/// sidecar; the host file keeps the host user as owner and a mode the host
+/// user can always read and write.
+enum Ownership {
+    static let setuid: UInt32 = 0o4000, setgid: UInt32 = 0o2000, groupExec: UInt32 = 0o010
+
+    /// Puts the guest's metadata for the file `fd` names into `st`.
+    static func overlay(_ st: inout stat, _ c: PathContext, fd: Int32) {
+        guard let volume = c.volume, let meta = volume.metadata(fd: fd) else { return }
+        st.st_uid = meta.uid
+        st.st_gid = meta.gid
+        st.st_mode = meta.mode
+        if meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice { st.st_rdev = dev_t(truncatingIfNeeded: meta.rdev) }
+    }
+
+    /// The same for a struct statx buffer (uid at 20, gid at 24, mode at 28,
+    /// rdev major/minor at 128/132).
+    static func overlay(statx b: inout [UInt8], _ c: PathContext, fd: Int32) {
+        guard let volume = c.volume, let meta = volume.metadata(fd: fd) else { return }
+        func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
+        put32(20, meta.uid)
+        put32(24, meta.gid)
+        b[28] = UInt8(truncatingIfNeeded: meta.mode)
+        b[29] = UInt8(truncatingIfNeeded: meta.mode >> 8)
+        if meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice {
+            put32(128, UInt32(truncatingIfNeeded: (meta.rdev >> 8) & 0xfff | (meta.rdev >> 32) & ~0xfff))
+            put32(132, UInt32(truncatingIfNeeded: meta.rdev & 0xff | (meta.rdev >> 12) & ~0xff))
+        }
+    }
+
+    /// Records who owns a file the guest just created as `name` in `parent`
+    /// (a setgid directory passes on its group, and to directories its
+    /// setgid bit), with the guest mode `mode` (type and permissions).
+    static func created(_ c: PathContext, parent: Int32, name: String, mode: UInt32, rdev: UInt64 = 0) {
+        guard let volume = c.volume else { return }
+        let k = c.processes.credentials(c.caller.tid)
+        var meta = Metadata(uid: k.fsuid, gid: k.fsgid, mode: mode, rdev: rdev)
+        if let dir = volume.metadata(fd: parent), dir.mode & setgid != 0 {
+            meta.gid = dir.gid
+            if meta.type == Metadata.directory { meta.mode |= setgid }
+        }
+        try? volume.created(dirfd: parent, name: name, meta)
+    }
+
+    /// chmod(2) on the file `fd` names: the guest mode to the sidecar, the
+    /// host mode kept owner-accessible.
+    static func changeMode(_ c: PathContext, fd: Int32, mode requested: UInt32) throws(TraceeError) -> NotificationReply {
+        guard let volume = c.volume else {
+            return try AttributeCalls.check(Glibc.chmod(procPath(fd), mode_t(requested & 0o7777)))
+        }
+        guard let meta = volume.metadata(fd: fd) else { throw .errno() }
+        let k = c.processes.credentials(c.caller.tid)
+        if !k.isFileRoot && k.fsuid != meta.uid { throw TraceeError(.EPERM) }
+        var mode = requested & 0o7777
+        // Only a member of the file's group may set its setgid bit.
+        if !k.isFileRoot && !k.inGroup(meta.gid) && meta.type != Metadata.directory { mode &= ~setgid }
+        if meta.type != Metadata.symlink {
+            let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)
+            guard Glibc.chmod(procPath(fd), mode_t(host)) == 0 else { throw .errno() }
+        }
+        do { try volume.update(fd: fd) { $0.mode = $0.type | mode } } catch { throw TraceeError(.EIO) }
+        return .value(0)
+    }
+
+    /// chown(2) on the file `fd` names, by the kernel's rules: root may give
+    /// anything away; an owner may only change the group to one of its own.
+    /// A change clears setuid (and setgid with group-exec) on non-directories.
+    static func changeOwner(_ c: PathContext, fd: Int32, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
+        guard let volume = c.volume else {
+            return try AttributeCalls.check(Glibc.fchownat(fd, "", uid, gid, LinuxFlags.atEmptyPath))
+        }
+        guard let meta = volume.metadata(fd: fd) else { throw .errno() }
+        let k = c.processes.credentials(c.caller.tid)
+        let keep = UInt32.max
+        if !k.isFileRoot {
+            if uid != keep && uid != meta.uid { throw TraceeError(.EPERM) }
+            if gid != keep && gid != meta.gid && (k.fsuid != meta.uid || !k.inGroup(gid)) { throw TraceeError(.EPERM) }
+            if (uid != keep || gid != keep) && k.fsuid != meta.uid { throw TraceeError(.EPERM) }
+        }
+        do {
+            try volume.update(fd: fd) { m in
+                if uid != keep { m.uid = uid }
+                if gid != keep { m.gid = gid }
+                if (uid != keep || gid != keep) && m.type != Metadata.directory {
+                    m.mode &= ~setuid
+                    if m.mode & groupExec != 0 { m.mode &= ~setgid }
+                }
+            }
+        } catch {
+            throw TraceeError(.EIO)
+        }
+        return .value(0)
+    }
+}
