@@ -51,7 +51,7 @@ public final class Dispatcher: SyscallHandling {
         self.observing = options.tracer != nil || options.coverage != nil
         self.processes = GuestProcesses(initialCwd: options.initialCwd, credentials: options.credentials ?? .root)
         if let tree = options.fileTree {
-            Exec.files = (tree, processes)
+            Exec.files = (tree, processes, options.volume)
             let processes = self.processes
             tree.procLinkOverride = { pid, link in
                 guard processes.isGuest(pid) else { return nil }
@@ -180,6 +180,9 @@ public final class Dispatcher: SyscallHandling {
         case .execed(let task):
             if case .awaitingExec(let request)? = task.loading {
                 processes.execed(tid: task.tid, exe: request.programPath)
+            }
+            if let next = Exec.pendingCredentials.withLock({ $0.removeValue(forKey: task.process.tgid) }) {
+                _ = processes.updateCredentials(task.tid) { $0 = next; return true }
             }
             // A successful exec has no exit stop: its result is 0 here.
             if let p = pending.removeValue(forKey: task.tid) {

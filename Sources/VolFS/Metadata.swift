@@ -1,3 +1,5 @@
+import Glibc
+
 /// What the guest believes about a file, beyond what the host keeps: owner,
 /// group, the whole mode (file type included, so a device node can be an
 /// empty host file) and the device number.
@@ -27,17 +29,22 @@ public struct Metadata: Equatable, Sendable {
     public var type: UInt32 { mode & Self.typeMask }
     public var permissions: UInt32 { mode & 0o7777 }
 
-    /// A file with no sidecar row: root's, with the host's type and mode bits.
-    public static func defaults(hostMode: UInt32) -> Metadata {
-        Metadata(uid: 0, gid: 0, mode: hostMode)
+    /// A file with no sidecar row: root's, with the host's type and mode
+    /// bits. When picorun runs as the host's root, the host's owners are
+    /// real ones (a rootfs unpacked by root) and are shown as they are.
+    public static func defaults(hostMode: UInt32, hostUID: UInt32, hostGID: UInt32) -> Metadata {
+        hostOwnersAreReal ? Metadata(uid: hostUID, gid: hostGID, mode: hostMode) : Metadata(uid: 0, gid: 0, mode: hostMode)
     }
 
-    /// The host mode for a guest mode: the guest's permission bits without
-    /// setuid/setgid/sticky (the host must never run anything setuid for a
-    /// guest), and always readable and writable by the host user (and
-    /// searchable, for directories), so the supervisor never loses access
-    /// to a file whose guest mode is 000.
+    static let hostOwnersAreReal = geteuid() == 0
+
+    /// The host mode for a guest mode: a file's permission bits without
+    /// setuid/setgid (the host must never run anything setuid for a guest;
+    /// a directory keeps its sticky and setgid bits, which grant nothing),
+    /// and always readable and writable by the host user (and searchable,
+    /// for directories), so the supervisor never loses access to a file
+    /// whose guest mode is 000.
     public static func hostPermissions(guestMode: UInt32, isDirectory: Bool) -> UInt32 {
-        (guestMode & 0o777) | (isDirectory ? 0o700 : 0o600)
+        isDirectory ? (guestMode & 0o3777) | 0o700 : (guestMode & 0o777) | 0o600
     }
 }

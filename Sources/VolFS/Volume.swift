@@ -12,34 +12,34 @@ public final class Volume: Sendable {
 
     /// The guest metadata of the file `fd` is open on (O_PATH fds included).
     public func metadata(fd: Int32) -> Metadata? {
-        guard let (id, hostMode) = FileIdentity.of(fd: fd) else { return nil }
-        return sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+        guard let (id, host) = FileIdentity.of(fd: fd) else { return nil }
+        return sidecar.lookup(id) ?? host.defaults
     }
 
     /// The guest metadata of `name` in directory `dirfd` (not following it).
     public func metadata(dirfd: Int32, name: String) -> Metadata? {
-        guard let (id, hostMode) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
-        return sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+        guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
+        return sidecar.lookup(id) ?? host.defaults
     }
 
     /// Changes the guest metadata of the file `fd` is open on.
     public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
-        guard let (id, hostMode) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
-        var meta = sidecar.lookup(id) ?? .defaults(hostMode: hostMode)
+        guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
+        var meta = sidecar.lookup(id) ?? host.defaults
         change(&meta)
-        try store(id, meta, hostMode: hostMode)
+        try store(id, meta, host: host)
     }
 
     /// Records the metadata of a file just created as `name` in `dirfd`.
     public func created(dirfd: Int32, name: String, _ meta: Metadata) throws(VolFSError) {
-        guard let (id, hostMode) = FileIdentity.of(dirfd: dirfd, name: name) else { throw VolFSError("\(name): gone") }
-        try store(id, meta, hostMode: hostMode)
+        guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { throw VolFSError("\(name): gone") }
+        try store(id, meta, host: host)
     }
 
     /// A row only where the guest's view differs from the defaults, so a
     /// distro that the guest never chowns keeps an empty sidecar.
-    func store(_ id: FileIdentity, _ meta: Metadata, hostMode: UInt32) throws(VolFSError) {
-        if meta == .defaults(hostMode: hostMode) {
+    func store(_ id: FileIdentity, _ meta: Metadata, host: FileIdentity.HostStat) throws(VolFSError) {
+        if meta == host.defaults {
             if sidecar.lookup(id) != nil { try sidecar.remove(id) }
             return
         }

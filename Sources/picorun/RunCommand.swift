@@ -95,6 +95,10 @@ enum RunCommand {
             fail("\(path): \(error.reason)", status: error.shellStatus)
         }
         resolver.close()
+        var request = plan.request
+        if let k = dispatcherOptions.credentials {
+            request.identity = AuxIdentity(uid: k.ruid, euid: k.euid, gid: k.rgid, egid: k.egid, secure: false)
+        }
         // A script runs as its interpreter with the script's path in argv.
         let argv = plan.argvPrefix.isEmpty ? guestArgv
             : plan.argvPrefix.map { String(decoding: $0, as: UTF8.self) } + guestArgv.dropFirst()
@@ -110,7 +114,7 @@ enum RunCommand {
         let supervisor = Supervisor(handler: dispatcher, options: supervisorOptions)
         let status: Int32
         do {
-            status = try supervisor.run(plan.request, argv: argv, envp: environmentInOrder() ?? environment).shellStatus
+            status = try supervisor.run(request, argv: argv, envp: environmentInOrder() ?? environment).shellStatus
         } catch {
             fail(error.message, status: 126)
         }

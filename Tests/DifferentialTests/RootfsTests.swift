@@ -50,6 +50,14 @@ let rootfsCommands: [RootfsCommand] = ([
     "cd / && cd .. && cd .. && pwd && ls -d ../../etc",
     "ln -s /etc /tmp/picorun-abs-link && ls /tmp/picorun-abs-link/hostname && readlink /tmp/picorun-abs-link; rm /tmp/picorun-abs-link",
     "test -x /usr/bin/perl && echo perl-executable; [ -d /root ] && echo root-dir",
+    // Owners, modes and identities (VolFS and guest credentials).
+    "cd /tmp && rm -f f && touch f && chown 123:456 f && stat -c '%u:%g %a' f && chmod 4755 f && stat -c '%A %U' f && chown 7 f && stat -c '%A %u' f; rm -f f",
+    "ls -l /usr/bin/passwd /etc/shadow | cut -d' ' -f1,3,4",
+    "su nobody -s /bin/sh -c 'id; id -u; cat /etc/shadow; echo x > /root/f; ls /root' 2>&1",
+    "touch /tmp/rootfile && su nobody -s /bin/sh -c 'rm -f /tmp/rootfile; echo mine > /tmp/nobodyfile; stat -c %U:%G /tmp/nobodyfile' 2>&1; rm -f /tmp/rootfile /tmp/nobodyfile",
+    "mknod /tmp/nul c 1 3 && mkfifo /tmp/fifo && ls -l /tmp/nul /tmp/fifo | cut -d' ' -f1,5,6 && rm /tmp/nul /tmp/fifo",
+    "mkdir -p /tmp/sg && chown :50 /tmp/sg && chmod 2775 /tmp/sg && touch /tmp/sg/f && mkdir /tmp/sg/d && stat -c '%n %g %a' /tmp/sg/f /tmp/sg/d; rm -r /tmp/sg",
+    "touch /tmp/m && chmod 000 /tmp/m && stat -c %a /tmp/m && echo root-writes >> /tmp/m && cat /tmp/m; rm -f /tmp/m",
 ] as [String]).map { RootfsCommand(script: $0) }
 
 @Suite("A Debian rootfs behaves as in a real chroot", .enabled(if: TestRootfs.path != nil && getuid() == 0))
@@ -72,6 +80,26 @@ struct RootfsTests {
         let lines = r.stdout.split(separator: "\n")
         #expect(!lines.isEmpty)
         for l in lines { #expect(l.hasPrefix(root + "/"), "\(l) is not from the rootfs") }
+    }
+
+    /// Owners set in one session are there in the next (the sidecar).
+    @Test func ownersSurviveANewSession() {
+        let root = TestRootfs.path!
+        let env = TestRootfs.guestEnvironment()
+        let first = run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", "rm -f /tmp/persist; touch /tmp/persist && chown 123:456 /tmp/persist"], env: env)
+        #expect(first.status == 0, "\(first)")
+        let second = run(Paths.picorun, ["--rootfs", root, "/usr/bin/stat", "-c", "%u:%g", "/tmp/persist"], env: env)
+        #expect(second.stdout == "123:456\n", "\(second)")
+        _ = run(Paths.picorun, ["--rootfs", root, "/bin/rm", "-f", "/tmp/persist"], env: env)
+    }
+
+    /// picorun -u USER runs the guest as that user of the distro.
+    @Test func userOptionRunsAsThatUser() {
+        let root = TestRootfs.path!
+        let r = run(Paths.picorun, ["--rootfs", root, "-u", "nobody", "/bin/sh", "-c", "id; cat /etc/shadow"], env: TestRootfs.guestEnvironment())
+        #expect(r.stdout == "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n", "\(r)")
+        #expect(r.stderr.contains("Permission denied"), "\(r)")
+        #expect(r.status == 1)
     }
 
     /// /etc/hosts and /etc/resolv.conf are the host's, regenerated at start as WSL does.

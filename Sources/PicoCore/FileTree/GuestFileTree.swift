@@ -60,10 +60,16 @@ public final class GuestFileTree {
         public let tid: pid_t
         /// The caller's working directory as a canonical guest path.
         public let cwd: String
-        public init(tgid: pid_t, tid: pid_t, cwd: String) {
+        /// For a caller that does not bypass permissions: whether it may
+        /// search the directory an fd is open on (checked for every
+        /// directory of the distro a walk passes through; mounts of host
+        /// folders keep the host's own checks).
+        public var maySearch: (@Sendable (Int32) -> Bool)?
+        public init(tgid: pid_t, tid: pid_t, cwd: String, maySearch: (@Sendable (Int32) -> Bool)? = nil) {
             self.tgid = tgid
             self.tid = tid
             self.cwd = cwd
+            self.maySearch = maySearch
         }
     }
 
@@ -206,6 +212,9 @@ public final class GuestFileTree {
                 }
                 guard comp.utf8.count <= 255 else { throw TraceeError(.ENAMETOOLONG) }
                 let top = stack[stack.count - 1]
+                if let maySearch = caller.maySearch, top.mount.guestPath == "/", !maySearch(top.fd) {
+                    throw TraceeError(.EACCES)
+                }
                 let guestHere = Self.join(top.guest, String(comp))
                 if let m = mountAt(guestHere) {
                     if resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }

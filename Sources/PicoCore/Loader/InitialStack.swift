@@ -53,6 +53,18 @@ struct GuestAuxv {
     var base: UInt64
     var entry: UInt64
     var execfn: [UInt8]
+    var identity: AuxIdentity?
+}
+
+/// The ids the auxiliary vector tells the program, and AT_SECURE (set for a
+/// setuid or setgid exec, so the dynamic loader ignores LD_PRELOAD & co).
+public struct AuxIdentity: Sendable, Equatable {
+    public var uid: UInt32, euid: UInt32, gid: UInt32, egid: UInt32
+    public var secure: Bool
+    public init(uid: UInt32, euid: UInt32, gid: UInt32, egid: UInt32, secure: Bool) {
+        self.uid = uid; self.euid = euid; self.gid = gid; self.egid = egid
+        self.secure = secure
+    }
 }
 
 /// The bytes of the guest's initial stack and where they go.
@@ -91,6 +103,11 @@ struct GuestStackImage {
             case AT.execfn: aux.append((key, execfnAddr))
             case AT.random: aux.append((key, randomAddr))
             case AT.platform: aux.append((key, platformAddr))
+            case AT.uid where guest.identity != nil: aux.append((key, UInt64(guest.identity!.uid)))
+            case AT.euid where guest.identity != nil: aux.append((key, UInt64(guest.identity!.euid)))
+            case AT.gid where guest.identity != nil: aux.append((key, UInt64(guest.identity!.gid)))
+            case AT.egid where guest.identity != nil: aux.append((key, UInt64(guest.identity!.egid)))
+            case AT.secure where guest.identity != nil: aux.append((key, guest.identity!.secure ? 1 : 0))
             default: aux.append((key, value))
             }
         }

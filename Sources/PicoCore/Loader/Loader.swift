@@ -16,6 +16,9 @@ public struct LoadRequest: Sendable {
     public let interpreter: ElfImage?
     /// AT_EXECFN: the path as the guest named it.
     public let execfn: [UInt8]
+    /// The guest's identity for AT_UID/EUID/GID/EGID/SECURE, when picorun
+    /// keeps one (distro runs); the kernel's values otherwise.
+    public var identity: AuxIdentity?
 
     public init(programPath: String, program: ElfImage, interpreterPath: String?, interpreter: ElfImage?, execfn: [UInt8]) {
         self.programPath = programPath
@@ -96,7 +99,7 @@ public enum Loader {
         let entry = req.interpreter.map { interpBias + $0.entry } ?? exeBias + req.program.entry
         let auxv = GuestAuxv(phdr: exeBias + req.program.phdrAddress, phnum: UInt64(req.program.phnum),
                              base: req.interpreter == nil ? 0 : interpBias, entry: exeBias + req.program.entry,
-                             execfn: req.execfn)
+                             execfn: req.execfn, identity: req.identity)
         let platform = try kstack.auxValue(AT.platform).map { (p) throws(LoadError) -> [UInt8] in
             do { return try tracee.readCString(at: p, limit: 64) } catch { throw LoadError("cannot read AT_PLATFORM") }
         }

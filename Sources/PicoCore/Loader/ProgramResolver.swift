@@ -34,7 +34,7 @@ public enum ProgramResolver {
     /// What an exec will run: the ELF program (after following `#!` lines)
     /// and, for scripts, the words that replace argv[0].
     public struct ExecPlan: Sendable {
-        public let request: LoadRequest
+        public var request: LoadRequest
         /// Empty for an ELF program; for a script, `[interpreter, optional
         /// argument, script path]` (nested for scripts run by scripts).
         public let argvPrefix: [[UInt8]]

@@ -149,6 +149,7 @@ enum AttributeCalls {
         var st = stat()
         guard fstat(w.object, &st) == 0 else { throw .errno() }
         if st.st_mode & S_IFMT == S_IFDIR { throw TraceeError(.EISDIR) }
+        try Permissions.check(c, w, fd: w.object, Permissions.write)
         let fd = open(procPath(w.object), O_WRONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .errno() }
         defer { close(fd) }

@@ -38,6 +38,9 @@ enum DirectoryCalls {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .errno() }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
+        if let volume = c.volume, let meta = volume.metadata(fd: fd) {
+            if !Permissions.allows(meta, c.processes.credentials(c.caller.tid), Permissions.execute) { throw TraceeError(.EACCES) }
+        }
         let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
         c.processes.setCwd(c.caller.tid, guestPath)
@@ -81,6 +84,7 @@ enum DirectoryCalls {
     static func mkdirAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
+        try Permissions.checkParent(c, w)
         let guest = UInt32(mode & 0o7777) & ~UInt32(c.umask())
         let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: true)
         guard Glibc.mkdirat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
@@ -107,6 +111,7 @@ enum DirectoryCalls {
         }
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
+        try Permissions.checkParent(c, w)
         let perms = (m & 0o7777) & ~UInt32(c.umask())
         guard c.volume != nil else {
             return try check(Glibc.mknodat(w.parent, w.name, mode_t(type | perms), dev_t(dev)))
@@ -159,6 +164,7 @@ enum DirectoryCalls {
 
     /// Removes the walked name; the sidecar forgets a file that is then gone.
     static func remove(_ c: PathContext, _ w: GuestFileTree.Walk, flags: Int32) throws(TraceeError) -> NotificationReply {
+        try Permissions.checkRemoval(c, w)
         let forget = c.volume?.removal(dirfd: w.parent, name: w.name)
         guard Glibc.unlinkat(w.parent, w.name, flags) == 0 else { throw .errno() }
         forget?()
@@ -186,6 +192,8 @@ enum DirectoryCalls {
         let to = try c.walk(dirfd: new.0, path: try c.path(new.1), follow: false)
         defer { to.close() }
         guard !from.name.isEmpty, !to.name.isEmpty else { throw TraceeError(.EBUSY) }
+        try Permissions.checkRemoval(c, from)
+        if to.exists { try Permissions.checkRemoval(c, to) } else { try Permissions.checkParent(c, to) }
         // A replaced destination is gone (RENAME_EXCHANGE keeps both).
         let forget = flags & 2 == 0 && to.exists ? c.volume?.removal(dirfd: to.parent, name: to.name) : nil
         let r = pico_renameat2(from.parent, from.name, to.parent, to.name, flags)
@@ -215,6 +223,7 @@ enum DirectoryCalls {
         guard from.exists else { throw TraceeError(.ENOENT) }
         let to = try newName(c, dirfd: new.0, path: new.1)
         defer { to.close() }
+        try Permissions.checkParent(c, to)
         if flags & symlinkFollow != 0 {
             return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.name, AT_SYMLINK_FOLLOW))
         }
@@ -238,6 +247,7 @@ enum DirectoryCalls {
         guard !text.isEmpty else { throw TraceeError(.ENOENT) }
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
+        try Permissions.checkParent(c, w)
         guard String(decoding: text, as: UTF8.self).withCString({ Glibc.symlinkat($0, w.parent, w.name) }) == 0 else { throw .errno() }
         Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.symlink | 0o777)
         return .value(0)

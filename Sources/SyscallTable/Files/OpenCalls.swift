@@ -57,6 +57,7 @@ enum OpenCalls {
         func perm() -> mode_t { mode_t(mode & 0o7777) & ~c.umask() }
         if !w.exists {
             guard create else { throw TraceeError(.ENOENT) }
+            try Permissions.checkParent(c, w)
             // Created by name in its parent; O_NOFOLLOW so a symlink planted
             // there meanwhile is refused, never followed.
             let guest = UInt32(perm())
@@ -77,6 +78,13 @@ enum OpenCalls {
         guard fstat(w.object, &st) == 0 else { throw .errno() }
         if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
         if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 { throw TraceeError(.EISDIR) }
+        if flags & oPath == 0 {
+            let access = flags & 3
+            var want: UInt32 = access == 1 ? Permissions.write : access == 2 ? Permissions.read | Permissions.write : Permissions.read
+            if flags & 0o1000 != 0 { want |= Permissions.write }  // O_TRUNC
+            if flags & oTmpfile == oTmpfile { want = Permissions.write | Permissions.execute }
+            try Permissions.check(c, w, fd: w.object, want)
+        }
         if flags & oTmpfile == oTmpfile {
             let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm())
             guard fd >= 0 else { throw .errno() }

@@ -24,7 +24,9 @@ struct PathContext {
         self.processes = processes
         self.volume = volume
         self.tracee = PtraceTracee(tid: n.tid)
-        self.caller = processes.caller(n.tid)
+        var caller = processes.caller(n.tid)
+        caller.maySearch = Permissions.searchCheck(volume: volume, credentials: processes.credentials(n.tid))
+        self.caller = caller
         self.args = n.args
         self.respond = n.respond
     }
@@ -61,7 +63,7 @@ struct PathContext {
         }
         let isAbsolute = raw.first == UInt8(ascii: "/")
         let start = isAbsolute ? "/" : try directory(dirfd)
-        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start)
+        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, maySearch: self.caller.maySearch)
         return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)
     }
 

@@ -1,5 +1,7 @@
 import Glibc
 import PicoCore
+import Synchronization
+import VolFS
 
 /// execve(2) and execveat(2): every new image goes through picorun's loader.
 /// The supervisor validates the program as the kernel would (so errors come
@@ -15,7 +17,9 @@ enum Exec {
     nonisolated(unsafe) static var stubPath: String?
     /// The guest file tree and process records, set once by the Dispatcher
     /// before any guest runs and never changed after.
-    nonisolated(unsafe) static var files: (tree: GuestFileTree, processes: GuestProcesses)?
+    nonisolated(unsafe) static var files: (tree: GuestFileTree, processes: GuestProcesses, volume: Volume?)?
+    /// The credentials a process gets when its exec succeeds, by tgid.
+    static let pendingCredentials = Mutex([pid_t: Credentials]())
 
     /// Execve implements Linux syscall execve(2).
     static func execve(_ c: SyscallContext) -> SyscallAction {
@@ -31,6 +35,7 @@ enum Exec {
     /// A failed exec returns to the old image, which keeps running.
     static func execExit(_ c: SyscallContext, result: Int64) -> Int64 {
         c.task.loading = nil
+        _ = pendingCredentials.withLock { $0.removeValue(forKey: c.task.process.tgid) }
         return result
     }
 
@@ -59,7 +64,9 @@ enum Exec {
             loaderTop = GuestFileTree.normalize(base + "/" + path)
             execfn = Array("/dev/fd/\(dirfd)/\(path)".utf8)
         }
-        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start))
+        let credentials = files.processes.credentials(tid)
+        let search = Permissions.searchCheck(volume: files.volume, credentials: credentials)
+        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, maySearch: search))
         defer { resolver.close() }
         let top = loaderTop ?? path
         if flags & atSymlinkNofollow != 0 {
@@ -70,14 +77,48 @@ enum Exec {
                 if isLink { return fail(.ELOOP) }
             }
         }
-        let plan: ProgramResolver.ExecPlan
+        var plan: ProgramResolver.ExecPlan
         do {
             plan = try ProgramResolver.plan(guestPath: top, execfn: execfn, hostPath: resolver.hostPath,
                                             loaderPath: { p in p.hasPrefix("/") ? p : GuestFileTree.normalize(start + "/" + p) })
         } catch {
             return fail(error.errno)
         }
+        if let volume = files.volume {
+            switch identity(after: plan, credentials: credentials, volume: volume) {
+            case .failure(let e): return fail(e.errno)
+            case .success(let next):
+                plan.request.identity = AuxIdentity(uid: next.ruid, euid: next.euid, gid: next.rgid, egid: next.egid,
+                                               secure: next.euid != next.ruid || next.egid != next.rgid)
+                pendingCredentials.withLock { $0[caller.tgid] = next }
+            }
+        }
         return rewrite(c, plan: plan, argv: argv, envp: envp)
+    }
+
+    /// The caller's credentials once the exec succeeds: the program's
+    /// setuid/setgid bits (not a script's) from the sidecar, the saved ids
+    /// following the effective ones; EACCES when the sidecar's mode denies
+    /// execution to this guest.
+    static func identity(after plan: ProgramResolver.ExecPlan, credentials k: Credentials, volume: Volume) -> Result<Credentials, TraceeError> {
+        var next = k
+        let fd = open(plan.request.programPath, LinuxFlags.oPath | O_CLOEXEC)
+        if fd >= 0, let meta = volume.metadata(fd: fd) {
+            close(fd)
+            guard Permissions.allows(meta, k, Permissions.execute) else { return .failure(TraceeError(.EACCES)) }
+            if plan.argvPrefix.isEmpty {
+                if meta.mode & Ownership.setuid != 0 { next.euid = meta.uid; next.fsuid = meta.uid }
+                if meta.mode & Ownership.setgid != 0 && meta.mode & Ownership.groupExec != 0 {
+                    next.egid = meta.gid
+                    next.fsgid = meta.gid
+                }
+            }
+        } else if fd >= 0 {
+            close(fd)
+        }
+        next.suid = next.euid
+        next.sgid = next.egid
+        return .success(next)
     }
 
     /// Turns the call into execve(stub, argv', envp) and arms the loader.

@@ -1,0 +1,63 @@
+import Glibc
+import PicoCore
+import VolFS
+
+/// The kernel's permission checks, made against the sidecar's owners and
+/// modes for a guest that is not root (the host would allow everything the
+/// host user may, which is every file of the distro). A root guest is left
+/// to the host's checks, whose modes keep the guest's execute bits.
+enum Permissions {
+    static let read: UInt32 = 4, write: UInt32 = 2, execute: UInt32 = 1
+    static let sticky: UInt32 = 0o1000
+
+    /// generic_permission() for `want` (a mask of read/write/execute).
+    static func allows(_ meta: Metadata, _ k: Credentials, _ want: UInt32, realIDs: Bool = false) -> Bool {
+        let uid = realIDs ? k.ruid : k.fsuid
+        let gid = realIDs ? k.rgid : k.fsgid
+        if uid == 0 {
+            // Root reads and writes anything, executes what someone may.
+            return want & execute == 0 || meta.type == Metadata.directory || meta.mode & 0o111 != 0
+        }
+        let bits: UInt32
+        if uid == meta.uid { bits = (meta.mode >> 6) & 7 }
+        else if meta.gid == gid || k.groups.contains(meta.gid) { bits = (meta.mode >> 3) & 7 }
+        else { bits = meta.mode & 7 }
+        return bits & want == want
+    }
+
+    /// The checks apply in distro runs, to a guest without root's bypass.
+    static func applies(_ c: PathContext) -> (Volume, Credentials)? {
+        guard let volume = c.volume else { return nil }
+        let k = c.processes.credentials(c.caller.tid)
+        return k.isFileRoot ? nil : (volume, k)
+    }
+
+    /// EACCES unless the caller may `want` the file `fd` names (files of
+    /// host mounts keep the host's checks).
+    static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
+        guard w.mount.guestPath == "/", let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
+        if !allows(meta, k, want) { throw TraceeError(.EACCES) }
+    }
+
+    /// May the caller add or remove names in the walk's parent directory?
+    static func checkParent(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
+        try check(c, w, fd: w.parent, write | execute)
+    }
+
+    /// Removing or replacing `w` (an existing name): write and search on the
+    /// directory, and in a sticky directory only the file's or directory's
+    /// owner may do it.
+    static func checkRemoval(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
+        try checkParent(c, w)
+        guard w.exists, w.mount.guestPath == "/", let (volume, k) = applies(c),
+              let dir = volume.metadata(fd: w.parent), dir.mode & sticky != 0,
+              let file = volume.metadata(fd: w.object) else { return }
+        if k.fsuid != file.uid && k.fsuid != dir.uid { throw TraceeError(.EPERM) }
+    }
+
+    /// The search check the walker makes for every distro directory it passes.
+    static func searchCheck(volume: Volume?, credentials k: Credentials) -> (@Sendable (Int32) -> Bool)? {
+        guard let volume, !k.isFileRoot else { return nil }
+        return { fd in volume.metadata(fd: fd).map { allows($0, k, execute) } ?? true }
+    }
+}
