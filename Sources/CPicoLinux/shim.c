@@ -71,11 +71,16 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
     if (pid == 0) {
         close(go[1]);
         close(report[0]);
+        // The supervisor is non-dumpable; a non-dumpable child cannot be
+        // seized without CAP_SYS_PTRACE, so the parent waits for this byte
+        // (sent before anything that may fail and report on the same pipe).
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        char ready = 'r';
+        ssize_t wrote;
+        do { wrote = write(report[1], &ready, 1); } while (wrote < 0 && errno == EINTR);
         // If the supervisor dies before it has seized us, die too.
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_PDEATHSIG);
         if (getppid() != parent) _exit(127);
-        // The supervisor may be non-dumpable; a non-dumpable child cannot be seized.
-        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         for (int sig = 1; sig < NSIG; sig++) {
             if (a->default_signals && sigismember(a->default_signals, sig) == 1) signal(sig, SIG_DFL);
         }
@@ -110,6 +115,9 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
     }
     close(go[0]);
     close(report[1]);
+    char ready = 0;
+    ssize_t got;
+    do { got = read(report[0], &ready, 1); } while (got < 0 && errno == EINTR);
     *go_write_fd = go[1];
     *report_read_fd = report[0];
     return pid;

@@ -1,0 +1,46 @@
+import Foundation
+import Glibc
+import Testing
+
+/// apt-get in a distro that belongs to an ordinary host user: every owner,
+/// mode and `_apt` directory dpkg and apt set lives in the VolFS sidecar.
+/// Needs root (to make the copy and drop to the unprivileged user) and
+/// Debian's archive over the network.
+@Suite("apt-get works in a distro owned by an unprivileged host user",
+       .enabled(if: TestRootfs.path != nil && getuid() == 0))
+struct AptTests {
+    @Test func installHelloAndCowsay() throws {
+        let base = scratchDir()
+        defer { _ = run("/bin/rm", ["-rf", base], env: baseEnvironment()) }
+        chmod(base, 0o755)
+        let root = base + "/rootfs"
+        let copy = run("/bin/cp", ["-a", TestRootfs.path!, root], env: baseEnvironment(), timeout: 300)
+        #expect(copy.status == 0, "\(copy)")
+        let nobody = "65534"
+        for step in [["/bin/chown", "-R", "\(nobody):\(nobody)", root], ["/bin/mkdir", base + "/home"],
+                     ["/bin/chown", nobody, base + "/home"], ["/bin/cp", Paths.picorun, base + "/picorun"],
+                     ["/bin/chmod", "755", base + "/picorun"]] {
+            let r = run(step[0], Array(step.dropFirst()), env: baseEnvironment())
+            #expect(r.status == 0, "\(step): \(r)")
+        }
+        let script = """
+            set -e
+            apt-get update -q >/dev/null
+            apt-get install -y -q hello cowsay >/dev/null
+            hello
+            /usr/games/cowsay -f tux ok | tail -1
+            dpkg --verify
+            echo verify-clean
+            stat -c '%U %a %n' /var/cache/apt/archives/partial /var/lib/apt/lists/partial
+            """
+        var env = TestRootfs.guestEnvironment(["DEBIAN_FRONTEND": "noninteractive"])
+        env["HOME"] = base + "/home"
+        let r = run("/usr/bin/setpriv", ["--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups",
+                                         base + "/picorun", "--rootfs", root, "/bin/sh", "-c", script],
+                    env: env, timeout: 900)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("Hello, world!\n"), "\(r)")
+        #expect(r.stdout.contains("verify-clean\n"), "\(r)")
+        #expect(r.stdout.contains("_apt 700 /var/cache/apt/archives/partial\n"), "\(r)")
+    }
+}
