@@ -38,6 +38,10 @@ public final class Volume: Sendable {
 
     /// A row only where the guest's view differs from the defaults, so a
     /// distro that the guest never chowns keeps an empty sidecar.
+    public func record(_ id: FileIdentity, _ meta: Metadata, host: FileIdentity.HostStat) throws(VolFSError) {
+        try store(id, meta, host: host)
+    }
+
     func store(_ id: FileIdentity, _ meta: Metadata, host: FileIdentity.HostStat) throws(VolFSError) {
         if meta == host.defaults {
             if sidecar.lookup(id) != nil { try sidecar.remove(id) }

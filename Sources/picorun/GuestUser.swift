@@ -37,4 +37,34 @@ enum GuestUser {
         }
         return Credentials(uid: uid, gid: gid, groups: groups.sorted())
     }
+
+    struct Account {
+        let name: String
+        let home: String
+        let shell: String
+    }
+
+    /// The passwd entry of `uid`, or root's defaults.
+    static func account(uid: UInt32, in tree: GuestFileTree) -> Account {
+        for line in (tree.readGuestFile("/etc/passwd") ?? "").split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count >= 7, UInt32(f[2]) == uid else { continue }
+            let shell = f[6].isEmpty ? "/bin/sh" : String(f[6])
+            return Account(name: String(f[0]), home: f[5].isEmpty ? "/" : String(f[5]), shell: shell)
+        }
+        return uid == 0 ? Account(name: "root", home: "/root", shell: "/bin/sh") : Account(name: "\(uid)", home: "/", shell: "/bin/sh")
+    }
+
+    /// A login's environment: the user's own variables and Debian's PATH;
+    /// from the host only the terminal and locale.
+    static func environment(_ a: Account, host: [String: String]) -> [String] {
+        let path = a.name == "root" ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            : "/usr/local/bin:/usr/bin:/bin:/usr/games"
+        var env = ["HOME=\(a.home)", "USER=\(a.name)", "LOGNAME=\(a.name)", "SHELL=\(a.shell)", "PATH=\(path)"]
+        for key in ["TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "DISPLAY", "WAYLAND_DISPLAY"] {
+            if let v = host[key] { env.append("\(key)=\(v)") }
+        }
+        for (key, v) in host where key.hasPrefix("LC_") { env.append("\(key)=\(v)") }
+        return env
+    }
 }

@@ -12,6 +12,7 @@ enum RunCommand {
         var coveragePath: String?
         var rootfs: String?
         var user: String?
+        var distro: String?
         func value(_ option: String) -> String {
             guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
             index += 1
@@ -39,6 +40,8 @@ enum RunCommand {
                 rootfs = value(a)
             case "-u", "--user":
                 user = value(a)
+            case "-d", "--distribution":
+                distro = value(a)
             default:
                 if a.hasPrefix("--trace=") {
                     do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
@@ -54,12 +57,25 @@ enum RunCommand {
             }
             index += 1
         }
-        guard index < args.count else { fail("no program given (try --help)", status: 2) }
+        if let distro {
+            if rootfs != nil { fail("-d and --rootfs name two roots; give one", status: 2) }
+            rootfs = DistroCommands.existing(distro) + "/rootfs"
+        } else if rootfs == nil && index >= args.count {
+            // Plain `picorun`: a shell in the default distro, as `wsl` does.
+            guard let name = DistroCommands.defaultName() else {
+                fail("no default distro: install one with `picorun install debian` or `picorun import NAME TARBALL`, "
+                     + "or run a program: picorun PROGRAM (try --help)", status: 2)
+            }
+            distro = name
+            rootfs = DistroCommands.existing(name) + "/rootfs"
+        }
+        let login = distro != nil && index >= args.count
         if let coveragePath, coveragePath.isEmpty { fail("--coverage needs a file name", status: 2) }
         if coveragePath != nil { dispatcherOptions.coverage = CoverageRecorder() }
 
-        let name = args[index]
-        let guestArgv = Array(args[index...])
+        var loginEnvironment: [String]?
+        var name = index < args.count ? args[index] : ""
+        var guestArgv = index < args.count ? Array(args[index...]) : []
         let tree: GuestFileTree
         var initialCwd = "/"
         do {
@@ -78,10 +94,21 @@ enum RunCommand {
         } catch {
             fail(error.message, status: 2)
         }
+        if distro != nil, let k = dispatcherOptions.credentials {
+            // A distro run gets the guest user's environment, as a login would.
+            let account = GuestUser.account(uid: k.ruid, in: tree)
+            loginEnvironment = GuestUser.environment(account, host: ProcessInfo.processInfo.environment)
+            if login {
+                name = account.shell
+                guestArgv = ["-" + (account.shell.split(separator: "/").last.map(String.init) ?? "sh")]
+            }
+            if tree.isDirectory(account.home) { initialCwd = account.home }
+        }
         dispatcherOptions.fileTree = tree
         dispatcherOptions.initialCwd = initialCwd
         let caller = GuestFileTree.Caller(tgid: getpid(), tid: getpid(), cwd: initialCwd)
-        let searchPath = ProcessInfo.processInfo.environment["PATH"]
+        let searchPath = loginEnvironment.flatMap { env in env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } }
+            ?? ProcessInfo.processInfo.environment["PATH"]
         guard let path = tree.locate(name, searchPath: searchPath, caller: caller) else {
             fail("\(name): command not found", status: 127)
         }
@@ -107,14 +134,14 @@ enum RunCommand {
             fail("--coverage \(coveragePath): cannot create the file", status: 2)
         }
 
-        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let environment = loginEnvironment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let dispatcher = Dispatcher(options: dispatcherOptions)
         var supervisorOptions = Supervisor.Options()
         supervisorOptions.startDirectory = rootfs
         let supervisor = Supervisor(handler: dispatcher, options: supervisorOptions)
         let status: Int32
         do {
-            status = try supervisor.run(request, argv: argv, envp: environmentInOrder() ?? environment).shellStatus
+            status = try supervisor.run(request, argv: argv, envp: loginEnvironment ?? environmentInOrder() ?? environment).shellStatus
         } catch {
             fail(error.message, status: 126)
         }

@@ -8,6 +8,22 @@ case "syscalls":
     exit(SyscallsCommand.run(Array(arguments.dropFirst())))
 case "report":
     exit(ReportCommand.run(Array(arguments.dropFirst())))
+case "import":
+    exit(DistroCommands.importDistro(Array(arguments.dropFirst())))
+case "export":
+    exit(DistroCommands.exportDistro(Array(arguments.dropFirst())))
+case "list":
+    exit(DistroCommands.list(Array(arguments.dropFirst())))
+case "unregister":
+    exit(DistroCommands.unregister(Array(arguments.dropFirst())))
+case "set-default":
+    exit(DistroCommands.setDefault(Array(arguments.dropFirst())))
+case "install":
+    exit(DistroCommands.install(Array(arguments.dropFirst())))
+case "fsck":
+    exit(DistroCommands.fsck(Array(arguments.dropFirst())))
+case "run":
+    exit(RunCommand.run(Array(arguments.dropFirst())))
 case "help":
     print(Usage.main)
     exit(0)

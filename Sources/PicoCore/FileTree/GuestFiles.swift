@@ -10,4 +10,13 @@ extension GuestFileTree {
         guard w.exists else { return nil }
         return readSmallFile("/proc/self/fd/\(w.object)", limit: limit)
     }
+
+    /// Whether `guestPath` names a directory of the tree.
+    public func isDirectory(_ guestPath: String) -> Bool {
+        let caller = Caller(tgid: getpid(), tid: getpid(), cwd: "/")
+        guard let w = try? walk(Array(guestPath.utf8), caller: caller, followFinal: true) else { return false }
+        defer { w.close() }
+        var st = stat()
+        return w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+    }
 }
