@@ -70,6 +70,7 @@ enum RunCommand {
             rootfs = DistroCommands.existing(name) + "/rootfs"
         }
         let login = distro != nil && index >= args.count
+        if !login && index >= args.count { fail("no program given (try --help)", status: 2) }
         if let coveragePath, coveragePath.isEmpty { fail("--coverage needs a file name", status: 2) }
         if coveragePath != nil { dispatcherOptions.coverage = CoverageRecorder() }
 

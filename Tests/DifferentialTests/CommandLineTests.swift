@@ -18,9 +18,13 @@ struct CommandLineTests {
     }
 
     @Test func noProgram() {
-        let r = run(Paths.picorun, [], env: baseEnvironment())
+        // Without a program picorun starts the default distro's shell; with no distro, says how to get one.
+        let r = run(Paths.picorun, [], env: baseEnvironment(["PICORUN_HOME": scratchDir()]))
         #expect(r.status == 2)
-        #expect(r.stderr == "picorun: no program given (try --help)\n")
+        #expect(r.stderr.hasPrefix("picorun: no default distro: install one with `picorun install debian`"), "\(r)")
+        let rootOnly = run(Paths.picorun, ["--rootfs", "/tmp"], env: baseEnvironment())
+        #expect(rootOnly.status == 2)
+        #expect(rootOnly.stderr == "picorun: no program given (try --help)\n")
     }
 
     @Test func unknownOption() {

@@ -37,6 +37,8 @@ public enum Compression: String, Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
+        // Its complaints become picorun's one line (see finish).
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
         let cargs = args.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
