@@ -5,7 +5,13 @@ let picorunVersion = "0.2.0"
 
 enum Usage {
     static let main = """
-    usage: picorun [OPTIONS] PROGRAM [ARGS...]
+    usage: picorun                                   a login shell in the default distro
+           picorun [OPTIONS] PROGRAM [ARGS...]       run PROGRAM (in a distro with -d/--rootfs)
+           picorun run [OPTIONS] PROGRAM [ARGS...]   the same
+           picorun import NAME TARBALL|-             make a distro from a tar(.gz|.xz|.zst|.bz2)
+           picorun export NAME FILE|-                write a distro as a tarball
+           picorun install debian [NAME]             Debian bookworm minbase (debootstrap; root)
+           picorun list [-v] | set-default NAME | unregister NAME | fsck [--dry-run] NAME
            picorun syscalls [--format table|markdown|json|csv]
            picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE.json...
 
@@ -30,11 +36,26 @@ enum Usage {
                           counts, errors by errno, support level, supervisor
                           time; unsupported calls are listed apart (traps every
                           syscall, like --trace-all)
-      --rootfs DIR        run inside the distro folder DIR as if chrooted there:
+      -d, --distribution NAME
+                          run in the registered distro NAME (see `list`), in
+                          the user's home, with the user's environment
+      --rootfs DIR        run inside the folder DIR as if chrooted there:
                           paths resolve inside DIR ('..' stops at its top,
                           absolute symlinks point inside it), with the host's
                           /proc, /dev and /sys mounted; no root needed
+      -u, --user USER     the guest user (a name or uid from the distro's
+                          /etc/passwd; default root)
       --                  end of options; the next word is PROGRAM
+
+    Distros. A distro is a folder under $PICORUN_HOME (default
+    $XDG_DATA_HOME/picorun, i.e. ~/.local/share/picorun): distros/NAME/rootfs
+    holds the files, owned on the host by you; distros/NAME/metadata.db (the
+    VolFS sidecar, SQLite) holds what the guest sees: owners, groups, modes
+    with setuid bits, device nodes. Inside, the guest is root (or --user),
+    with uids, permissions and setuid programs emulated by picorun; apt-get
+    and dpkg work. /etc/hosts and /etc/resolv.conf are regenerated from the
+    host's at each start. A --rootfs folder gets a sidecar under
+    $PICORUN_HOME/sidecars.
 
     Subcommands:
       syscalls            print picorun's table of every x86-64 syscall: number,
@@ -47,10 +68,14 @@ enum Usage {
 
     Exit status: PROGRAM's own; 128+N if it was killed by signal N; 126 if it
     cannot be executed (not an ELF64 x86-64 file, permission denied, ...);
-    127 if it does not exist; 2 for a usage error.
+    127 if it does not exist; 2 for a usage error; 1 when a distro command
+    fails (one line on stderr says what and where).
 
     Examples:
       picorun /bin/true
+      picorun import debian rootfs.tar.gz && picorun -d debian
+      picorun -d debian -u nobody /usr/bin/id
+      picorun export debian backup.tar.xz
       picorun --trace ./server --port 8080
       picorun --coverage cov/test1.json ./test1 && picorun report --format junit cov/*.json
       picorun syscalls --format markdown > SYSCALLS.md
