@@ -23,7 +23,8 @@ enum Usage {
 
     PROGRAM is found like a shell finds a command: taken as a path if it
     contains a slash, otherwise looked up in $PATH. To run a program named
-    like a subcommand (syscalls, report, help), write `picorun -- NAME`.
+    like a subcommand (run, import, export, list, install, fsck, syscalls,
+    report, help ...), write `picorun -- NAME`.
 
     Options:
       -h, --help          show this help and exit

@@ -6,7 +6,9 @@ struct CommandLineTests {
     @Test func helpTeachesUsage() {
         let r = run(Paths.picorun, ["--help"], env: baseEnvironment())
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("usage: picorun [OPTIONS] PROGRAM [ARGS...]"))
+        #expect(r.stdout.hasPrefix("usage: picorun "))
+        #expect(r.stdout.contains("picorun [OPTIONS] PROGRAM [ARGS...]"))
+        #expect(r.stdout.contains("picorun import NAME TARBALL|-"))
         #expect(r.stdout.contains("Exit status"))
         #expect(r.stdout.contains("Examples"))
     }

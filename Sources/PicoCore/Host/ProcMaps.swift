@@ -47,3 +47,13 @@ public func readSmallFile(_ path: String, limit: Int = 1 << 24) -> String? {
     }
     return String(decoding: data, as: UTF8.self)
 }
+
+extension Substring {
+    /// Without leading and trailing characters of `set` (FoundationEssentials has no CharacterSet trimming).
+    public func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}

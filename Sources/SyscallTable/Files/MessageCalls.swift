@@ -40,7 +40,7 @@ enum MessageCalls {
 
     /// Sendmsg implements Linux syscall sendmsg(2).
     static func sendmsg(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let socket = try guestSocket(c)
+        let socket = try SocketCalls.guestSocket(c)
         let flags = c.int32(2)
         let caller = c.caller
         let message: Message
@@ -61,7 +61,7 @@ enum MessageCalls {
     /// first, then they go one by one; the count sent is the result, or the
     /// first message's error when none went.
     static func sendmmsg(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let socket = try guestSocket(c)
+        let socket = try SocketCalls.guestSocket(c)
         let vector = c.args[1]
         let count = min(Int(truncatingIfNeeded: c.args[2] & 0xffff_ffff), maxIov)
         let flags = c.int32(3)
@@ -115,18 +115,6 @@ enum MessageCalls {
         let respond = c.respond
         BlockingCall.run { respond(job()) }
         return .deferred
-    }
-
-    /// The supervisor's duplicate of the guest's socket (fd argument 0).
-    static func guestSocket(_ c: PathContext) throws(TraceeError) -> Int32 {
-        let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
-        guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
-        var st = stat()
-        guard fstat(Int32(fd), &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else {
-            close(Int32(fd))
-            throw TraceeError(.ENOTSOCK)
-        }
-        return Int32(fd)
     }
 
     /// Copies the msghdr at `address` and everything it points to.

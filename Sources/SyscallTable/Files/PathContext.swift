@@ -107,14 +107,6 @@ struct PathContext {
     }
 }
 
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
-    }
-}
 
 
 /// "/proc/self/fd/N": how the supervisor names an object it holds an LinuxFlags.oPath

@@ -121,6 +121,11 @@ enum SocketCalls {
         let length = Int64(bitPattern: c.args[2])
         guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
         let address = try c.tracee.readBytes(at: c.args[1], count: Int(length))
+        return (try guestSocket(c), address)
+    }
+
+    /// The supervisor's duplicate of the guest's socket (fd argument 0).
+    static func guestSocket(_ c: PathContext) throws(TraceeError) -> Int32 {
         let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
         guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
         var st = stat()
@@ -128,7 +133,7 @@ enum SocketCalls {
             close(Int32(fd))
             throw TraceeError(.ENOTSOCK)
         }
-        return (Int32(fd), address)
+        return Int32(fd)
     }
 
     /// A named (not abstract, not autobind) AF_UNIX address.
