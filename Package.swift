@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux"]),
         .target(name: "DrvFS"),
         .target(name: "PicoCore", dependencies: ["CPicoLinux"]),
-        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS"]),
         .target(name: "NinePServer", dependencies: ["VolFS"]),
         .executableTarget(
             name: "picorun",

@@ -23,6 +23,8 @@ public final class Dispatcher: SyscallHandling {
         /// The guest's identity at start, in distro runs; nil runs the
         /// guest as the host user.
         public var credentials: Credentials?
+        /// [network] hostname of the distro's config: uname's nodename.
+        public var hostname: String?
         public init() {}
     }
 
@@ -90,7 +92,7 @@ public final class Dispatcher: SyscallHandling {
         guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {
             return .error(.ENOSYS)
         }
-        let c = PathContext(tree: tree, processes: processes, volume: options.volume, n: n)
+        let c = PathContext(tree: tree, processes: processes, volume: options.volume, hostname: options.hostname, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
             let texts = options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []

@@ -122,7 +122,8 @@ let syscallPolicy: [String: Policy] = {
     }
 
     // System information.
-    set(["uname", "sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
+    set(["uname"], .distro(SystemCalls.uname, "the host's, with the distro's configured host name"))
+    set(["sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
          "keyctl", "statmount", "listmount", "socket", "socketpair", "accept", "accept4",
          "listen", "recvfrom", "recvmsg", "recvmmsg", "shutdown",
          "getsockname", "getpeername", "setsockopt", "getsockopt"],

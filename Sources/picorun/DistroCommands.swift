@@ -151,6 +151,21 @@ enum DistroCommands {
         }
     }
 
+    /// `picorun config NAME`: the effective configuration, and the file's problems.
+    static func config(_ args: [String]) -> Int32 {
+        guard args.count == 1 else { fail("usage: picorun config NAME", status: 2) }
+        let path = existing(args[0]) + "/picorun.conf"
+        do {
+            let (config, warnings) = try DistroConfig.load(path)
+            for w in warnings { writeStderr("picorun: warning: \(w)\n") }
+            print("# \(args[0]): the effective configuration (\(path))")
+            print(config.render(), terminator: "")
+        } catch {
+            fail(error.message, status: 2)
+        }
+        return 0
+    }
+
     /// `picorun install debian`: Debian bookworm minbase made by the host's
     /// debootstrap, which needs root.
     static func install(_ args: [String]) -> Int32 {
@@ -223,6 +238,9 @@ enum DistroCommands {
 
     /// Marks the distro complete; the first one becomes the default.
     static func register(_ name: String, dir: String) throws(CommandError) {
+        if !FileManager.default.fileExists(atPath: dir + "/picorun.conf") {
+            try writeAtomically(dir + "/picorun.conf", DistroConfig.template)
+        }
         try writeAtomically(dir + "/distro.conf", "# picorun distro\nname = \(name)\n")
         if defaultName() == nil { try writeAtomically(DistroPaths.home + "/default", name + "\n") }
     }

@@ -57,9 +57,9 @@ enum GuestUser {
 
     /// A login's environment: the user's own variables and Debian's PATH;
     /// from the host only the terminal and locale.
-    static func environment(_ a: Account, host: [String: String]) -> [String] {
-        let path = a.name == "root" ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-            : "/usr/local/bin:/usr/bin:/bin:/usr/games"
+    static func environment(_ a: Account, host: [String: String], appendPath: [String] = []) -> [String] {
+        let path = (a.name == "root" ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            : "/usr/local/bin:/usr/bin:/bin:/usr/games") + appendPath.map { ":" + $0 }.joined()
         var env = ["HOME=\(a.home)", "USER=\(a.name)", "LOGNAME=\(a.name)", "SHELL=\(a.shell)", "PATH=\(path)"]
         for key in ["TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "DISPLAY", "WAYLAND_DISPLAY"] {
             if let v = host[key] { env.append("\(key)=\(v)") }

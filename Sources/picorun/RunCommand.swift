@@ -13,6 +13,7 @@ enum RunCommand {
         var rootfs: String?
         var user: String?
         var distro: String?
+        var hostMounts: [DistroConfig.HostMount] = []
         func value(_ option: String) -> String {
             guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
             index += 1
@@ -42,6 +43,8 @@ enum RunCommand {
                 user = value(a)
             case "-d", "--distribution":
                 distro = value(a)
+            case "--mount":
+                hostMounts.append(parseMount(value(a)))
             default:
                 if a.hasPrefix("--trace=") {
                     do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
@@ -49,6 +52,8 @@ enum RunCommand {
                     coveragePath = String(a.dropFirst(11))
                 } else if a.hasPrefix("--rootfs=") {
                     rootfs = String(a.dropFirst(9))
+                } else if a.hasPrefix("--mount=") {
+                    hostMounts.append(parseMount(String(a.dropFirst(8))))
                 } else if a.hasPrefix("--user=") {
                     user = String(a.dropFirst(7))
                 } else {
@@ -75,6 +80,7 @@ enum RunCommand {
         if coveragePath != nil { dispatcherOptions.coverage = CoverageRecorder() }
 
         var loginEnvironment: [String]?
+        var hostPathMounts: [(mount: DistroConfig.HostMount, guest: String)] = []
         var name = index < args.count ? args[index] : ""
         var guestArgv = index < args.count ? Array(args[index...]) : []
         let tree: GuestFileTree
@@ -82,13 +88,34 @@ enum RunCommand {
         do {
             if let rootfs {
                 tree = try GuestFileTree.distroTree(root: rootfs)
-                for warning in NetworkFiles.generate(in: tree) { writeStderr("picorun: warning: \(warning)\n") }
+                var config = DistroConfig()
+                if let distro {
+                    do {
+                        let (loaded, warnings) = try DistroConfig.load(DistroPaths.distro(distro) + "/picorun.conf")
+                        config = loaded
+                        for w in warnings { writeStderr("picorun: warning: \(w)\n") }
+                    } catch {
+                        fail(error.message, status: 2)
+                    }
+                }
+                var choice = NetworkFiles.Choice()
+                choice.hosts = config.generateHosts
+                choice.resolvConf = config.generateResolvConf
+                for warning in NetworkFiles.generate(in: tree, choice) { writeStderr("picorun: warning: \(warning)\n") }
+                let automounts = config.automount ? config.mounts.map {
+                    DistroConfig.HostMount(name: config.automountRoot + $0.name, host: $0.host,
+                                           readOnly: $0.readOnly || config.automountReadOnly)
+                } : []
+                hostPathMounts = config.appendHostPath ? HostMounts.hostPath(ProcessInfo.processInfo.environment["PATH"]) : []
+                for m in automounts + hostMounts + hostPathMounts.map(\.mount) { HostMounts.add(m, to: tree) }
                 dispatcherOptions.volume = openVolume(rootfs: rootfs)
-                do { dispatcherOptions.credentials = try GuestUser.credentials(user ?? "root", in: tree) } catch {
+                dispatcherOptions.hostname = config.hostname
+                do { dispatcherOptions.credentials = try GuestUser.credentials(user ?? config.defaultUser, in: tree) } catch {
                     fail(error.message, status: 2)
                 }
             } else {
                 if user != nil { fail("--user needs a distro (--rootfs DIR): on the host tree the guest is you", status: 2) }
+                if !hostMounts.isEmpty { fail("--mount needs a distro (-d NAME or --rootfs DIR)", status: 2) }
                 tree = try GuestFileTree.hostTree()
                 initialCwd = FileManager.default.currentDirectoryPath
             }
@@ -98,7 +125,8 @@ enum RunCommand {
         if distro != nil, let k = dispatcherOptions.credentials {
             // A distro run gets the guest user's environment, as a login would.
             let account = GuestUser.account(uid: k.ruid, in: tree)
-            loginEnvironment = GuestUser.environment(account, host: ProcessInfo.processInfo.environment)
+            loginEnvironment = GuestUser.environment(account, host: ProcessInfo.processInfo.environment,
+                                                     appendPath: hostPathMounts.map(\.guest))
             if login {
                 name = account.shell
                 guestArgv = ["-" + (account.shell.split(separator: "/").last.map(String.init) ?? "sh")]
@@ -155,6 +183,17 @@ enum RunCommand {
             }
         }
         return status
+    }
+
+    /// HOST:GUEST[:ro] of --mount.
+    static func parseMount(_ text: String) -> DistroConfig.HostMount {
+        var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var readOnly = false
+        if parts.count == 3, parts[2] == "ro" || parts[2] == "rw" { readOnly = parts.removeLast() == "ro" }
+        guard parts.count == 2, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else {
+            fail("--mount \(text): expected HOST_DIR:GUEST_PATH[:ro] with absolute paths", status: 2)
+        }
+        return DistroConfig.HostMount(name: parts[1], host: parts[0], readOnly: readOnly)
     }
 
     /// The sidecar of a distro root, created on first use.

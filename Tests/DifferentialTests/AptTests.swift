@@ -19,7 +19,8 @@ struct AptTests {
         let nobody = "65534"
         for step in [["/bin/chown", "-R", "\(nobody):\(nobody)", root], ["/bin/mkdir", base + "/home"],
                      ["/bin/chown", nobody, base + "/home"], ["/bin/cp", Paths.picorun, base + "/picorun"],
-                     ["/bin/chmod", "755", base + "/picorun"]] {
+                     ["/bin/chmod", "755", base + "/picorun"], ["/bin/mkdir", base + "/work"],
+                     ["/bin/chown", nobody, base + "/work"]] {
             let r = run(step[0], Array(step.dropFirst()), env: baseEnvironment())
             #expect(r.status == 0, "\(step): \(r)")
         }
@@ -32,15 +33,25 @@ struct AptTests {
             dpkg --verify
             echo verify-clean
             stat -c '%U %a %n' /var/cache/apt/archives/partial /var/lib/apt/lists/partial
+            # Tools in a DrvFS folder, as WSL users use them on /mnt/c.
+            apt-get install -y -q git make rsync >/dev/null
+            cd /mnt/work
+            git init -q repo && cd repo && git config user.email t@e && git config user.name t
+            echo x > f && git add f && git commit -qm first && echo y >> f && git status --short && cd ..
+            printf 'all:\n\techo made > out\n' > Makefile && make -s && cat out
+            cp -a /etc/apt aptcopy && echo cp-a-ok
+            rsync -a /etc/apt/ rsynced/ && echo rsync-ok
             """
         var env = TestRootfs.guestEnvironment(["DEBIAN_FRONTEND": "noninteractive"])
         env["HOME"] = base + "/home"
         let r = run("/usr/bin/setpriv", ["--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups",
-                                         base + "/picorun", "--rootfs", root, "/bin/sh", "-c", script],
+                                         base + "/picorun", "--rootfs", root, "--mount", base + "/work:/mnt/work",
+                                         "/bin/sh", "-c", script],
                     env: env, timeout: 900)
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.hasPrefix("Hello, world!\n"), "\(r)")
         #expect(r.stdout.contains("verify-clean\n"), "\(r)")
         #expect(r.stdout.contains("_apt 700 /var/cache/apt/archives/partial\n"), "\(r)")
+        #expect(r.stdout.hasSuffix(" M f\nmade\ncp-a-ok\nrsync-ok\n"), "\(r)")
     }
 }

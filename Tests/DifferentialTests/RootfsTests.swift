@@ -57,6 +57,7 @@ let rootfsCommands: [RootfsCommand] = ([
     "touch /tmp/rootfile && su nobody -s /bin/sh -c 'rm -f /tmp/rootfile; echo mine > /tmp/nobodyfile; stat -c %U:%G /tmp/nobodyfile' 2>&1; rm -f /tmp/rootfile /tmp/nobodyfile",
     "mknod /tmp/nul c 1 3 && mkfifo /tmp/fifo && ls -l /tmp/nul /tmp/fifo | cut -d' ' -f1,5,6 && rm /tmp/nul /tmp/fifo",
     "mkdir -p /tmp/sg && chown :50 /tmp/sg && chmod 2775 /tmp/sg && touch /tmp/sg/f && mkdir /tmp/sg/d && stat -c '%n %g %a' /tmp/sg/f /tmp/sg/d; rm -r /tmp/sg",
+    "cd /tmp && touch a.new && echo old > b && mv -f a.new b && stat -c %s b && mkdir -p dd && mv b dd && ls dd; rm -r dd",
     "touch /tmp/m && chmod 000 /tmp/m && stat -c %a /tmp/m && echo root-writes >> /tmp/m && cat /tmp/m; rm -f /tmp/m",
 ] as [String]).map { RootfsCommand(script: $0) }
 

@@ -45,6 +45,14 @@ int main(void) {
     report("removexattr again", removexattr("file", "user.other"));
     report("getxattr on a missing file", getxattr("nothere", "user.picorun", buf, sizeof buf));
 
+    /* O_PATH|O_DIRECTORY is how mv and find ask whether a name is a directory. */
+    int p = open("file", O_PATH | O_DIRECTORY);
+    report("O_PATH|O_DIRECTORY on a file", p);
+    if (p >= 0) close(p);
+    p = open(".", O_PATH | O_DIRECTORY);
+    report("O_PATH|O_DIRECTORY on a directory", p >= 0 ? 0 : -1);
+    if (p >= 0) close(p);
+
     int in = inotify_init1(IN_NONBLOCK);
     int wd = inotify_add_watch(in, ".", IN_CREATE | IN_DELETE);
     report("inotify_add_watch(.)", wd >= 0 ? 0 : -1);

@@ -12,6 +12,13 @@ import Glibc
 /// a symlink and resolved inside the tree; nothing the guest does makes the
 /// walk reach a host directory that is not under the root or a mount.
 public final class GuestFileTree {
+    /// What a mount shows: the distro itself (VolFS, metadata from its
+    /// sidecar), a host pseudo-filesystem as the host has it (/proc, /dev,
+    /// /sys), or a host folder with DrvFS's fixed modes.
+    public enum Kind: Sendable {
+        case volume, host, drvfs
+    }
+
     public struct Mount {
         /// Normalized guest path ("/" for the root, "/proc", ...).
         public let guestPath: String
@@ -21,6 +28,7 @@ public final class GuestFileTree {
         public let readOnly: Bool
         /// /proc needs its magic links translated.
         public let isProc: Bool
+        public let kind: Kind
     }
 
     /// What a walk found. `parent` and `object` are LinuxFlags.oPath fds owned by the
@@ -43,9 +51,11 @@ public final class GuestFileTree {
         /// The object an fd names (the supervisor's duplicate `fd`, which
         /// the result owns), for calls that act on an fd rather than a path.
         public static func held(_ fd: Int32, in tree: GuestFileTree) -> Walk {
-            let guest = GuestFileTree.fdPath(fd).flatMap { tree.guestPath(ofHost: $0) } ?? ""
+            let host = GuestFileTree.fdPath(fd)
+            let guest = host.flatMap { tree.guestPath(ofHost: $0) } ?? ""
+            let mount = host.flatMap { tree.mount(ofHost: $0) } ?? tree.root
             return Walk(parent: dup(fd), parentGuestPath: GuestFileTree.parentOf(guest), name: "", object: fd,
-                        guestPath: guest, mount: tree.root)
+                        guestPath: guest, mount: mount)
         }
 
         public func close() {
@@ -110,7 +120,7 @@ public final class GuestFileTree {
     static let pathMax = 4096
 
     public init(root hostRoot: String) throws(SupervisorError) {
-        root = try Self.openMount(guest: "/", host: hostRoot, readOnly: false)
+        root = try Self.openMount(guest: "/", host: hostRoot, readOnly: false, kind: .volume)
         mounts = [root]
     }
 
@@ -119,20 +129,20 @@ public final class GuestFileTree {
     }
 
     /// Shows host directory `host` at guest path `guest`.
-    public func mount(guest: String, host: String, readOnly: Bool = false) throws(SupervisorError) {
+    public func mount(guest: String, host: String, readOnly: Bool = false, kind: Kind = .host) throws(SupervisorError) {
         let g = Self.normalize(guest)
         guard g != "/" else { throw SupervisorError("cannot mount over the guest root") }
-        let m = try Self.openMount(guest: g, host: host, readOnly: readOnly)
+        let m = try Self.openMount(guest: g, host: host, readOnly: readOnly, kind: kind)
         mounts.append(m)
         mounts.sort { $0.guestPath.count > $1.guestPath.count }
     }
 
-    static func openMount(guest: String, host: String, readOnly: Bool) throws(SupervisorError) -> Mount {
+    static func openMount(guest: String, host: String, readOnly: Bool, kind: Kind) throws(SupervisorError) -> Mount {
         let fd = open(host, LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SupervisorError("\(host): \(hostErrorString(errno))") }
         let real = Self.fdPath(fd) ?? host
         return Mount(guestPath: guest, hostPath: real, fd: fd, readOnly: readOnly,
-                     isProc: real == "/proc")
+                     isProc: real == "/proc", kind: kind)
     }
 
     /// The mount whose guest path is exactly `g`, if any.
@@ -327,6 +337,15 @@ public final class GuestFileTree {
         if root.hostPath == "/" { return h }
         if h.hasPrefix(root.hostPath + "/") { return String(h.dropFirst(root.hostPath.count)) }
         return nil
+    }
+
+    /// The mount a host path lies in (the root for the distro's own files).
+    public func mount(ofHost host: String) -> Mount? {
+        let h = Self.normalize(host)
+        for m in mounts where m.guestPath != "/" {
+            if h == m.hostPath || h.hasPrefix(m.hostPath + "/") { return m }
+        }
+        return h == root.hostPath || root.hostPath == "/" || h.hasPrefix(root.hostPath + "/") ? root : nil
     }
 
     static func parentOf(_ g: String) -> String {

@@ -52,7 +52,7 @@ extension GuestFileTree {
     /// with /proc translated.
     public static func hostTree() throws(SupervisorError) -> GuestFileTree {
         let tree = try GuestFileTree(root: "/")
-        try tree.mount(guest: "/proc", host: "/proc")
+        try tree.mount(guest: "/proc", host: "/proc", kind: .host)
         return tree
     }
 
@@ -60,7 +60,7 @@ extension GuestFileTree {
     public static func distroTree(root: String) throws(SupervisorError) -> GuestFileTree {
         let tree: GuestFileTree
         do { tree = try GuestFileTree(root: root) } catch { throw SupervisorError("--rootfs \(error.message)") }
-        for m in ["/proc", "/dev", "/sys"] { try tree.mount(guest: m, host: m) }
+        for m in ["/proc", "/dev", "/sys"] { try tree.mount(guest: m, host: m, kind: .host) }
         return tree
     }
 }

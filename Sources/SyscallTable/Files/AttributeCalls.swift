@@ -44,21 +44,21 @@ enum AttributeCalls {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
-        return try Ownership.changeMode(c, fd: w.object, mode: UInt32(truncatingIfNeeded: mode))
+        return try Ownership.changeMode(c, w, mode: UInt32(truncatingIfNeeded: mode))
     }
 
     /// Fchmod implements Linux syscall fchmod(2) in distro runs.
     static func fchmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
-        return try Ownership.changeMode(c, fd: w.object, mode: UInt32(truncatingIfNeeded: c.args[1]))
+        return try Ownership.changeMode(c, w, mode: UInt32(truncatingIfNeeded: c.args[1]))
     }
 
     /// Fchown implements Linux syscall fchown(2) in distro runs.
     static func fchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
-        return try Ownership.changeOwner(c, fd: w.object, uid: UInt32(truncatingIfNeeded: c.args[1]),
+        return try Ownership.changeOwner(c, w, uid: UInt32(truncatingIfNeeded: c.args[1]),
                                          gid: UInt32(truncatingIfNeeded: c.args[2]))
     }
 
@@ -80,7 +80,7 @@ enum AttributeCalls {
     static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
-        return try Ownership.changeOwner(c, fd: w.object, uid: UInt32(truncatingIfNeeded: uid), gid: UInt32(truncatingIfNeeded: gid))
+        return try Ownership.changeOwner(c, w, uid: UInt32(truncatingIfNeeded: uid), gid: UInt32(truncatingIfNeeded: gid))
     }
 
     /// Utimensat implements Linux syscall utimensat(2).
@@ -133,6 +133,7 @@ enum AttributeCalls {
         let nofollow = flags & PathContext.atSymlinkNofollow != 0
         let w = try object(c, dirfd: dirfd, path: path, follow: !nofollow)
         defer { w.close() }
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
         let r: Int32
         if nofollow && isSymlink(w.object) && !w.name.isEmpty {
             r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.name, $0, AT_SYMLINK_NOFOLLOW) }

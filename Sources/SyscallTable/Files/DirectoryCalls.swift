@@ -88,7 +88,7 @@ enum DirectoryCalls {
         let guest = UInt32(mode & 0o7777) & ~UInt32(c.umask())
         let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: true)
         guard Glibc.mkdirat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
-        Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.directory | guest)
+        Ownership.created(c, w, mode: Metadata.directory | guest)
         return .value(0)
     }
 
@@ -112,8 +112,9 @@ enum DirectoryCalls {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
         try Permissions.checkParent(c, w)
+        if w.mount.kind == .drvfs && type != Metadata.regular { throw TraceeError(.EPERM) }  // as WSL1's DrvFS
         let perms = (m & 0o7777) & ~UInt32(c.umask())
-        guard c.volume != nil else {
+        guard c.volume != nil, w.mount.kind == .volume else {
             return try check(Glibc.mknodat(w.parent, w.name, mode_t(type | perms), dev_t(dev)))
         }
         // In a distro, devices and sockets are empty host files whose type
@@ -128,7 +129,7 @@ enum DirectoryCalls {
             guard fd >= 0 else { throw .errno() }
             close(fd)
         }
-        Ownership.created(c, parent: w.parent, name: w.name, mode: type | perms, rdev: isDevice ? dev : 0)
+        Ownership.created(c, w, mode: type | perms, rdev: isDevice ? dev : 0)
         return .value(0)
     }
 
@@ -249,7 +250,7 @@ enum DirectoryCalls {
         defer { w.close() }
         try Permissions.checkParent(c, w)
         guard String(decoding: text, as: UTF8.self).withCString({ Glibc.symlinkat($0, w.parent, w.name) }) == 0 else { throw .errno() }
-        Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.symlink | 0o777)
+        Ownership.created(c, w, mode: Metadata.symlink | 0o777)
         return .value(0)
     }
 }

@@ -70,7 +70,7 @@ enum OpenCalls {
                 return .fd(theirs, cloexec: cloexec)
             }
             guard fd >= 0 else { throw .errno() }
-            Ownership.created(c, parent: w.parent, name: w.name, mode: Metadata.regular | guest)
+            Ownership.created(c, w, mode: Metadata.regular | guest)
             return .fd(fd, cloexec: cloexec)
         }
         if create && flags & oExcl != 0 { throw TraceeError(.EEXIST) }
@@ -98,6 +98,8 @@ enum OpenCalls {
             // gets a read-only fd on the same object: it can do everything an
             // O_PATH fd can, and more.
             if st.st_mode & S_IFMT == S_IFLNK { throw TraceeError(.ELOOP) }
+            // O_PATH|O_DIRECTORY is how programs ask "is this a directory?" (mv, find).
+            if flags & oDirectory != 0 && st.st_mode & S_IFMT != S_IFDIR { throw TraceeError(.ENOTDIR) }
             reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
         }
         if st.st_mode & S_IFMT == S_IFIFO && flags & oNonblock == 0 {

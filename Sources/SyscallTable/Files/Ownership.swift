@@ -1,4 +1,5 @@
 import Glibc
+import DrvFS
 import PicoCore
 import VolFS
 
@@ -9,9 +10,26 @@ import VolFS
 enum Ownership {
     static let setuid: UInt32 = 0o4000, setgid: UInt32 = 0o2000, groupExec: UInt32 = 0o010
 
-    /// Puts the guest's metadata for the file `fd` names into `st`.
-    static func overlay(_ st: inout stat, _ c: PathContext, fd: Int32) {
-        guard let volume = c.volume, let meta = volume.metadata(fd: fd) else { return }
+    /// The guest's owner, group and mode for the walked object: the
+    /// sidecar's on the distro, DrvFS's fixed ones on a host folder, the
+    /// host's own on /proc, /dev and /sys. Nil: report the host's stat.
+    static func guestView(_ c: PathContext, _ w: GuestFileTree.Walk) -> Metadata? {
+        switch w.mount.kind {
+        case .volume: return c.volume?.metadata(fd: w.object)
+        case .host: return nil
+        case .drvfs:
+            var st = stat()
+            guard fstat(w.object, &st) == 0 else { return nil }
+            let k = c.processes.credentials(c.caller.tid)
+            let hostMode = UInt32(st.st_mode)
+            let writable = DrvFS.isWritable(fd: w.object, hostMode: hostMode, readOnlyMount: w.mount.readOnly)
+            return Metadata(uid: k.fsuid, gid: k.fsgid, mode: DrvFS.guestMode(hostMode: hostMode, writable: writable))
+        }
+    }
+
+    /// Puts the guest's view of the walked object into `st`.
+    static func overlay(_ st: inout stat, _ c: PathContext, _ w: GuestFileTree.Walk) {
+        guard let meta = guestView(c, w) else { return }
         st.st_uid = meta.uid
         st.st_gid = meta.gid
         st.st_mode = meta.mode
@@ -20,8 +38,8 @@ enum Ownership {
 
     /// The same for a struct statx buffer (uid at 20, gid at 24, mode at 28,
     /// rdev major/minor at 128/132).
-    static func overlay(statx b: inout [UInt8], _ c: PathContext, fd: Int32) {
-        guard let volume = c.volume, let meta = volume.metadata(fd: fd) else { return }
+    static func overlay(statx b: inout [UInt8], _ c: PathContext, _ w: GuestFileTree.Walk) {
+        guard let meta = guestView(c, w) else { return }
         func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
         put32(20, meta.uid)
         put32(24, meta.gid)
@@ -36,8 +54,9 @@ enum Ownership {
     /// Records who owns a file the guest just created as `name` in `parent`
     /// (a setgid directory passes on its group, and to directories its
     /// setgid bit), with the guest mode `mode` (type and permissions).
-    static func created(_ c: PathContext, parent: Int32, name: String, mode: UInt32, rdev: UInt64 = 0) {
-        guard let volume = c.volume else { return }
+    static func created(_ c: PathContext, _ w: GuestFileTree.Walk, mode: UInt32, rdev: UInt64 = 0) {
+        guard let volume = c.volume, w.mount.kind == .volume else { return }
+        let (parent, name) = (w.parent, w.name)
         let k = c.processes.credentials(c.caller.tid)
         var meta = Metadata(uid: k.fsuid, gid: k.fsgid, mode: mode, rdev: rdev)
         if let dir = volume.metadata(fd: parent), dir.mode & setgid != 0 {
@@ -49,8 +68,18 @@ enum Ownership {
 
     /// chmod(2) on the file `fd` names: the guest mode to the sidecar, the
     /// host mode kept owner-accessible.
-    static func changeMode(_ c: PathContext, fd: Int32, mode requested: UInt32) throws(TraceeError) -> NotificationReply {
-        guard let volume = c.volume else {
+    static func changeMode(_ c: PathContext, _ w: GuestFileTree.Walk, mode requested: UInt32) throws(TraceeError) -> NotificationReply {
+        let fd = w.object
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
+        if w.mount.kind == .drvfs {
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { throw .errno() }
+            if let mode = DrvFS.hostModeAfterChmod(requested: requested, hostMode: UInt32(st.st_mode)) {
+                guard Glibc.chmod(procPath(fd), mode_t(mode)) == 0 else { throw .errno() }
+            }
+            return .value(0)
+        }
+        guard let volume = c.volume, w.mount.kind == .volume else {
             return try AttributeCalls.check(Glibc.chmod(procPath(fd), mode_t(requested & 0o7777)))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }
@@ -70,8 +99,17 @@ enum Ownership {
     /// chown(2) on the file `fd` names, by the kernel's rules: root may give
     /// anything away; an owner may only change the group to one of its own.
     /// A change clears setuid (and setgid with group-exec) on non-directories.
-    static func changeOwner(_ c: PathContext, fd: Int32, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
-        guard let volume = c.volume else {
+    static func changeOwner(_ c: PathContext, _ w: GuestFileTree.Walk, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
+        let fd = w.object
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
+        if w.mount.kind == .drvfs {
+            // Every DrvFS file already belongs to the caller: giving it to
+            // the caller is a no-op (cp -a, rsync -a), anything else EPERM.
+            let k = c.processes.credentials(c.caller.tid)
+            guard uid == UInt32.max || uid == k.fsuid, gid == UInt32.max || gid == k.fsgid else { throw TraceeError(.EPERM) }
+            return .value(0)
+        }
+        guard let volume = c.volume, w.mount.kind == .volume else {
             return try AttributeCalls.check(Glibc.fchownat(fd, "", uid, gid, LinuxFlags.atEmptyPath))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }

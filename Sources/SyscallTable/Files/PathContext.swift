@@ -9,6 +9,8 @@ struct PathContext {
     let processes: GuestProcesses
     /// The distro's metadata, in distro runs.
     let volume: Volume?
+    /// The distro's configured host name, if any.
+    let hostname: String?
     let tracee: PtraceTracee
     let caller: GuestFileTree.Caller
     let args: [UInt64]
@@ -19,10 +21,11 @@ struct PathContext {
     static let atEmptyPath: UInt64 = 0x1000
     static let atSymlinkNofollow: UInt64 = 0x100
 
-    init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, n: SyscallNotification) {
+    init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, hostname: String? = nil, n: SyscallNotification) {
         self.tree = tree
         self.processes = processes
         self.volume = volume
+        self.hostname = hostname
         self.tracee = PtraceTracee(tid: n.tid)
         var caller = processes.caller(n.tid)
         caller.maySearch = Permissions.searchCheck(volume: volume, credentials: processes.credentials(n.tid))

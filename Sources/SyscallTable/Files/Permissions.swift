@@ -35,7 +35,8 @@ enum Permissions {
     /// EACCES unless the caller may `want` the file `fd` names (files of
     /// host mounts keep the host's checks).
     static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
-        guard w.mount.guestPath == "/", let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
+        if want & write != 0 && w.mount.readOnly { throw TraceeError(.EROFS) }
+        guard w.mount.kind == .volume, let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
         if !allows(meta, k, want) { throw TraceeError(.EACCES) }
     }
 
@@ -49,7 +50,7 @@ enum Permissions {
     /// owner may do it.
     static func checkRemoval(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try checkParent(c, w)
-        guard w.exists, w.mount.guestPath == "/", let (volume, k) = applies(c),
+        guard w.exists, w.mount.kind == .volume, let (volume, k) = applies(c),
               let dir = volume.metadata(fd: w.parent), dir.mode & sticky != 0,
               let file = volume.metadata(fd: w.object) else { return }
         if k.fsuid != file.uid && k.fsuid != dir.uid { throw TraceeError(.EPERM) }

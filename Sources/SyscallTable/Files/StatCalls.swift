@@ -25,7 +25,7 @@ enum StatCalls {
         defer { w.close() }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
-        Ownership.overlay(&st, c, fd: w.object)
+        Ownership.overlay(&st, c, w)
         try c.write(st, to: buffer)
         return .value(0)
     }
@@ -37,7 +37,7 @@ enum StatCalls {
         defer { w.close() }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
-        Ownership.overlay(&st, c, fd: w.object)
+        Ownership.overlay(&st, c, w)
         try c.write(st, to: c.args[1])
         return .value(0)
     }
@@ -51,7 +51,7 @@ enum StatCalls {
         let sync = Int32(truncatingIfNeeded: flags & 0x6000)
         let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", LinuxFlags.atEmptyPath | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
-        Ownership.overlay(statx: &buf, c, fd: w.object)
+        Ownership.overlay(statx: &buf, c, w)
         try c.tracee.writeBytes(buf, at: c.args[4])
         return .value(0)
     }
@@ -76,7 +76,7 @@ enum StatCalls {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         let eaccess = Int32(truncatingIfNeeded: flags & 0x200)
-        if w.mount.guestPath == "/", let volume = c.volume, let meta = volume.metadata(fd: w.object) {
+        if w.mount.kind == .volume, let volume = c.volume, let meta = volume.metadata(fd: w.object) {
             // A distro file: the sidecar decides, for the real ids unless AT_EACCESS.
             let k = c.processes.credentials(c.caller.tid)
             let root = eaccess != 0 ? k.fsuid == 0 : k.ruid == 0

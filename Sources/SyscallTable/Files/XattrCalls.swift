@@ -64,6 +64,7 @@ enum XattrCalls {
         let value = c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
         let w = try object(c, follow: follow)
         defer { w.close() }
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
         let path = target(w, follow: follow)
         let flags = c.int32(4)
         let r = value.withUnsafeBytes { b in
@@ -93,6 +94,7 @@ enum XattrCalls {
         let name = try attributeName(c)
         let w = try object(c, follow: follow)
         defer { w.close() }
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
         let path = target(w, follow: follow)
         let r = follow ? CPicoLinux.removexattr(path, name) : CPicoLinux.lremovexattr(path, name)
         guard r == 0 else { throw .errno() }
