@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "DrvFS"),
         .target(name: "PicoCore", dependencies: ["CPicoLinux"]),
         .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS"]),
-        .target(name: "NinePServer", dependencies: ["VolFS"]),
+        .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux"]),
         .executableTarget(
             name: "picorun",
             dependencies: ["PicoCore", "SyscallTable", "VolFS", "DrvFS", "NinePServer"],

@@ -17,6 +17,8 @@ command -v perl >/dev/null || need+=(perl)
 command -v unshare >/dev/null || need+=(util-linux)
 [ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 command -v xz >/dev/null || need+=(xz-utils)
+[ -x /usr/sbin/diodls ] || need+=(diod)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -24,6 +26,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 
+venv=${PICORUN_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/picorun-test/venv}
+if ! "$venv/bin/python" -c 'import p9fs' 2>/dev/null; then
+  echo "== the p9fs client from PyPI, in $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q p9fs
+fi
+export PICORUN_TEST_VENV=$venv
 echo "== building picorun (release)"
 swift build -c release
 echo "== building fixtures"

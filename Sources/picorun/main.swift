@@ -22,6 +22,8 @@ case "install":
     exit(DistroCommands.install(Array(arguments.dropFirst())))
 case "fsck":
     exit(DistroCommands.fsck(Array(arguments.dropFirst())))
+case "serve":
+    exit(ServeCommand.run(Array(arguments.dropFirst())))
 case "config":
     exit(DistroCommands.config(Array(arguments.dropFirst())))
 case "run":

@@ -12,17 +12,8 @@ enum Permissions {
 
     /// generic_permission() for `want` (a mask of read/write/execute).
     static func allows(_ meta: Metadata, _ k: Credentials, _ want: UInt32, realIDs: Bool = false) -> Bool {
-        let uid = realIDs ? k.ruid : k.fsuid
-        let gid = realIDs ? k.rgid : k.fsgid
-        if uid == 0 {
-            // Root reads and writes anything, executes what someone may.
-            return want & execute == 0 || meta.type == Metadata.directory || meta.mode & 0o111 != 0
-        }
-        let bits: UInt32
-        if uid == meta.uid { bits = (meta.mode >> 6) & 7 }
-        else if meta.gid == gid || k.groups.contains(meta.gid) { bits = (meta.mode >> 3) & 7 }
-        else { bits = meta.mode & 7 }
-        return bits & want == want
+        realIDs ? meta.allows(uid: k.ruid, gid: k.rgid, groups: k.groups, want)
+            : meta.allows(uid: k.fsuid, gid: k.fsgid, groups: k.groups, want)
     }
 
     /// The checks apply in distro runs, to a guest without root's bypass.

@@ -151,13 +151,13 @@ public final class ArchiveInput: @unchecked Sendable {
 }
 
 /// A joinable thread running a closure.
-enum Feeder {
+public enum Feeder {
     final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func start(_ body: @escaping () -> Void) -> pthread_t? {
+    public static func start(_ body: @escaping () -> Void) -> pthread_t? {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         guard pthread_create(&thread, nil, { raw in

@@ -1,0 +1,109 @@
+import Glibc
+import VolFS
+
+/// Listens on a unix socket (created mode 0600) or a TCP address (loopback
+/// unless told otherwise) and serves each connection on a thread of its own.
+public final class Server: @unchecked Sendable {
+    public enum Address {
+        case unix(String)
+        case tcp(host: String, port: UInt16)
+
+        /// "unix:PATH" or "tcp:HOST:PORT".
+        public init?(_ text: String) {
+            if text.hasPrefix("unix:"), text.count > 5 { self = .unix(String(text.dropFirst(5))); return }
+            guard text.hasPrefix("tcp:") else { return nil }
+            let rest = text.dropFirst(4)
+            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else { return nil }
+            let host = String(rest[..<colon])
+            self = .tcp(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+        }
+    }
+
+    let export: Export
+    let listener: Int32
+
+    public init(export: Export, address: Address) throws(VolFSError) {
+        self.export = export
+        switch address {
+        case .unix(let path):
+            listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var a = sockaddr_un()
+            a.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: a.sun_path) else { throw VolFSError("\(path): socket path too long") }
+            withUnsafeMutableBytes(of: &a.sun_path) { p in for (i, b) in bytes.enumerated() { p[i] = b } }
+            unlink(path)
+            let old = umask(0o177)  // the socket is created mode 0600
+            let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            umask(old)
+            guard r == 0 else { throw VolFSError("\(path): \(String(cString: strerror(errno)))") }
+        case .tcp(let host, let port):
+            listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(4))
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, host, &a.sin_addr) == 1 else { throw VolFSError("\(host): not an IPv4 address") }
+            let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard r == 0 else { throw VolFSError("\(host):\(port): \(String(cString: strerror(errno)))") }
+        }
+        guard listen(listener, 64) == 0 else { throw VolFSError("listen: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Accepts connections forever.
+    public func run() -> Never {
+        while true {
+            let c = accept(listener, nil, nil)
+            if c < 0 { continue }
+            let export = self.export
+            _ = Feeder.start {
+                Connection(fd: c, session: Session(export: export)).serve()
+            }
+        }
+    }
+}
+
+/// Reads size-prefixed messages and writes the answers, until EOF or a
+/// message that cannot be framed; then every fid of the session is freed.
+struct Connection {
+    let fd: Int32
+    let session: Session
+
+    func serve() {
+        defer {
+            session.clunkAll()
+            close(fd)
+        }
+        while true {
+            guard let header = readExactly(4) else { return }
+            let size = UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
+            guard size >= 7, size <= max(session.msize, 8192) + 64 else { return }
+            guard let body = readExactly(Int(size) - 4), let reply = session.handle(header + body) else { return }
+            guard writeAll(reply) else { return }
+        }
+    }
+
+    func readExactly(_ n: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, n - got) }
+            if r < 0 && errno == EINTR { continue }
+            if r <= 0 { return nil }
+            got += r
+        }
+        return out
+    }
+
+    func writeAll(_ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let r = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if r < 0 && errno == EINTR { continue }
+            if r <= 0 { return false }
+            done += r
+        }
+        return true
+    }
+}

@@ -1,0 +1,575 @@
+import CPicoLinux
+import Glibc
+import VolFS
+
+/// One client connection: its fids and its negotiated msize. Requests are
+/// answered in order; a Tflush arrives after the work it names is done, so
+/// it is answered at once, as the protocol allows.
+final class Session {
+    final class Fid {
+        /// Components below the export root (the server's own '..').
+        var path: [String]
+        /// O_PATH fd of the object.
+        let fd: Int32
+        var open: Int32 = -1
+        var entries: [(name: String, qid: Qid, type: UInt8)]?
+        var user: User
+        var xattr: [UInt8]?
+
+        init(path: [String], fd: Int32, user: User) {
+            self.path = path
+            self.fd = fd
+            self.user = user
+        }
+
+        func release() {
+            if open >= 0 { close(open) }
+            close(fd)
+        }
+    }
+
+    struct User {
+        let uid: UInt32
+        let gid: UInt32
+        let groups: [UInt32]
+        var isRoot: Bool { uid == 0 }
+    }
+
+    struct Failure: Error {
+        let errno: Int32
+        init(_ e: Int32) { errno = e }
+        static func last() -> Failure { Failure(Glibc.errno) }
+    }
+
+    let export: Export
+    var fids: [UInt32: Fid] = [:]
+    var msize: UInt32 = 8192
+    static let maxMsize: UInt32 = 1 << 20
+    static let maxWalk = 16
+
+    init(export: Export) {
+        self.export = export
+    }
+
+    deinit { clunkAll() }
+
+    func clunkAll() {
+        for f in fids.values { f.release() }
+        fids.removeAll()
+    }
+
+    var fidCount: Int { fids.count }
+
+    /// Answers one whole message (size included); nil only for a message
+    /// too short to carry a tag, after which the connection is closed.
+    func handle(_ message: [UInt8]) -> [UInt8]? {
+        var r = WireReader(message, at: 4)
+        guard let type = try? r.u8(), let tag = try? r.u16() else { return nil }
+        do {
+            return try dispatch(type, tag, &r)
+        } catch let e as Failure {
+            return Self.error(tag, e.errno)
+        } catch {
+            return Self.error(tag, EINVAL)  // malformed body
+        }
+    }
+
+    static func error(_ tag: UInt16, _ errno: Int32) -> [UInt8] {
+        var w = WireWriter(type: 7, tag: tag)
+        w.u32(UInt32(bitPattern: errno))
+        return w.finish()
+    }
+
+    func fid(_ r: inout WireReader) throws -> Fid {
+        guard let f = fids[try r.u32()] else { throw Failure(EBADF) }
+        return f
+    }
+
+    func dispatch(_ type: UInt8, _ tag: UInt16, _ r: inout WireReader) throws -> [UInt8] {
+        var w = WireWriter(type: type &+ 1, tag: tag)
+        switch type {
+        case 100:  // Tversion
+            let size = try r.u32()
+            let version = try r.string()
+            clunkAll()
+            msize = min(max(size, 4096), Self.maxMsize)
+            w.u32(msize)
+            w.string(version.hasPrefix("9P2000.L") ? "9P2000.L" : "unknown")
+        case 102:  // Tauth: none is configured; ENOENT is how 9P servers say "not required"
+            throw Failure(ENOENT)
+        case 104:  // Tattach
+            let fidNumber = try r.u32()
+            _ = try r.u32()
+            let uname = try r.string()
+            _ = try r.string()
+            let number = r.remaining >= 4 ? try r.u32() : UInt32.max
+            guard fids[fidNumber] == nil else { throw Failure(EBADF) }
+            guard let u = export.user(name: uname, number: number == UInt32.max ? nil : number) else { throw Failure(EACCES) }
+            let fd = dup(export.root)
+            let f = Fid(path: [], fd: fd, user: User(uid: u.uid, gid: u.gid, groups: u.groups))
+            fids[fidNumber] = f
+            w.qid(try qid(fd))
+        case 108:  // Tflush: the request it names has been answered already
+            _ = try r.u16()
+        case 110: try walk(&r, &w)
+        case 12: try lopen(&r, &w)
+        case 14: try lcreate(&r, &w)
+        case 116: try readData(&r, &w)
+        case 118: try writeData(&r, &w)
+        case 120:  // Tclunk
+            let n = try r.u32()
+            guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
+            f.release()
+        case 122:  // Tremove: clunked whatever happens
+            let n = try r.u32()
+            guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
+            defer { f.release() }
+            guard let name = f.path.last else { throw Failure(EBUSY) }
+            let parent = try open(Array(f.path.dropLast()))
+            defer { close(parent) }
+            try remove(f.user, parent: parent, name: name, directory: isDirectory(f.fd))
+        case 8: try statfs(&r, &w)
+        case 24: try getattr(&r, &w)
+        case 26: try setattr(&r, &w)
+        case 40: try readdir(&r, &w)
+        case 22:  // Treadlink
+            let f = try fid(&r)
+            var buf = [UInt8](repeating: 0, count: 4097)
+            let n = buf.withUnsafeMutableBytes { readlinkat(f.fd, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+            guard n >= 0 else { throw Failure.last() }
+            w.string(String(decoding: buf[0..<n], as: UTF8.self))
+        case 16, 18, 72: try make(type, &r, &w)
+        case 20:  // Trename fid dfid name
+            let f = try fid(&r), dir = try fid(&r)
+            let name = try component(try r.string())
+            guard let old = f.path.last else { throw Failure(EBUSY) }
+            let from = try open(Array(f.path.dropLast()))
+            defer { close(from) }
+            try rename(f.user, from, old, dir.fd, name)
+            f.path = dir.path + [name]
+        case 74:  // Trenameat
+            let from = try fid(&r)
+            let old = try component(try r.string())
+            let to = try fid(&r)
+            let new = try component(try r.string())
+            try rename(from.user, from.fd, old, to.fd, new)
+        case 76:  // Tunlinkat
+            let dir = try fid(&r)
+            let name = try component(try r.string())
+            let flags = try r.u32()
+            try remove(dir.user, parent: dir.fd, name: name, directory: flags & UInt32(AT_REMOVEDIR) != 0)
+        case 70:  // Tlink dfid fid name
+            let dir = try fid(&r), f = try fid(&r)
+            let name = try component(try r.string())
+            try writable(dir)
+            guard linkat(f.fd, "", dir.fd, name, AT_EMPTY_PATH) == 0 || linkat(AT_FDCWD, "/proc/self/fd/\(f.fd)", dir.fd, name, AT_SYMLINK_FOLLOW) == 0 else {
+                throw Failure.last()
+            }
+        case 50:  // Tfsync
+            let f = try fid(&r)
+            if f.open >= 0 { fsync(f.open) }
+        case 52:  // Tlock: advisory locks are the client's business here
+            _ = try fid(&r)
+            w.u8(0)
+        case 54:  // Tgetlock: nothing is ever locked
+            _ = try fid(&r)
+            _ = try r.u8()
+            let start = try r.u64(), length = try r.u64(), pid = try r.u32()
+            let client = try r.string()
+            w.u8(2)
+            w.u64(start)
+            w.u64(length)
+            w.u32(pid)
+            w.string(client)
+        case 30:  // Txattrwalk: the list is empty; no attribute exists
+            let f = try fid(&r)
+            let newfid = try r.u32()
+            let name = try r.string()
+            guard name.isEmpty else { throw Failure(ENODATA) }
+            guard fids[newfid] == nil || fids[newfid] === f else { throw Failure(EBADF) }
+            let n = Fid(path: f.path, fd: dup(f.fd), user: f.user)
+            n.xattr = []
+            fids[newfid] = n
+            w.u64(0)
+        case 32:  // Txattrcreate
+            throw Failure(EOPNOTSUPP)
+        default:
+            throw Failure(EOPNOTSUPP)
+        }
+        return w.finish()
+    }
+
+    // MARK: names and objects
+
+    /// One path component: never '/', '.', '..' or empty where a name is created.
+    /// A name to create: "/", "." and ".." exist already, as mkdir(2) says.
+    func newComponent(_ name: String) throws -> String {
+        if ["/", ".", ".."].contains(name) { throw Failure(EEXIST) }
+        return try component(name)
+    }
+
+    func component(_ name: String) throws -> String {
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.utf8.contains(0), name.utf8.count <= 255 else {
+            throw Failure(EINVAL)
+        }
+        return name
+    }
+
+    /// An O_PATH fd for components below the root.
+    func open(_ path: [String]) throws -> Int32 {
+        var fd = dup(export.root)
+        for name in path {
+            let next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            close(fd)
+            guard next >= 0 else { throw Failure.last() }
+            fd = next
+        }
+        return fd
+    }
+
+    func hostStat(_ fd: Int32) throws -> stat {
+        var st = stat()
+        guard fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else { throw Failure.last() }
+        return st
+    }
+
+    func isDirectory(_ fd: Int32) -> Bool {
+        (try? hostStat(fd)).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false
+    }
+
+    func metadata(_ fd: Int32) throws -> Metadata {
+        guard let m = export.volume.metadata(fd: fd) else { throw Failure.last() }
+        return m
+    }
+
+    func qid(_ fd: Int32) throws -> Qid {
+        let st = try hostStat(fd)
+        let meta = try metadata(fd)
+        let type: UInt8 = meta.type == Metadata.directory ? Qid.directory : meta.type == Metadata.symlink ? Qid.symlink : Qid.file
+        return Qid(type: type, version: UInt32(truncatingIfNeeded: st.st_ctim.tv_sec ^ (st.st_ctim.tv_nsec << 8)), path: UInt64(st.st_ino))
+    }
+
+    func check(_ user: User, _ fd: Int32, _ want: UInt32) throws {
+        guard !user.isRoot else { return }
+        let m = try metadata(fd)
+        if !m.allows(uid: user.uid, gid: user.gid, groups: user.groups, want) { throw Failure(EACCES) }
+    }
+
+    func writable(_ dir: Fid) throws {
+        if export.readOnly { throw Failure(EROFS) }
+        try check(dir.user, dir.fd, 3)
+    }
+
+    // MARK: messages
+
+    func walk(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let newNumber = try r.u32()
+        let count = Int(try r.u16())
+        guard count <= Self.maxWalk else { throw Failure(EINVAL) }
+        var names: [String] = []
+        for _ in 0..<count { names.append(try r.string()) }
+        let onto = fids[newNumber] === f
+        if !onto && fids[newNumber] != nil { throw Failure(EBADF) }
+        var path = f.path
+        var fd = dup(f.fd)
+        var qids: [Qid] = []
+        var failure: Int32 = 0
+        for name in names {
+            guard !name.isEmpty, name == "/" || !name.contains("/"), !name.utf8.contains(0) else { failure = ENOENT; break }
+            guard isDirectory(fd) else { failure = ENOTDIR; break }
+            if (try? check(f.user, fd, 1)) == nil { failure = EACCES; break }
+            let next: Int32
+            if name == "." {
+                next = dup(fd)
+            } else if name == "/" {
+                // Some clients (py9p) walk "/" first: the export's root, never the host's.
+                path = []
+                next = dup(export.root)
+            } else if name == ".." {
+                // The server's own parent: never above the export's root.
+                if !path.isEmpty { path.removeLast() }
+                next = (try? open(path)) ?? -1
+            } else {
+                next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+                if next >= 0 { path.append(name) }
+            }
+            if next < 0 { failure = Glibc.errno; break }
+            close(fd)
+            fd = next
+            qids.append(try qid(next))
+        }
+        if qids.count < names.count {
+            close(fd)
+            if qids.isEmpty { throw Failure(failure == 0 ? ENOENT : failure) }
+        } else {
+            let walked = Fid(path: path, fd: fd, user: f.user)
+            if onto { f.release() }
+            fids[newNumber] = walked
+        }
+        w.u16(UInt16(qids.count))
+        for q in qids { w.qid(q) }
+    }
+
+    /// Linux open flags a client may ask for, nothing that changes where
+    /// the open lands.
+    static func openFlags(_ flags: UInt32) -> Int32 {
+        let allowed: UInt32 = 0o3 | 0o1000 | 0o2000 | 0o4000 | 0o40000 | 0o200000 | 0o4010000 | 0o1000000
+        return Int32(bitPattern: flags & allowed) | O_CLOEXEC | O_NOFOLLOW
+    }
+
+    func lopen(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let flags = try r.u32()
+        guard f.open < 0 else { throw Failure(EBADF) }
+        let access = flags & 3
+        if export.readOnly && (access != 0 || flags & 0o1000 != 0) { throw Failure(EROFS) }
+        try check(f.user, f.fd, access == 0 ? 4 : access == 1 ? 2 : 6)
+        let st = try hostStat(f.fd)
+        if st.st_mode & S_IFMT == S_IFDIR {
+            f.open = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        } else {
+            f.open = Glibc.open("/proc/self/fd/\(f.fd)", Self.openFlags(flags) & ~O_NOFOLLOW | O_NONBLOCK)
+            if f.open >= 0 && flags & 0o4000 == 0 { _ = fcntl(f.open, F_SETFL, fcntl(f.open, F_GETFL) & ~O_NONBLOCK) }
+        }
+        guard f.open >= 0 else { throw Failure.last() }
+        w.qid(try qid(f.fd))
+        w.u32(msize - 24)
+    }
+
+    func lcreate(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let name = try newComponent(try r.string())
+        let flags = try r.u32(), mode = try r.u32(), gid = try r.u32()
+        try writable(f)
+        let host = Metadata.hostPermissions(guestMode: mode & 0o7777, isDirectory: false)
+        let fd = openat(f.fd, name, Self.openFlags(flags) | O_CREAT | O_EXCL, mode_t(host))
+        guard fd >= 0 else { throw Failure.last() }
+        try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: Metadata.regular | (mode & 0o7777)))
+        let object = openat(f.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard object >= 0 else { close(fd); throw Failure.last() }
+        // The fid now names the new, open file.
+        let created = Fid(path: f.path + [name], fd: object, user: f.user)
+        created.open = fd
+        if let key = fids.first(where: { $0.value === f })?.key {
+            f.release()
+            fids[key] = created
+        }
+        w.qid(try qid(object))
+        w.u32(msize - 24)
+    }
+
+    func readData(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let offset = try r.u64()
+        let count = min(try r.u32(), msize - 11)
+        if let x = f.xattr {
+            let slice = x.dropFirst(Int(min(offset, UInt64(x.count)))).prefix(Int(count))
+            w.u32(UInt32(slice.count))
+            w.bytes += slice
+            return
+        }
+        guard f.open >= 0 else { throw Failure(EBADF) }
+        var buf = [UInt8](repeating: 0, count: Int(count))
+        let n = buf.withUnsafeMutableBytes { pread(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
+        guard n >= 0 else { throw Failure.last() }
+        w.u32(UInt32(n))
+        w.bytes += buf[0..<n]
+    }
+
+    func writeData(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let offset = try r.u64()
+        let count = Int(try r.u32())
+        let data = try r.data(count)
+        guard f.open >= 0 else { throw Failure(EBADF) }
+        if export.readOnly { throw Failure(EROFS) }
+        let n = data.withUnsafeBytes { pwrite(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
+        guard n >= 0 else { throw Failure.last() }
+        w.u32(UInt32(n))
+    }
+
+    func statfs(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        var s = statvfs()
+        guard fstatvfs(f.open >= 0 ? f.open : export.root, &s) == 0 || statvfs(export.rootPath, &s) == 0 else { throw Failure.last() }
+        w.u32(0x0102_1997)  // V9FS_MAGIC
+        w.u32(UInt32(truncatingIfNeeded: s.f_bsize))
+        w.u64(UInt64(s.f_blocks)); w.u64(UInt64(s.f_bfree)); w.u64(UInt64(s.f_bavail))
+        w.u64(UInt64(s.f_files)); w.u64(UInt64(s.f_ffree)); w.u64(UInt64(s.f_fsid))
+        w.u32(UInt32(truncatingIfNeeded: s.f_namemax))
+    }
+
+    func getattr(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        _ = try r.u64()
+        let st = try hostStat(f.fd)
+        let meta = try metadata(f.fd)
+        w.u64(0x3fff)  // P9_GETATTR_ALL
+        w.qid(try qid(f.fd))
+        w.u32(meta.mode)
+        w.u32(meta.uid)
+        w.u32(meta.gid)
+        w.u64(UInt64(st.st_nlink))
+        w.u64(meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice ? meta.rdev : 0)
+        w.u64(UInt64(st.st_size)); w.u64(UInt64(st.st_blksize)); w.u64(UInt64(st.st_blocks))
+        for t in [st.st_atim, st.st_mtim, st.st_ctim, st.st_ctim] {
+            w.u64(UInt64(bitPattern: Int64(t.tv_sec)))
+            w.u64(UInt64(t.tv_nsec))
+        }
+        w.u64(0)
+        w.u64(0)
+    }
+
+    func setattr(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let valid = try r.u32(), mode = try r.u32(), uid = try r.u32(), gid = try r.u32()
+        let size = try r.u64()
+        let atime = (try r.u64(), try r.u64()), mtime = (try r.u64(), try r.u64())
+        if export.readOnly && valid != 0 { throw Failure(EROFS) }
+        let meta = try metadata(f.fd)
+        let owner = f.user.isRoot || f.user.uid == meta.uid
+        if valid & 0x6 != 0 {
+            if !f.user.isRoot && (valid & 0x2 != 0 && uid != meta.uid || valid & 0x4 != 0 && (!owner || !f.user.groups.contains(gid))) {
+                throw Failure(EPERM)
+            }
+            do {
+                try export.volume.update(fd: f.fd) { m in
+                    if valid & 0x2 != 0 { m.uid = uid }
+                    if valid & 0x4 != 0 { m.gid = gid }
+                }
+            } catch { throw Failure(EIO) }
+        }
+        if valid & 0x1 != 0 {
+            guard owner else { throw Failure(EPERM) }
+            if meta.type != Metadata.symlink {
+                _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)))
+            }
+            do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | (mode & 0o7777) } } catch { throw Failure(EIO) }
+        }
+        if valid & 0x8 != 0 {
+            try check(f.user, f.fd, 2)
+            let fd = Glibc.open("/proc/self/fd/\(f.fd)", O_WRONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { throw Failure.last() }
+            defer { close(fd) }
+            guard ftruncate(fd, off_t(Int64(bitPattern: size))) == 0 else { throw Failure.last() }
+        }
+        if valid & 0x30 != 0 {
+            guard owner || (valid & 0x180 == 0) else { throw Failure(EPERM) }
+            let omit = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 2)), now = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 1))
+            func time(_ set: UInt32, _ given: UInt32, _ t: (UInt64, UInt64)) -> timespec {
+                valid & set == 0 ? omit : valid & given != 0 ? timespec(tv_sec: Int(t.0), tv_nsec: Int(t.1)) : now
+            }
+            var times = [time(0x10, 0x80, atime), time(0x20, 0x100, mtime)]
+            guard utimensat(f.fd, "", &times, AT_EMPTY_PATH) == 0 else { throw Failure.last() }
+        }
+    }
+
+    func readdir(_ r: inout WireReader, _ w: inout WireWriter) throws {
+        let f = try fid(&r)
+        let offset = try r.u64()
+        let count = Int(min(try r.u32(), msize - 11))
+        guard f.open >= 0, isDirectory(f.fd) else { throw Failure(f.open < 0 ? EBADF : ENOTDIR) }
+        if f.entries == nil || offset == 0 { f.entries = try listing(f) }
+        let entries = f.entries!
+        var body = WireWriter(type: 0, tag: 0)
+        body.bytes = []
+        var index = Int(min(offset, UInt64(entries.count)))
+        while index < entries.count {
+            let e = entries[index]
+            var one = WireWriter(type: 0, tag: 0)
+            one.bytes = []
+            one.qid(e.qid)
+            one.u64(UInt64(index + 1))
+            one.u8(e.type)
+            one.string(e.name)
+            if body.bytes.count + one.bytes.count > count { break }
+            body.bytes += one.bytes
+            index += 1
+        }
+        w.u32(UInt32(body.bytes.count))
+        w.bytes += body.bytes
+    }
+
+    func listing(_ f: Fid) throws -> [(name: String, qid: Qid, type: UInt8)] {
+        let fd = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, let dir = fdopendir(fd) else { throw Failure.last() }
+        defer { closedir(dir) }
+        var out: [(String, Qid, UInt8)] = []
+        while let e = Glibc.readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let object = name == ".." && f.path.isEmpty ? dup(export.root) : openat(dirfd(dir), name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            guard object >= 0 else { continue }
+            defer { close(object) }
+            guard let q = try? qid(object), let m = try? metadata(object) else { continue }
+            let dt: UInt8 = switch m.type {
+            case Metadata.directory: 4
+            case Metadata.symlink: 10
+            case Metadata.charDevice: 2
+            case Metadata.blockDevice: 6
+            case Metadata.fifo: 1
+            case Metadata.socket: 12
+            default: 8
+            }
+            out.append((name, q, dt))
+        }
+        return out
+    }
+
+    func make(_ type: UInt8, _ r: inout WireReader, _ w: inout WireWriter) throws {
+        let dir = try fid(&r)
+        let name = try newComponent(try r.string())
+        try writable(dir)
+        var meta: Metadata
+        switch type {
+        case 16:  // Tsymlink name target gid
+            let target = try r.string()
+            let gid = try r.u32()
+            guard !target.isEmpty, symlinkat(target, dir.fd, name) == 0 else { throw target.isEmpty ? Failure(ENOENT) : Failure.last() }
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.symlink | 0o777)
+        case 18:  // Tmknod name mode major minor gid
+            let mode = try r.u32(), major = try r.u32(), minor = try r.u32(), gid = try r.u32()
+            let kind = mode & Metadata.typeMask
+            guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(kind) else {
+                throw Failure(EINVAL)
+            }
+            if (kind == Metadata.charDevice || kind == Metadata.blockDevice) && !dir.user.isRoot { throw Failure(EPERM) }
+            let host = mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: false))
+            if kind == Metadata.fifo {
+                guard mkfifoat(dir.fd, name, host) == 0 else { throw Failure.last() }
+            } else {
+                let fd = openat(dir.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, host)
+                guard fd >= 0 else { throw Failure.last() }
+                close(fd)
+            }
+            let rdev = TarEntry(path: "", kind: .charDevice, mode: 0, uid: 0, gid: 0, mtime: 0, devMajor: major, devMinor: minor).rdev
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: kind | (mode & 0o7777), rdev: kind == Metadata.charDevice || kind == Metadata.blockDevice ? rdev : 0)
+        default:  // Tmkdir name mode gid
+            let mode = try r.u32(), gid = try r.u32()
+            guard mkdirat(dir.fd, name, mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: true))) == 0 else { throw Failure.last() }
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.directory | (mode & 0o7777))
+        }
+        try? export.volume.created(dirfd: dir.fd, name: name, meta)
+        let object = openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard object >= 0 else { throw Failure.last() }
+        defer { close(object) }
+        w.qid(try qid(object))
+    }
+
+    func rename(_ user: User, _ fromDir: Int32, _ old: String, _ toDir: Int32, _ new: String) throws {
+        if export.readOnly { throw Failure(EROFS) }
+        try check(user, fromDir, 3)
+        try check(user, toDir, 3)
+        let forget = export.volume.removal(dirfd: toDir, name: new)
+        guard renameat(fromDir, old, toDir, new) == 0 else { throw Failure.last() }
+        forget()
+    }
+
+    func remove(_ user: User, parent: Int32, name: String, directory: Bool) throws {
+        if export.readOnly { throw Failure(EROFS) }
+        try check(user, parent, 3)
+        let forget = export.volume.removal(dirfd: parent, name: name)
+        guard unlinkat(parent, name, directory ? AT_REMOVEDIR : 0) == 0 else { throw Failure.last() }
+        forget()
+    }
+}

@@ -1,0 +1,43 @@
+import Glibc
+import NinePServer
+import PicoCore
+import VolFS
+
+/// `picorun serve NAME --listen unix:PATH|tcp:HOST:PORT [--read-only]`:
+/// the distro over 9P2000.L, in the foreground.
+enum ServeCommand {
+    static func run(_ args: [String]) -> Int32 {
+        var name: String?
+        var listen: String?
+        var readOnly = false
+        var i = 0
+        while i < args.count {
+            switch args[i] {
+            case "--listen":
+                guard i + 1 < args.count else { fail("serve: --listen needs unix:PATH or tcp:HOST:PORT", status: 2) }
+                listen = args[i + 1]
+                i += 1
+            case "--read-only": readOnly = true
+            case let a where a.hasPrefix("--listen="): listen = String(a.dropFirst(9))
+            case let a where a.hasPrefix("-"): fail("serve: unknown option \(a)", status: 2)
+            default:
+                guard name == nil else { fail("serve: one distro at a time", status: 2) }
+                name = args[i]
+            }
+            i += 1
+        }
+        guard let name, let listen else { fail("usage: picorun serve NAME --listen unix:PATH|tcp:HOST:PORT [--read-only]", status: 2) }
+        guard let address = Server.Address(listen) else { fail("serve: --listen \(listen): expected unix:PATH or tcp:HOST:PORT", status: 2) }
+        let dir = DistroCommands.existing(name)
+        signal(SIGPIPE, SIG_IGN)  // a client that hangs up must not stop the server
+        do {
+            let volume = try DistroCommands.openVolume(dir)
+            let export = try Export(rootPath: dir + "/rootfs", volume: volume, readOnly: readOnly)
+            let server = try Server(export: export, address: address)
+            writeStderr("picorun: serving \(name) over 9P2000.L at \(listen)\(readOnly ? " (read-only)" : "")\n")
+            server.run()
+        } catch {
+            fail("serve \(name): \(error.message)", status: 1)
+        }
+    }
+}
