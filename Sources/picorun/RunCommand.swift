@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import PicoCore
 import SyscallTable
+import NinePServer
 import VolFS
 
 /// `picorun [OPTIONS] PROGRAM [ARGS...]`: run a program under supervision.
@@ -14,6 +15,7 @@ enum RunCommand {
         var user: String?
         var distro: String?
         var hostMounts: [DistroConfig.HostMount] = []
+        var serve9P: String?
         func value(_ option: String) -> String {
             guard index + 1 < args.count else { fail("\(option) needs a value (try --help)", status: 2) }
             index += 1
@@ -45,6 +47,8 @@ enum RunCommand {
                 distro = value(a)
             case "--mount":
                 hostMounts.append(parseMount(value(a)))
+            case "--9p":
+                serve9P = value(a)
             default:
                 if a.hasPrefix("--trace=") {
                     do { dispatcherOptions.tracer = try Tracer(path: String(a.dropFirst(8))) } catch { fail(error.message, status: 2) }
@@ -108,7 +112,9 @@ enum RunCommand {
                 } : []
                 hostPathMounts = config.appendHostPath ? HostMounts.hostPath(ProcessInfo.processInfo.environment["PATH"]) : []
                 for m in automounts + hostMounts + hostPathMounts.map(\.mount) { HostMounts.add(m, to: tree) }
-                dispatcherOptions.volume = openVolume(rootfs: rootfs)
+                let volume = openVolume(rootfs: rootfs)
+                dispatcherOptions.volume = volume
+                if let serve9P { startNineP(serve9P, rootfs: rootfs, volume: volume) }
                 dispatcherOptions.hostname = config.hostname
                 do { dispatcherOptions.credentials = try GuestUser.credentials(user ?? config.defaultUser, in: tree) } catch {
                     fail(error.message, status: 2)
@@ -116,6 +122,7 @@ enum RunCommand {
             } else {
                 if user != nil { fail("--user needs a distro (--rootfs DIR): on the host tree the guest is you", status: 2) }
                 if !hostMounts.isEmpty { fail("--mount needs a distro (-d NAME or --rootfs DIR)", status: 2) }
+                if serve9P != nil { fail("--9p needs a distro (-d NAME or --rootfs DIR)", status: 2) }
                 tree = try GuestFileTree.hostTree()
                 initialCwd = FileManager.default.currentDirectoryPath
             }
@@ -183,6 +190,18 @@ enum RunCommand {
             }
         }
         return status
+    }
+
+    /// --9p ADDR: the distro served over 9P2000.L while the session runs,
+    /// as WSL's init serves it; both see each other's changes at once.
+    static func startNineP(_ listen: String, rootfs: String, volume: Volume) {
+        guard let address = Server.Address(listen) else { fail("--9p \(listen): expected unix:PATH or tcp:HOST:PORT", status: 2) }
+        do {
+            let server = try Server(export: try Export(rootPath: rootfs, volume: volume, readOnly: false), address: address)
+            _ = Feeder.start { server.run() }
+        } catch {
+            fail("--9p \(listen): \(error.message)", status: 2)
+        }
     }
 
     /// HOST:GUEST[:ro] of --mount.

@@ -12,6 +12,8 @@ enum Usage {
            picorun export NAME FILE|-                write a distro as a tarball
            picorun install debian [NAME]             Debian bookworm minbase (debootstrap; root)
            picorun list [-v] | set-default NAME | unregister NAME | fsck [--dry-run] NAME
+           picorun config NAME                       the effective picorun.conf of a distro
+           picorun serve NAME --listen unix:PATH|tcp:HOST:PORT [--read-only]   9P2000.L
            picorun syscalls [--format table|markdown|json|csv]
            picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE.json...
 
@@ -44,6 +46,11 @@ enum Usage {
                           paths resolve inside DIR ('..' stops at its top,
                           absolute symlinks point inside it), with the host's
                           /proc, /dev and /sys mounted; no root needed
+      --mount HOST:GUEST[:ro]
+                          show host folder HOST at GUEST with DrvFS's fixed
+                          modes (0777, or 0555 where it cannot be written)
+      --9p unix:PATH|tcp:HOST:PORT
+                          serve the distro over 9P2000.L while it runs
       -u, --user USER     the guest user (a name or uid from the distro's
                           /etc/passwd; default root)
       --                  end of options; the next word is PROGRAM

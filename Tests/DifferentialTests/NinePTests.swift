@@ -77,6 +77,22 @@ struct NinePTests {
         #expect(h.picorun(["fsck", "nine"]).status == 0)
     }
 
+    /// picorun -d/--rootfs --9p: the session's chown is what a 9P client sees.
+    @Test(.enabled(if: TestRootfs.path != nil)) func embeddedServerSeesTheSession() {
+        let port = Int.random(in: 20000..<60000)
+        let script = """
+            "$PICORUN" --rootfs "$ROOTFS" --9p tcp:127.0.0.1:$PORT /bin/sh -c \
+              'rm -f /tmp/n9; echo hi > /tmp/n9; chown 321:654 /tmp/n9; touch /tmp/n9.ready; sleep 5; rm -f /tmp/n9 /tmp/n9.ready' & session=$!
+            for i in $(seq 100); do [ -e "$ROOTFS/tmp/n9.ready" ] && break; sleep 0.05; done
+            /usr/sbin/diodls -s 127.0.0.1:$PORT -a / -l /tmp/n9 | awk '{print $1, $3, $4}'
+            /usr/sbin/diodcat -s 127.0.0.1:$PORT -a / /tmp/n9
+            kill $session; wait $session 2>/dev/null; exit 0
+            """
+        let r = run("/bin/bash", ["-c", script], env: baseEnvironment(["PICORUN": Paths.picorun, "ROOTFS": TestRootfs.path!, "PORT": "\(port)",
+                                                                    "PICORUN_HOME": scratchDir()]))
+        #expect(r.stdout == "-rw-r--r--. 321 654\nhi\n", "\(r)")
+    }
+
     @Test func readOnlyRefusesWrites() throws {
         let h = DistroHome()
         #expect(h.picorun(["import", "nine", try TinyTarball.make(in: h.home)]).status == 0)
