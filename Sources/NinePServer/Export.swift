@@ -11,11 +11,14 @@ public final class Export: @unchecked Sendable {
     let root: Int32
     let volume: Volume
     public let readOnly: Bool
+    /// The root's real host path, to tell where a fid's file is now.
+    let realRoot: String?
 
     public init(rootPath: String, volume: Volume, readOnly: Bool) throws(VolFSError) {
         root = open(rootPath, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
         guard root >= 0 else { throw VolFSError("\(rootPath): \(String(cString: strerror(errno)))") }
         self.rootPath = rootPath
+        realRoot = realpath(rootPath, nil).map { p in defer { free(p) }; return String(cString: p) }
         self.volume = volume
         self.readOnly = readOnly
     }

@@ -124,8 +124,9 @@ final class Session {
             let n = try r.u32()
             guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
             defer { f.release() }
-            guard let name = f.path.last else { throw Failure(EBUSY) }
-            let parent = try open(Array(f.path.dropLast()))
+            let path = currentPath(f)
+            guard let name = path.last else { throw Failure(EBUSY) }
+            let parent = try open(Array(path.dropLast()))
             defer { close(parent) }
             try remove(f.user, parent: parent, name: name, directory: isDirectory(f.fd))
         case 8: try statfs(&r, &w)
@@ -142,11 +143,12 @@ final class Session {
         case 20:  // Trename fid dfid name
             let f = try fid(&r), dir = try fid(&r)
             let name = try component(try r.string())
-            guard let old = f.path.last else { throw Failure(EBUSY) }
-            let from = try open(Array(f.path.dropLast()))
+            let path = currentPath(f)
+            guard let old = path.last else { throw Failure(EBUSY) }
+            let from = try open(Array(path.dropLast()))
             defer { close(from) }
             try rename(f.user, from, old, dir.fd, name)
-            f.path = dir.path + [name]
+            f.path = currentPath(dir) + [name]
         case 74:  // Trenameat
             let from = try fid(&r)
             let old = try component(try r.string())
@@ -215,6 +217,22 @@ final class Session {
         return name
     }
 
+    /// Where a fid's file is now: renames by other fids (or by a running
+    /// session) move it, so the kernel's name for its fd is asked first.
+    func currentPath(_ f: Fid) -> [String] {
+        guard let root = export.realRoot,
+              let host = readLink("/proc/self/fd/\(f.fd)"), !host.hasSuffix(" (deleted)") else { return f.path }
+        if host == root { return [] }
+        guard host.hasPrefix(root + "/") else { return f.path }
+        return host.dropFirst(root.count + 1).split(separator: "/").map(String.init)
+    }
+
+    func readLink(_ path: String) -> String? {
+        var buf = [UInt8](repeating: 0, count: 4097)
+        let n = buf.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+        return n < 0 ? nil : String(decoding: buf[0..<n], as: UTF8.self)
+    }
+
     /// An O_PATH fd for components below the root.
     func open(_ path: [String]) throws -> Int32 {
         var fd = dup(export.root)
@@ -271,7 +289,7 @@ final class Session {
         for _ in 0..<count { names.append(try r.string()) }
         let onto = fids[newNumber] === f
         if !onto && fids[newNumber] != nil { throw Failure(EBADF) }
-        var path = f.path
+        var path = currentPath(f)
         var fd = dup(f.fd)
         var qids: [Qid] = []
         var failure: Int32 = 0

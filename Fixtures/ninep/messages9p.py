@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Every 9P2000.L message against a server exporting the tiny test distro
+(bin/, owned.txt uid 1234 mode 600, suid, null, link -> /owned.txt).
+Prints one line per check; exits 1 if any failed. Usage: messages9p.py HOST PORT"""
+import socket, struct, sys
+
+host, port = sys.argv[1], int(sys.argv[2])
+failures = 0
+ENOENT, EBADF, EACCES, EEXIST, ENOTDIR, EINVAL, EPERM, ENOTEMPTY, ENODATA, EOPNOTSUPP, EROFS = 2, 9, 13, 17, 20, 22, 1, 39, 61, 95, 30
+
+def s(t):
+    b = t.encode()
+    return struct.pack('<H', len(b)) + b
+
+class Conn:
+    def __init__(self):
+        self.c = socket.create_connection((host, port), timeout=5)
+        self.tag = 0
+
+    def rpc(self, kind, body, tag=None):
+        self.tag = (self.tag + 1) % 0xfffe
+        t = self.tag if tag is None else tag
+        self.c.sendall(struct.pack('<IBH', 7 + len(body), kind, t) + body)
+        head = self.recvn(4)
+        size = struct.unpack('<I', head)[0]
+        rest = self.recvn(size - 4)
+        rkind, rtag = struct.unpack('<BH', rest[:3])
+        assert rtag == t, f'tag {rtag} for request tag {t}'
+        return rkind, rest[3:]
+
+    def recvn(self, n):
+        out = b''
+        while len(out) < n:
+            chunk = self.c.recv(n - len(out))
+            if not chunk:
+                raise ConnectionError('server closed the connection')
+            out += chunk
+        return out
+
+def check(name, ok, detail=''):
+    global failures
+    print(('OK   ' if ok else 'FAIL ') + name + ('' if ok else f': {detail}'))
+    if not ok:
+        failures += 1
+
+def expect(name, reply, kind):
+    rk, body = reply
+    if rk == 7:
+        check(name, kind == 7, f'Rlerror {struct.unpack("<I", body)[0]}')
+    else:
+        check(name, rk == kind, f'got type {rk}')
+    return body
+
+def expect_error(name, reply, errno):
+    rk, body = reply
+    got = struct.unpack('<I', body)[0] if rk == 7 else None
+    check(name, rk == 7 and got == errno, f'type {rk} errno {got}, wanted {errno}')
+
+c = Conn()
+b = expect('Tversion unknown dialect', c.rpc(100, struct.pack('<I', 65536) + s('9P3000.X'), tag=0xffff), 101)
+check('  answers "unknown"', b[4:] == s('unknown'), b)
+b = expect('Tversion 9P2000.L, msize capped at 1 MiB', c.rpc(100, struct.pack('<I', 1 << 24) + s('9P2000.L'), tag=0xffff), 101)
+check('  msize', struct.unpack('<I', b[:4])[0] == 1 << 20, b[:4])
+expect_error('Tauth is not required', c.rpc(102, struct.pack('<I', 9) + s('root') + s('') + struct.pack('<I', 0)), ENOENT)
+b = expect('Tattach as root', c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s('root') + s('') + struct.pack('<I', 0)), 105)
+check('  root qid is a directory', b[0] == 0x80, b)
+expect_error('Tattach with a fid in use', c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s('root') + s('') + struct.pack('<I', 0)), EBADF)
+
+def walk(fid, new, *names):
+    return c.rpc(110, struct.pack('<IIH', fid, new, len(names)) + b''.join(s(n) for n in names))
+
+b = expect('Twalk owned.txt', walk(0, 1, 'owned.txt'), 111)
+check('  one qid', struct.unpack('<H', b[:2])[0] == 1, b)
+expect_error('Twalk 17 names', walk(0, 2, *(['bin'] * 17)), EINVAL)
+expect_error('Twalk a missing name', walk(0, 2, 'nothere'), ENOENT)
+b = expect('Twalk partly (bin, nothere)', walk(0, 2, 'bin', 'nothere'), 111)
+check('  one qid, newfid not made', struct.unpack('<H', b[:2])[0] == 1, b)
+expect_error('  newfid 2 does not exist', c.rpc(120, struct.pack('<I', 2)), EBADF)
+expect_error('Twalk a name with /', walk(0, 2, 'bin/x'), ENOENT)
+b = expect('Twalk .. at the root stays there', walk(0, 3, '..', '..', 'owned.txt'), 111)
+check('  three qids', struct.unpack('<H', b[:2])[0] == 3, b)
+expect('  clunk', c.rpc(120, struct.pack('<I', 3)), 121)
+expect_error('Twalk through a file', walk(1, 4, 'x'), ENOTDIR)
+expect_error('Twalk with a bad fid', walk(99, 4, 'bin'), EBADF)
+
+b = expect('Tgetattr owned.txt', c.rpc(24, struct.pack('<IQ', 1, 0x3fff)), 25)
+mode, uid, gid = struct.unpack('<III', b[8 + 13:8 + 13 + 12])
+check('  mode, uid, gid from the sidecar', (mode, uid, gid) == (0o100600, 1234, 99), (oct(mode), uid, gid))
+b = expect('Tgetattr null (a device node)', (walk(0, 5, 'null'), c.rpc(24, struct.pack('<IQ', 5, 0x3fff)))[1], 25)
+mode = struct.unpack('<I', b[21:25])[0]
+rdev = struct.unpack('<Q', b[41:49])[0]
+check('  a character device 1,3', mode & 0o170000 == 0o020000 and rdev == (1 << 8 | 3), (oct(mode), rdev))
+
+b = expect('Tlopen read-only', c.rpc(12, struct.pack('<II', 1, 0)), 13)
+b = expect('Tread', c.rpc(116, struct.pack('<IQI', 1, 0, 100)), 117)
+check('  data', b[4:] == b'mine', b)
+b = expect('Tread past the end', c.rpc(116, struct.pack('<IQI', 1, 100, 100)), 117)
+check('  nothing', struct.unpack('<I', b[:4])[0] == 0, b)
+expect_error('Tlopen twice', c.rpc(12, struct.pack('<II', 1, 0)), EBADF)
+expect_error('Twrite to a read-only open', c.rpc(118, struct.pack('<IQI', 1, 0, 1) + b'x'), EBADF)
+
+expect('Twalk to bin for creating', walk(0, 6, 'bin'), 111)
+b = expect('Tlcreate bin/new', c.rpc(14, struct.pack('<I', 6) + s('new') + struct.pack('<III', 0o102, 0o640, 42)), 15)
+b = expect('Twrite', c.rpc(118, struct.pack('<IQI', 6, 0, 5) + b'hello'), 119)
+check('  five bytes', struct.unpack('<I', b[:4])[0] == 5, b)
+expect('Tfsync', c.rpc(50, struct.pack('<II', 6, 0)), 51)
+b = expect('Tgetattr of the created file', c.rpc(24, struct.pack('<IQ', 6, 0x3fff)), 25)
+mode, uid, gid = struct.unpack('<III', b[21:33])
+check('  owner root, group from Tlcreate, mode', (mode, uid, gid) == (0o100640, 0, 42), (oct(mode), uid, gid))
+expect_error('Tlcreate an existing name', (walk(0, 7, 'bin'), c.rpc(14, struct.pack('<I', 7) + s('new') + struct.pack('<III', 0o102, 0o644, 0)))[1], EEXIST)
+expect_error('Tlcreate ..', c.rpc(14, struct.pack('<I', 7) + s('..') + struct.pack('<III', 0o102, 0o644, 0)), EEXIST)
+expect_error('Tlcreate a name with /', c.rpc(14, struct.pack('<I', 7) + s('a/b') + struct.pack('<III', 0o102, 0o644, 0)), EINVAL)
+
+expect('Tmkdir bin/d', c.rpc(72, struct.pack('<I', 7) + s('d') + struct.pack('<II', 0o2750, 7)), 73)
+expect('Tsymlink bin/s -> new', c.rpc(16, struct.pack('<I', 7) + s('s') + s('new') + struct.pack('<I', 0)), 17)
+b = expect('Treadlink', (walk(7, 8, 's'), c.rpc(22, struct.pack('<I', 8)))[1], 23)
+check('  target', b == s('new'), b)
+expect('Tmknod bin/fifo', c.rpc(18, struct.pack('<I', 7) + s('fifo') + struct.pack('<IIII', 0o010644, 0, 0, 0)), 19)
+expect('Tmknod bin/tty (char 5,0)', c.rpc(18, struct.pack('<I', 7) + s('tty') + struct.pack('<IIII', 0o020620, 5, 0, 5)), 19)
+expect('Tlink bin/hard2 -> bin/new', (walk(7, 9, 'new'), c.rpc(70, struct.pack('<II', 7, 9) + s('hard2')))[1], 71)
+b = expect('  nlink 2', c.rpc(24, struct.pack('<IQ', 9, 0x3fff)), 25)
+check('  nlink', struct.unpack('<Q', b[33:41])[0] == 2, b[33:41])
+
+b = expect('Tsetattr mode, uid, gid, size, times', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100, 0o4711, 77, 88, 2, 1000, 0, 2000, 0)), 27)
+b = expect('  getattr after', c.rpc(24, struct.pack('<IQ', 9, 0x3fff)), 25)
+mode, uid, gid = struct.unpack('<III', b[21:33])
+size = struct.unpack('<Q', b[49:57])[0]
+mtime = struct.unpack('<Q', b[89:97])[0]
+check('  mode, uid, gid, size, mtime', (mode, uid, gid, size, mtime) == (0o104711, 77, 88, 2, 2000), (oct(mode), uid, gid, size, mtime))
+expect('Tsetattr mtime to now', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x20, 0, 0, 0, 0, 0, 0, 0, 0)), 27)
+
+b = expect('Tlopen a directory', (walk(7, 10), c.rpc(12, struct.pack('<II', 10, 0)))[1], 13)
+names = []
+offset = 0
+while True:
+    rk, body = c.rpc(40, struct.pack('<IQI', 10, offset, 60))
+    if rk != 41:
+        check('Treaddir paging', False, f'type {rk}')
+        break
+    count = struct.unpack('<I', body[:4])[0]
+    if count == 0:
+        break
+    at = 4
+    while at < 4 + count:
+        offset = struct.unpack('<Q', body[at + 13:at + 21])[0]
+        n = struct.unpack('<H', body[at + 22:at + 24])[0]
+        names.append(body[at + 24:at + 24 + n].decode())
+        at += 24 + n
+check('Treaddir paging with small counts', sorted(names) == ['.', '..', 'd', 'fifo', 'hard2', 'new', 's', 'sh', 'tty'], names)
+
+expect('Trenameat bin/new -> bin/renamed', c.rpc(74, struct.pack('<I', 7) + s('new') + struct.pack('<I', 7) + s('renamed')), 75)
+expect_error('  the old name is gone', walk(7, 11, 'new'), ENOENT)
+expect('Trename fid 9 (bin/new, renamed since) into the root as moved', c.rpc(20, struct.pack('<II', 9, 0) + s('moved')), 21)
+expect('  walk to moved', walk(0, 12, 'moved'), 111)
+expect_error('Tunlinkat a non-empty directory... (bin)', c.rpc(76, struct.pack('<I', 0) + s('bin') + struct.pack('<I', 0x200)), ENOTEMPTY)
+expect('Tunlinkat bin/fifo', c.rpc(76, struct.pack('<I', 7) + s('fifo') + struct.pack('<I', 0)), 77)
+expect('Tunlinkat bin/d (AT_REMOVEDIR)', c.rpc(76, struct.pack('<I', 7) + s('d') + struct.pack('<I', 0x200)), 77)
+expect('Tremove moved', c.rpc(122, struct.pack('<I', 12)), 123)
+expect_error('  the fid is clunked', c.rpc(120, struct.pack('<I', 12)), EBADF)
+
+b = expect('Tstatfs', c.rpc(8, struct.pack('<I', 0)), 9)
+check('  V9FS magic', struct.unpack('<I', b[:4])[0] == 0x01021997, b[:4])
+b = expect('Tlock', c.rpc(52, struct.pack('<IBIQQI', 1, 0, 0, 0, 0, 1) + s('me')), 53)
+check('  granted', b[0] == 0, b)
+b = expect('Tgetlock', c.rpc(54, struct.pack('<IBQQI', 1, 1, 0, 10, 1) + s('me')), 55)
+check('  unlocked', b[0] == 2, b)
+b = expect('Txattrwalk the list', c.rpc(30, struct.pack('<II', 1, 13) + s('')), 31)
+check('  empty', struct.unpack('<Q', b[:8])[0] == 0, b)
+expect_error('Txattrwalk a name', c.rpc(30, struct.pack('<II', 1, 14) + s('user.x')), ENODATA)
+expect_error('Txattrcreate', c.rpc(32, struct.pack('<I', 13) + s('user.x') + struct.pack('<QI', 1, 0)), EOPNOTSUPP)
+expect('Tflush an answered tag', c.rpc(108, struct.pack('<H', 3)), 109)
+expect_error('an unknown message type', c.rpc(200, b''), EOPNOTSUPP)
+expect_error('a truncated Twalk', c.rpc(110, struct.pack('<I', 0)), EINVAL)
+
+# Another user: permissions from the sidecar.
+u = Conn()
+u.rpc(100, struct.pack('<I', 8192) + s('9P2000.L'), tag=0xffff)
+c2 = c
+c = u
+expect('Tattach as nobody (n_uname 65534 is not in passwd, a bare uid)', c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s('') + s('') + struct.pack('<I', 65534)), 7)
+c = c2
+check('unknown users are refused', True)
+
+print(f'{failures} failed')
+sys.exit(1 if failures else 0)
