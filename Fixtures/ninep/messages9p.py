@@ -172,14 +172,23 @@ expect('Tflush an answered tag', c.rpc(108, struct.pack('<H', 3)), 109)
 expect_error('an unknown message type', c.rpc(200, b''), EOPNOTSUPP)
 expect_error('a truncated Twalk', c.rpc(110, struct.pack('<I', 0)), EINVAL)
 
-# Another user: permissions from the sidecar.
-u = Conn()
-u.rpc(100, struct.pack('<I', 8192) + s('9P2000.L'), tag=0xffff)
-c2 = c
-c = u
-expect('Tattach as nobody (n_uname 65534 is not in passwd, a bare uid)', c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s('') + s('') + struct.pack('<I', 65534)), 7)
-c = c2
-check('unknown users are refused', True)
+# Other users: the distro's passwd, and permissions from the sidecar.
+def session(uname, number):
+    global c
+    c = Conn()
+    c.rpc(100, struct.pack('<I', 8192) + s('9P2000.L'), tag=0xffff)
+    return c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s(uname) + s('') + struct.pack('<I', number))
+
+expect('Tattach as nobody by name', session('nobody', 0xffffffff), 105)
+expect('  walk to owned.txt (mode 600, uid 1234)', walk(0, 1, 'owned.txt'), 111)
+expect_error('  reading it is denied', c.rpc(12, struct.pack('<II', 1, 0)), EACCES)
+expect('  walk to bin', walk(0, 2, 'bin'), 111)
+expect_error('  creating in root-owned bin is denied', c.rpc(14, struct.pack('<I', 2) + s('x') + struct.pack('<III', 0o102, 0o644, 0)), EACCES)
+expect_error('  chown is denied', c.rpc(26, struct.pack('<IIIIIQQQQQ', 1, 0x2, 0, 65534, 0, 0, 0, 0, 0, 0)), EPERM)
+expect('Tattach as uid 1234 (user)', session('', 1234), 105)
+expect('  walk to owned.txt', walk(0, 1, 'owned.txt'), 111)
+expect('  its owner reads it', c.rpc(12, struct.pack('<II', 1, 0)), 13)
+expect_error('Tattach as an unknown user', session('nosuchuser', 0xffffffff), EACCES)
 
 print(f'{failures} failed')
 sys.exit(1 if failures else 0)

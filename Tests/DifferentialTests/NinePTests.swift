@@ -62,7 +62,7 @@ struct NinePTests {
         let r = NineP.withServer(h, "nine", "\"$PY\" \"$FIX/p9fs-client.py\" 127.0.0.1 $PORT")
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout == """
-            ls: ['/bin/', '/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/', '/hard', '/link']
+            ls: ['/bin/', '/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/', '/etc/', '/hard']
             read: b'mine'
             write+read: b'hello over 9p'
             renamed: False True
