@@ -127,6 +127,7 @@ mode, uid, gid = struct.unpack('<III', b[21:33])
 size = struct.unpack('<Q', b[49:57])[0]
 mtime = struct.unpack('<Q', b[89:97])[0]
 check('  mode, uid, gid, size, mtime', (mode, uid, gid, size, mtime) == (0o104711, 77, 88, 2, 2000), (oct(mode), uid, gid, size, mtime))
+expect_error('Tsetattr with nanoseconds out of range', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x20 | 0x100, 0, 0, 0, 0, 0, 0, 1 << 63, 1 << 62)), EINVAL)
 expect('Tsetattr mtime to now', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x20, 0, 0, 0, 0, 0, 0, 0, 0)), 27)
 
 b = expect('Tlopen a directory', (walk(7, 10), c.rpc(12, struct.pack('<II', 10, 0)))[1], 13)

@@ -475,8 +475,13 @@ final class Session {
         if valid & 0x30 != 0 {
             guard owner || (valid & 0x180 == 0) else { throw Failure(EPERM) }
             let omit = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 2)), now = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 1))
+            // Times come from the wire: any 64-bit value, never trusted to fit.
+            for (given, t) in [(UInt32(0x80), atime), (UInt32(0x100), mtime)] where valid & given != 0 && t.1 >= 1_000_000_000 {
+                throw Failure(EINVAL)
+            }
             func time(_ set: UInt32, _ given: UInt32, _ t: (UInt64, UInt64)) -> timespec {
-                valid & set == 0 ? omit : valid & given != 0 ? timespec(tv_sec: Int(t.0), tv_nsec: Int(t.1)) : now
+                valid & set == 0 ? omit : valid & given != 0
+                    ? timespec(tv_sec: Int(truncatingIfNeeded: t.0), tv_nsec: Int(truncatingIfNeeded: t.1)) : now
             }
             var times = [time(0x10, 0x80, atime), time(0x20, 0x100, mtime)]
             guard utimensat(f.fd, "", &times, AT_EMPTY_PATH) == 0 else { throw Failure.last() }

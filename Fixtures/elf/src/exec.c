@@ -58,8 +58,10 @@ int main(int argc, char **argv) {
     printf("vfork+execve: %d\n", wait_code(pid));
 
     char *sargs[] = {"exitcode", "12", NULL};
-    printf("posix_spawn: %d ", posix_spawn(&pid, path("exitcode"), NULL, NULL, sargs, environ));
-    printf("%d\n", wait_code(pid));
+    /* Print only after the child is gone: its own output must come first. */
+    int spawned = posix_spawn(&pid, path("exitcode"), NULL, NULL, sargs, environ);
+    int code = wait_code(pid);
+    printf("posix_spawn: %d %d\n", spawned, code);
 
     pid = fork();
     if (pid == 0) {

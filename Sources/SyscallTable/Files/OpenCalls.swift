@@ -116,6 +116,7 @@ enum OpenCalls {
             }
             return .deferred
         }
+        if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }
         return .fd(fd, cloexec: cloexec)
