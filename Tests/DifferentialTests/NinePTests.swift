@@ -21,7 +21,11 @@ enum NineP {
         let wrapped = """
             "$PICORUN" serve \(name) --listen tcp:127.0.0.1:$PORT \(extra.joined(separator: " ")) 2>"$HOME_DIR/serve.log" & srv=$!
             for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+            sleep 0.2; fds_before=$(ls /proc/$srv/fd | wc -l)
             ( \(script) ); status=$?
+            # Every connection is gone: the server holds the fds it started with.
+            for i in $(seq 50); do [ "$(ls /proc/$srv/fd | wc -l)" = "$fds_before" ] && break; sleep 0.1; done
+            echo "server fds: $fds_before before, $(ls /proc/$srv/fd | wc -l) after" >&2
             kill -0 $srv 2>/dev/null || { echo "the server died" >&2; status=99; }
             kill $srv; wait $srv 2>/dev/null
             exit $status
@@ -117,6 +121,10 @@ struct NinePTests {
         let r = NineP.withServer(h, "nine", "\"$PY\" \"$FIX/fuzz9p.py\" 127.0.0.1 $PORT \(seconds) \(Int.random(in: 1...1_000_000))")
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.hasSuffix("server healthy\n"), "\(r)")
+        // No fid (each holds an fd) outlives its connection.
+        let fds = r.stderr.split(separator: "\n").last { $0.hasPrefix("server fds:") }.map(String.init) ?? ""
+        let counts = fds.split(separator: " ").compactMap { Int($0) }
+        #expect(counts.count == 2 && counts[0] == counts[1], "\(r.stderr)")
         for outside in ["/escape", "/escape-dir", "/distros/escape", "/distros/nine/escape"] {
             #expect(!FileManager.default.fileExists(atPath: h.home + outside), "\(outside)")
         }
