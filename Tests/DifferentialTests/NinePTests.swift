@@ -107,6 +107,29 @@ struct NinePTests {
         #expect(!r.stdout.contains("FAIL"), "\(r.stdout)")
     }
 
+    /// An unprivileged host user imports and serves its own distro.
+    @Test(.enabled(if: getuid() == 0)) func servedByAnUnprivilegedUser() throws {
+        let h = DistroHome()
+        let staging = scratchDir()
+        chmod(staging, 0o755)
+        let tiny = try TinyTarball.make(in: staging)
+        chmod(tiny, 0o644)
+        _ = run("/bin/cp", [Paths.picorun, staging + "/picorun"], env: baseEnvironment())
+        chmod(staging + "/picorun", 0o755)
+        let port = Int.random(in: 20000..<60000)
+        let script = """
+            as_nobody() { /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+            as_nobody "$STAGE/picorun" import nine "$STAGE/tiny.tar" || exit 1
+            as_nobody "$STAGE/picorun" serve nine --listen tcp:127.0.0.1:$PORT 2>/dev/null & srv=$!
+            for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+            /usr/sbin/diodls -s 127.0.0.1:$PORT -a / -l /owned.txt | awk '{print $1, $3, $4}'
+            /usr/sbin/diodcat -s 127.0.0.1:$PORT -a / /owned.txt; echo
+            kill $srv; wait $srv 2>/dev/null; exit 0
+            """
+        let r = run("/bin/bash", ["-c", script], env: h.env.merging(["STAGE": staging, "PORT": "\(port)"]) { $1 })
+        #expect(r.stdout == "-rw-------. 1234 99\nmine\n", "\(r)")
+    }
+
     @Test func readOnlyRefusesWrites() throws {
         let h = DistroHome()
         #expect(h.picorun(["import", "nine", try TinyTarball.make(in: h.home)]).status == 0)
