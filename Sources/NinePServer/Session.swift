@@ -58,8 +58,6 @@ final class Session {
         fids.removeAll()
     }
 
-    var fidCount: Int { fids.count }
-
     /// Answers one whole message (size included); nil only for a message
     /// too short to carry a tag, after which the connection is closed.
     func handle(_ message: [UInt8]) -> [UInt8]? {

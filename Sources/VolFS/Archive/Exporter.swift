@@ -6,7 +6,6 @@ import Glibc
 public final class Exporter {
     let volume: Volume
     let out: Int32
-    var written: UInt64 = 0
     /// First path of each multiply-linked inode, for hard-link members.
     var links: [UInt64: String] = [:]
     public private(set) var entries = 0
@@ -176,6 +175,5 @@ public final class Exporter {
             guard n > 0 else { throw ArchiveError("cannot write the archive: \(String(cString: strerror(errno)))") }
             done += n
         }
-        written += UInt64(bytes.count)
     }
 }
