@@ -28,6 +28,15 @@ class Conn:
         assert rtag == t, f'tag {rtag} for request tag {t}'
         return rkind, rest[3:]
 
+    def send(self, kind, body, tag):
+        self.c.sendall(struct.pack('<IBH', 7 + len(body), kind, tag) + body)
+
+    def recv(self):
+        size = struct.unpack('<I', self.recvn(4))[0]
+        rest = self.recvn(size - 4)
+        rkind, rtag = struct.unpack('<BH', rest[:3])
+        return rkind, rtag, rest[3:]
+
     def recvn(self, n):
         out = b''
         while len(out) < n:
@@ -116,6 +125,34 @@ expect('Tsymlink bin/s -> new', c.rpc(16, struct.pack('<I', 7) + s('s') + s('new
 b = expect('Treadlink', (walk(7, 8, 's'), c.rpc(22, struct.pack('<I', 8)))[1], 23)
 check('  target', b == s('new'), b)
 expect('Tmknod bin/fifo', c.rpc(18, struct.pack('<I', 7) + s('fifo') + struct.pack('<IIII', 0o010644, 0, 0, 0)), 19)
+
+# A FIFO read waits on a worker: later tags are answered meanwhile, data
+# written through another fid arrives, and a Tflush cancels a waiting read.
+expect('Twalk to bin/fifo (reader)', walk(7, 30, 'fifo'), 111)
+expect('  Tlopen it for reading', c.rpc(12, struct.pack('<II', 30, 0)), 13)
+c.send(116, struct.pack('<IQI', 30, 0, 100), 500)
+c.send(24, struct.pack('<IQ', 0, 0x3fff), 501)
+rk, rtag, _ = c.recv()
+check('  a Tgetattr sent after a waiting FIFO Tread is answered first', (rk, rtag) == (25, 501), (rk, rtag))
+expect('Twalk to bin/fifo (writer)', walk(7, 31, 'fifo'), 111)
+expect('  Tlopen it for writing', c.rpc(12, struct.pack('<II', 31, 1)), 13)
+b = expect('  Twrite to the FIFO', c.rpc(118, struct.pack('<IQI', 31, 0, 2) + b'hi'), 119)
+rk, rtag, body = c.recv()
+check('  the waiting Tread gets the bytes', (rk, rtag, body[4:]) == (117, 500, b'hi'), (rk, rtag, body))
+c.send(116, struct.pack('<IQI', 30, 0, 100), 502)
+c.send(108, struct.pack('<H', 502), 503)
+rk, rtag, _ = c.recv()
+check('Tflush of a waiting Tread: only Rflush comes back', (rk, rtag) == (109, 503), (rk, rtag))
+expect('  Tclunk the writer', c.rpc(120, struct.pack('<I', 31)), 121)
+expect('  Tclunk the reader', c.rpc(120, struct.pack('<I', 30)), 121)
+expect('Twalk to bin/fifo (a writer with no reader)', walk(7, 32, 'fifo'), 111)
+c.send(12, struct.pack('<II', 32, 1), 504)
+c.send(108, struct.pack('<H', 504), 505)
+rk, rtag, _ = c.recv()
+check('Tflush of a Tlopen waiting for a reader', (rk, rtag) == (109, 505), (rk, rtag))
+expect_error('  O_NONBLOCK instead: ENXIO', c.rpc(12, struct.pack('<II', 32, 1 | 0o4000)), 6)
+expect('  Tclunk it', c.rpc(120, struct.pack('<I', 32)), 121)
+
 expect('Tmknod bin/tty (char 5,0)', c.rpc(18, struct.pack('<I', 7) + s('tty') + struct.pack('<IIII', 0o020620, 5, 0, 5)), 19)
 expect('Tlink bin/hard2 -> bin/new', (walk(7, 9, 'new'), c.rpc(70, struct.pack('<II', 7, 9) + s('hard2')))[1], 71)
 b = expect('  nlink 2', c.rpc(24, struct.pack('<IQ', 9, 0x3fff)), 25)
@@ -165,10 +202,27 @@ b = expect('Tlock', c.rpc(52, struct.pack('<IBIQQI', 1, 0, 0, 0, 0, 1) + s('me')
 check('  granted', b[0] == 0, b)
 b = expect('Tgetlock', c.rpc(54, struct.pack('<IBQQI', 1, 1, 0, 10, 1) + s('me')), 55)
 check('  unlocked', b[0] == 2, b)
+expect_error('Txattrwalk a missing name', c.rpc(30, struct.pack('<II', 1, 14) + s('user.x')), ENODATA)
+expect('Twalk to owned.txt for an xattr', walk(0, 20, 'owned.txt'), 111)
+expect('Txattrcreate user.color, 4 bytes', c.rpc(32, struct.pack('<I', 20) + s('user.color') + struct.pack('<QI', 4, 0)), 33)
+expect('  Twrite the value', c.rpc(118, struct.pack('<IQI', 20, 0, 4) + b'blue'), 119)
+expect('  Tclunk sets it', c.rpc(120, struct.pack('<I', 20)), 121)
 b = expect('Txattrwalk the list', c.rpc(30, struct.pack('<II', 1, 13) + s('')), 31)
-check('  empty', struct.unpack('<Q', b[:8])[0] == 0, b)
-expect_error('Txattrwalk a name', c.rpc(30, struct.pack('<II', 1, 14) + s('user.x')), ENODATA)
-expect_error('Txattrcreate', c.rpc(32, struct.pack('<I', 13) + s('user.x') + struct.pack('<QI', 1, 0)), EOPNOTSUPP)
+size = struct.unpack('<Q', b[:8])[0]
+b = expect('  Tread it', c.rpc(116, struct.pack('<IQI', 13, 0, 4096)), 117)
+check('  lists user.color', b'user.color\0' in b[4:] and len(b[4:]) == size, b)
+b = expect('Txattrwalk user.color', c.rpc(30, struct.pack('<II', 1, 14) + s('user.color')), 31)
+check('  4 bytes', struct.unpack('<Q', b[:8])[0] == 4, b)
+b = expect('  Tread the value', c.rpc(116, struct.pack('<IQI', 14, 0, 100)), 117)
+check('  blue', b[4:] == b'blue', b)
+expect('Twalk again', walk(0, 21, 'owned.txt'), 111)
+expect('Txattrcreate 5 bytes, write 2', c.rpc(32, struct.pack('<I', 21) + s('user.short') + struct.pack('<QI', 5, 0)), 33)
+expect('  Twrite 2', c.rpc(118, struct.pack('<IQI', 21, 0, 2) + b'ab'), 119)
+expect_error('  Tclunk of a short value', c.rpc(120, struct.pack('<I', 21)), EINVAL)
+expect('Twalk again', walk(0, 22, 'owned.txt'), 111)
+expect('Txattrcreate size 0 with XATTR_REPLACE removes', c.rpc(32, struct.pack('<I', 22) + s('user.color') + struct.pack('<QI', 0, 2)), 33)
+expect('  Tclunk', c.rpc(120, struct.pack('<I', 22)), 121)
+expect_error('  gone', c.rpc(30, struct.pack('<II', 1, 23) + s('user.color')), ENODATA)
 expect('Tflush an answered tag', c.rpc(108, struct.pack('<H', 3)), 109)
 expect_error('an unknown message type', c.rpc(200, b''), EOPNOTSUPP)
 expect_error('a truncated Twalk', c.rpc(110, struct.pack('<I', 0)), EINVAL)
@@ -186,6 +240,8 @@ expect_error('  reading it is denied', c.rpc(12, struct.pack('<II', 1, 0)), EACC
 expect('  walk to bin', walk(0, 2, 'bin'), 111)
 expect_error('  creating in root-owned bin is denied', c.rpc(14, struct.pack('<I', 2) + s('x') + struct.pack('<III', 0o102, 0o644, 0)), EACCES)
 expect_error('  chown is denied', c.rpc(26, struct.pack('<IIIIIQQQQQ', 1, 0x2, 0, 65534, 0, 0, 0, 0, 0, 0)), EPERM)
+expect_error('  Txattrcreate trusted.x is denied', c.rpc(32, struct.pack('<I', 1) + s('trusted.x') + struct.pack('<QI', 1, 0)), EPERM)
+expect_error('  Txattrcreate user.x on a file it cannot write', c.rpc(32, struct.pack('<I', 1) + s('user.x') + struct.pack('<QI', 1, 0)), EACCES)
 expect('Tattach as uid 1234 (user)', session('', 1234), 105)
 expect('  walk to owned.txt', walk(0, 1, 'owned.txt'), 111)
 expect('  its owner reads it', c.rpc(12, struct.pack('<II', 1, 0)), 13)

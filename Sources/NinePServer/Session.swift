@@ -3,9 +3,17 @@ import Glibc
 import VolFS
 
 /// One client connection: its fids and its negotiated msize. Requests are
-/// answered in order; a Tflush arrives after the work it names is done, so
-/// it is answered at once, as the protocol allows.
+/// answered as they are read, but for those that may wait on another
+/// program (FIFOs): they leave work for a worker thread (`Answer.later`),
+/// which the connection runs and a Tflush cancels.
 final class Session {
+    enum Answer {
+        case now([UInt8])
+        case later(UInt16, (Cancellation) -> [UInt8]?)
+    }
+
+    /// A fid holds its fds until the last reference goes: a worker still
+    /// reading a FIFO keeps its fid's fd open after a Tclunk.
     final class Fid {
         /// Components below the export root (the server's own '..').
         var path: [String]
@@ -14,7 +22,13 @@ final class Session {
         var open: Int32 = -1
         var entries: [(name: String, qid: Qid, type: UInt8)]?
         var user: User
+        /// The open file is a FIFO: reads and writes wait on a worker.
+        var fifo = false
+        var nonblocking = false
+        /// A fid from Txattrwalk: the value or list read back.
         var xattr: [UInt8]?
+        /// A fid from Txattrcreate: the value written, set on Tclunk.
+        var xattrWrite: XattrWrite?
 
         init(path: [String], fd: Int32, user: User) {
             self.path = path
@@ -22,11 +36,21 @@ final class Session {
             self.user = user
         }
 
-        func release() {
+        deinit {
             if open >= 0 { close(open) }
             close(fd)
         }
     }
+
+    struct XattrWrite {
+        let name: String
+        let size: Int
+        let flags: Int32
+        var value: [UInt8] = []
+    }
+
+    /// Work cancelled by a Tflush: its reply is never sent.
+    struct Flushed: Error {}
 
     struct User {
         let uid: UInt32
@@ -42,7 +66,11 @@ final class Session {
     }
 
     let export: Export
+    /// Held while a message is handled and while a worker touches a fid.
+    let lock = Lock()
     var fids: [UInt32: Fid] = [:]
+    /// Set by a handler that must wait: run on a worker, not answered now.
+    var pendingWork: ((Cancellation) throws -> [UInt8])?
     var msize: UInt32 = 8192
     static let maxMsize: UInt32 = 1 << 20
     static let maxWalk = 16
@@ -51,25 +79,41 @@ final class Session {
         self.export = export
     }
 
-    deinit { clunkAll() }
-
+    /// When the connection ends (not while a message is handled: the lock is not recursive).
     func clunkAll() {
-        for f in fids.values { f.release() }
-        fids.removeAll()
+        lock.locked { fids.removeAll() }
     }
 
     /// Answers one whole message (size included); nil only for a message
     /// too short to carry a tag, after which the connection is closed.
-    func handle(_ message: [UInt8]) -> [UInt8]? {
+    func handle(_ message: [UInt8]) -> Answer? {
         var r = WireReader(message, at: 4)
         guard let type = try? r.u8(), let tag = try? r.u16() else { return nil }
-        do {
-            return try dispatch(type, tag, &r)
-        } catch let e as Failure {
-            return Self.error(tag, e.errno)
-        } catch {
-            return Self.error(tag, EINVAL)  // malformed body
+        return lock.locked {
+            pendingWork = nil
+            do {
+                let reply = try dispatch(type, tag, &r)
+                guard let work = pendingWork else { return .now(reply) }
+                pendingWork = nil
+                return .later(tag) { cancel in
+                    // The worker's reply is written without the tag, which is known here.
+                    do { return Self.tagged(try work(cancel), tag) } catch is Flushed { return nil } catch let e as Failure {
+                        return Self.error(tag, e.errno)
+                    } catch { return Self.error(tag, EIO) }
+                }
+            } catch let e as Failure {
+                return .now(Self.error(tag, e.errno))
+            } catch {
+                return .now(Self.error(tag, EINVAL))  // malformed body
+            }
         }
+    }
+
+    static func tagged(_ reply: [UInt8], _ tag: UInt16) -> [UInt8] {
+        var reply = reply
+        reply[5] = UInt8(tag & 0xff)
+        reply[6] = UInt8(tag >> 8)
+        return reply
     }
 
     static func error(_ tag: UInt16, _ errno: Int32) -> [UInt8] {
@@ -89,7 +133,7 @@ final class Session {
         case 100:  // Tversion
             let size = try r.u32()
             let version = try r.string()
-            clunkAll()
+            fids.removeAll()
             msize = min(max(size, 4096), Self.maxMsize)
             w.u32(msize)
             w.string(version.hasPrefix("9P2000.L") ? "9P2000.L" : "unknown")
@@ -107,7 +151,7 @@ final class Session {
             let f = Fid(path: [], fd: fd, user: User(uid: u.uid, gid: u.gid, groups: u.groups))
             fids[fidNumber] = f
             w.qid(try qid(fd))
-        case 108:  // Tflush: the request it names has been answered already
+        case 108:  // Tflush: the connection answers it; here only if too short
             _ = try r.u16()
         case 110: try walk(&r, &w)
         case 12: try lopen(&r, &w)
@@ -117,11 +161,10 @@ final class Session {
         case 120:  // Tclunk
             let n = try r.u32()
             guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
-            f.release()
+            try commitXattr(f)
         case 122:  // Tremove: clunked whatever happens
             let n = try r.u32()
             guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
-            defer { f.release() }
             let path = currentPath(f)
             guard let name = path.last else { throw Failure(EBUSY) }
             let parent = try open(Array(path.dropLast()))
@@ -181,18 +224,8 @@ final class Session {
             w.u64(length)
             w.u32(pid)
             w.string(client)
-        case 30:  // Txattrwalk: the list is empty; no attribute exists
-            let f = try fid(&r)
-            let newfid = try r.u32()
-            let name = try r.string()
-            guard name.isEmpty else { throw Failure(ENODATA) }
-            guard fids[newfid] == nil || fids[newfid] === f else { throw Failure(EBADF) }
-            let n = Fid(path: f.path, fd: dup(f.fd), user: f.user)
-            n.xattr = []
-            fids[newfid] = n
-            w.u64(0)
-        case 32:  // Txattrcreate
-            throw Failure(EOPNOTSUPP)
+        case 30: try xattrwalk(&r, &w)
+        case 32: try xattrcreate(&r, &w)
         default:
             throw Failure(EOPNOTSUPP)
         }
@@ -319,9 +352,7 @@ final class Session {
             close(fd)
             if qids.isEmpty { throw Failure(failure == 0 ? ENOENT : failure) }
         } else {
-            let walked = Fid(path: path, fd: fd, user: f.user)
-            if onto { f.release() }
-            fids[newNumber] = walked
+            fids[newNumber] = Fid(path: path, fd: fd, user: f.user)
         }
         w.u16(UInt16(qids.count))
         for q in qids { w.qid(q) }
@@ -344,6 +375,8 @@ final class Session {
         let st = try hostStat(f.fd)
         if st.st_mode & S_IFMT == S_IFDIR {
             f.open = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        } else if st.st_mode & S_IFMT == S_IFIFO {
+            return try openFifo(f, flags, &w)
         } else {
             f.open = Glibc.open("/proc/self/fd/\(f.fd)", Self.openFlags(flags) & ~O_NOFOLLOW | O_NONBLOCK)
             if f.open >= 0 && flags & 0o4000 == 0 { _ = fcntl(f.open, F_SETFL, fcntl(f.open, F_GETFL) & ~O_NONBLOCK) }
@@ -368,7 +401,6 @@ final class Session {
         let created = Fid(path: f.path + [name], fd: object, user: f.user)
         created.open = fd
         if let key = fids.first(where: { $0.value === f })?.key {
-            f.release()
             fids[key] = created
         }
         w.qid(try qid(object))
@@ -386,6 +418,7 @@ final class Session {
             return
         }
         guard f.open >= 0 else { throw Failure(EBADF) }
+        if f.fifo { return readFifo(f, Int(count)) }
         var buf = [UInt8](repeating: 0, count: Int(count))
         let n = buf.withUnsafeMutableBytes { pread(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
         guard n >= 0 else { throw Failure.last() }
@@ -398,8 +431,10 @@ final class Session {
         let offset = try r.u64()
         let count = Int(try r.u32())
         let data = try r.data(count)
+        if f.xattrWrite != nil { return try appendXattr(f, offset, data, &w) }
         guard f.open >= 0 else { throw Failure(EBADF) }
         if export.readOnly { throw Failure(EROFS) }
+        if f.fifo { return writeFifo(f, data) }
         let n = data.withUnsafeBytes { pwrite(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
         guard n >= 0 else { throw Failure.last() }
         w.u32(UInt32(n))

@@ -144,10 +144,8 @@ enum DistroCommands {
                 print("  removed \(bad) rows that matched no file")
             }
             return report.unreadable.isEmpty ? 0 : 1
-        } catch let error as VolFSError {
-            fail("fsck \(names[0]): \(error.message)", status: 1)
         } catch {
-            fail("fsck \(names[0]): \(error)", status: 1)
+            fail("fsck \(names[0]): \(error.message)", status: 1)
         }
     }
 

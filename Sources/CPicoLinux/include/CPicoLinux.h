@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
+#include <sys/eventfd.h>
 #include <sys/user.h>
 #include <signal.h>
 #include <linux/filter.h>
