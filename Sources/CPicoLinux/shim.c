@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -278,6 +279,8 @@ long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char 
 
 long pico_pidfd_getfd(pid_t pid, int targetfd) {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    // A thread other than its group's leader needs PIDFD_THREAD (Linux 6.9).
+    if (pidfd < 0 && errno == EINVAL) pidfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
     if (pidfd < 0) return -errno;
     long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
     long r = fd < 0 ? -errno : fd;
@@ -291,4 +294,13 @@ long pico_statfs(const char *path, void *buf) {
 
 long pico_tgkill(pid_t tgid, pid_t tid, int sig) {
     return result(syscall(SYS_tgkill, tgid, tid, sig));
+}
+
+long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags) {
+    long r = syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
+    return r < 0 ? -errno : r;
+}
+
+int pico_unshare_fs(void) {
+    return unshare(CLONE_FS) == 0 ? 0 : -errno;
 }

@@ -15,6 +15,9 @@ enum Policy {
     /// only (guest identities, sidecar metadata); on the host tree the host
     /// answers.
     case distro(PathHandler, String)
+    /// Answered through a notification in every run: a check of register
+    /// arguments (another process's pid) before the kernel runs the call.
+    case checked(PathHandler, String)
 
     static let pathNote = "path resolved by picorun in the guest file tree (chroot semantics), call made by the supervisor"
 

@@ -67,8 +67,7 @@ let syscallPolicy: [String: Policy] = {
 
     // Memory.
     set(["mmap", "mprotect", "munmap", "mremap", "msync", "mincore", "madvise", "mlock", "mlock2", "munlock",
-         "mlockall", "munlockall", "remap_file_pages", "mbind", "set_mempolicy", "get_mempolicy", "migrate_pages",
-         "move_pages", "set_mempolicy_home_node", "pkey_mprotect", "pkey_alloc", "pkey_free", "membarrier",
+         "mlockall", "munlockall", "remap_file_pages", "mbind", "set_mempolicy", "get_mempolicy", "set_mempolicy_home_node", "pkey_mprotect", "pkey_alloc", "pkey_free", "membarrier",
          "memfd_secret", "process_madvise", "process_mrelease", "cachestat", "mseal", "map_shadow_stack"],
         .passthrough())
     set(["brk"], .emulated(Memory.brk, Memory.brkExit,
@@ -83,23 +82,34 @@ let syscallPolicy: [String: Policy] = {
     set(["execve"], .translated(Exec.execve, Exec.execExit, "every image goes through picorun's loader"))
     set(["execveat"], .translated(Exec.execveat, Exec.execExit, "every image goes through picorun's loader"))
     set(["exit", "exit_group", "wait4", "waitid", "getpid", "getppid", "gettid", "set_tid_address",
-         "set_robust_list", "get_robust_list", "getpgid", "setpgid", "getpgrp", "getsid", "setsid",
-         "rseq", "prlimit64", "getrlimit", "setrlimit", "getrusage", "times", "getpriority", "setpriority",
-         "sched_yield", "sched_setparam", "sched_getparam", "sched_setscheduler", "sched_getscheduler",
-         "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "sched_setaffinity",
-         "sched_getaffinity", "sched_setattr", "sched_getattr", "getcpu", "ioprio_set", "ioprio_get",
-         "personality", "arch_prctl", "prctl", "seccomp", "modify_ldt", "kcmp", "pidfd_open", "pidfd_getfd",
-         "process_vm_readv", "process_vm_writev", "futex", "futex_waitv", "futex_wake", "futex_wait",
+         "set_robust_list", "get_robust_list", "getpgid", "getpgrp", "getsid", "setsid",
+         "rseq", "getrlimit", "setrlimit", "getrusage", "times", "getpriority", "sched_yield", "sched_getparam", "sched_getscheduler",
+         "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "sched_getaffinity", "sched_getattr", "getcpu", "ioprio_get",
+         "personality", "arch_prctl", "prctl", "seccomp", "modify_ldt", "pidfd_getfd",
+         "futex", "futex_waitv", "futex_wake", "futex_wait",
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
          "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
         .passthrough())
     set(["ptrace"], .unsupported(.EPERM, "a tracee cannot trace: picorun is its tracer"))
+    // Another process by pid: guest processes only; the host's are invisible (ESRCH).
+    let guestOnly = "reaches guest processes only; a host process's pid gives ESRCH"
+    set(["kill"], .checked(ProcessTargets.kill, "guest processes only; the group and -1 forms signal the guest members"))
+    set(["tkill"], .checked(ProcessTargets.tkill, guestOnly))
+    set(["tgkill"], .checked(ProcessTargets.tgkill, guestOnly))
+    set(["rt_sigqueueinfo"], .checked(ProcessTargets.rtSigqueueinfo, guestOnly))
+    set(["rt_tgsigqueueinfo"], .checked(ProcessTargets.rtTgsigqueueinfo, guestOnly))
+    set(["pidfd_open"], .checked(ProcessTargets.pidfdOpen, guestOnly))
+    set(["pidfd_send_signal"], .checked(ProcessTargets.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
+    set(["process_vm_readv", "process_vm_writev"], .checked(ProcessTargets.processVm, guestOnly))
+    set(["kcmp"], .checked(ProcessTargets.kcmp, guestOnly))
+    set(["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr", "setpgid",
+         "migrate_pages", "move_pages"], .checked(ProcessTargets.firstPid, guestOnly))
+    set(["setpriority"], .checked(ProcessTargets.setpriority, "guest processes and groups; PRIO_USER would reach the host's (EPERM)"))
+    set(["ioprio_set"], .checked(ProcessTargets.ioprioSet, "guest processes and groups; IOPRIO_WHO_USER would reach the host's (EPERM)"))
     set(["unshare", "setns"], .hostPrivileged("new namespaces"))
 
     // Signals.
-    set(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo",
-         "rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack", "kill", "tkill", "tgkill", "pidfd_send_signal",
-         "pause", "alarm", "getitimer", "setitimer", "timer_create", "timer_settime", "timer_gettime",
+    set(["rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigsuspend", "sigaltstack", "pause", "alarm", "getitimer", "setitimer", "timer_create", "timer_settime", "timer_gettime",
          "timer_getoverrun", "timer_delete"],
         .passthrough())
 

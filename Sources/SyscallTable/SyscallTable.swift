@@ -54,6 +54,9 @@ public enum SyscallTable {
         case .path(let handler):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: Policy.pathNote,
                                 errno: nil, enter: nil, exit: nil, path: handler)
+        case .checked(let handler, let note):
+            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: note,
+                                errno: nil, enter: nil, exit: nil, path: handler)
         case .distro(let handler, let note):
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .emulated, note: note,
                                 errno: nil, enter: nil, exit: nil, path: handler, distroOnly: true)

@@ -125,6 +125,10 @@ long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf
 long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
+// pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.
+long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags);
+// unshare(CLONE_FS): this thread gets a working directory of its own. 0 or -errno.
+int pico_unshare_fs(void);
 long pico_statfs(const char *path, void *buf);
 
 #endif

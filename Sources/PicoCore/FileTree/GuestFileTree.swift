@@ -45,6 +45,10 @@ public final class GuestFileTree {
         /// Canonical guest path of the final object (symlinks resolved as asked).
         public let guestPath: String
         public let mount: Mount
+        /// The path ended in "/" but names no directory: missing, or (for a
+        /// walk that did not follow the final name) an existing non-directory,
+        /// which a call using it must refuse with ENOTDIR.
+        public var trailingSlash = false
 
         public var exists: Bool { object >= 0 }
 
@@ -175,6 +179,11 @@ public final class GuestFileTree {
         let beneath = resolve.contains(.beneath) && base != nil
         if beneath && text.hasPrefix("/") { throw TraceeError(.EXDEV) }
         let start = text.hasPrefix("/") || base != nil ? "/" : caller.cwd
+        // "name/" must be a directory: a final symlink is followed and
+        // anything else is ENOTDIR.
+        let trailingSlash = path.last == UInt8(ascii: "/")
+        let asked = followFinal
+        let followFinal = followFinal || trailingSlash
         // The stack of directories walked so far: (fd, guest path, mount).
         var stack: [(fd: Int32, guest: String, mount: Mount)] = []
         func push(_ m: Mount) throws(TraceeError) {
@@ -296,10 +305,15 @@ public final class GuestFileTree {
                     continue
                 }
                 if isLast {
+                    // A call that uses the object fails here; one that names it
+                    // (unlink, mkdir's EEXIST) decides with `trailingSlash`.
+                    if trailingSlash && type != S_IFDIR && asked { close(fd); throw TraceeError(.ENOTDIR) }
                     let parent = stack.removeLast()
                     closeStack()
-                    return Walk(parent: parent.fd, parentGuestPath: top.guest, name: name, object: fd,
-                                guestPath: guestHere, mount: top.mount)
+                    var found = Walk(parent: parent.fd, parentGuestPath: top.guest, name: name, object: fd,
+                                     guestPath: guestHere, mount: top.mount)
+                    found.trailingSlash = trailingSlash && type != S_IFDIR
+                    return found
                 }
                 guard type == S_IFDIR else { close(fd); throw TraceeError(.ENOTDIR) }
                 stack.append((fd, guestHere, top.mount))
@@ -309,8 +323,10 @@ public final class GuestFileTree {
             let top = stack.removeLast()
             if !finalName.isEmpty {
                 closeStack()
-                return Walk(parent: top.fd, parentGuestPath: top.guest, name: finalName, object: -1,
-                            guestPath: Self.join(top.guest, finalName), mount: top.mount)
+                var missing = Walk(parent: top.fd, parentGuestPath: top.guest, name: finalName, object: -1,
+                                   guestPath: Self.join(top.guest, finalName), mount: top.mount)
+                missing.trailingSlash = trailingSlash
+                return missing
             }
             // The parent is the walker's previous directory, never the kernel's
             // "..": above the root or a mount root that would be a host directory.

@@ -9,6 +9,7 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let EPERM = LinuxErrno(1)
     public static let ENOENT = LinuxErrno(2)
     public static let ESRCH = LinuxErrno(3)
+    public static let ENOTEMPTY = LinuxErrno(39)
     public static let EINTR = LinuxErrno(4)
     public static let EIO = LinuxErrno(5)
     public static let E2BIG = LinuxErrno(7)

@@ -35,6 +35,9 @@ public enum ProgramResolver {
     /// and, for scripts, the words that replace argv[0].
     public struct ExecPlan: Sendable {
         public var request: LoadRequest
+        /// Where the supervisor read the ELF program (its own path for the
+        /// file, not the guest's): what its setuid bits are read from.
+        public let programOpenPath: String
         /// Empty for an ELF program; for a script, `[interpreter, optional
         /// argument, script path]` (nested for scripts run by scripts).
         public let argvPrefix: [[UInt8]]
@@ -63,7 +66,7 @@ public enum ProgramResolver {
             }
             let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn,
                                       interpreterHostPath: hostPath)
-            return ExecPlan(request: request, argvPrefix: prefix)
+            return ExecPlan(request: request, programOpenPath: open, argvPrefix: prefix)
         }
         throw ExecFailure(.ELOOP, "too many levels of #! interpreters")
     }

@@ -59,9 +59,9 @@ enum DirectoryCalls {
     /// An existing final component, not followed.
     static func existing(_ c: PathContext, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
         let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: false)
-        guard w.exists else {
+        guard w.exists, !w.trailingSlash else {
             w.close()
-            throw TraceeError(.ENOENT)
+            throw TraceeError(w.exists ? .ENOTDIR : .ENOENT)
         }
         return w
     }
@@ -106,6 +106,7 @@ enum DirectoryCalls {
         let m = UInt32(truncatingIfNeeded: mode)
         var type = m & Metadata.typeMask
         if type == 0 { type = Metadata.regular }
+        if type == Metadata.directory { throw TraceeError(.EPERM) }  // mkdir(2) makes directories
         guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(type) else {
             throw TraceeError(.EINVAL)
         }
@@ -135,14 +136,14 @@ enum DirectoryCalls {
 
     /// Rmdir implements Linux syscall rmdir(2).
     static func rmdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let raw = try c.path(c.args[0])
-        if raw.last == UInt8(ascii: ".") && (raw.count == 1 || raw[raw.count - 2] == UInt8(ascii: "/")) {
-            throw TraceeError(.EINVAL)
-        }
-        let w = try existing(c, dirfd: PathContext.atFdcwd, path: c.args[0])
-        defer { w.close() }
-        guard !w.name.isEmpty else { throw TraceeError(.EBUSY) }
-        return try remove(c, w, flags: AT_REMOVEDIR)
+        try unlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: AT_REMOVEDIR)
+    }
+
+    /// rmdir's answer for a path ending in "." (EINVAL) or ".." (ENOTEMPTY),
+    /// whatever they name.
+    static func dotEnding(_ raw: [UInt8]) -> LinuxErrno? {
+        let last = raw.split(separator: UInt8(ascii: "/")).last.map(Array.init) ?? []
+        return last == [0x2e] ? .EINVAL : last == [0x2e, 0x2e] ? .ENOTEMPTY : nil
     }
 
     /// Unlink implements Linux syscall unlink(2).
@@ -157,6 +158,10 @@ enum DirectoryCalls {
     }
 
     static func unlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, flags: Int32) throws(TraceeError) -> NotificationReply {
+        if flags & AT_REMOVEDIR != 0, let e = dotEnding(try c.path(path)) {
+            _ = try existing(c, dirfd: dirfd, path: path).close()
+            throw TraceeError(e)
+        }
         let w = try existing(c, dirfd: dirfd, path: path)
         defer { w.close() }
         guard !w.name.isEmpty else { throw TraceeError(flags & AT_REMOVEDIR != 0 ? .EBUSY : .EISDIR) }

@@ -83,4 +83,7 @@ public final class GuestProcesses: Sendable {
     func exe(ofProcess pid: pid_t) -> String? { state.withLock { $0.exe[pid] } }
     func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
     func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }
+    /// A thread of a guest process (any tid, not only a leader's).
+    func isGuestTask(_ tid: pid_t) -> Bool { state.withLock { $0.tgidOf[tid] != nil } }
+    func guestProcesses() -> [pid_t] { state.withLock { Array($0.cwd.keys) } }
 }

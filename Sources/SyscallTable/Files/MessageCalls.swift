@@ -139,7 +139,8 @@ enum MessageCalls {
                 }
             }
             message.data = try gather(c, iov: iovPointer, count: iovCount, stream: isStream(socket))
-            if controlPointer != 0 && controlLength != 0 {
+            // A length with a NULL pointer is EFAULT, as the kernel copies it.
+            if controlLength != 0 {
                 guard controlLength <= controlMax else { throw TraceeError(.ENOBUFS) }
                 message.control = try c.tracee.readBytes(at: controlPointer, count: Int(controlLength))
                 try fetchRights(c, message)

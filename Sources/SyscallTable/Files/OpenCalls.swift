@@ -48,6 +48,8 @@ enum OpenCalls {
                        resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> NotificationReply {
         let raw = try c.path(address)
         let create = flags & oCreat != 0 && flags & oTmpfile != oTmpfile
+        // O_CREAT of "name/" is EISDIR whatever exists there.
+        if create && raw.last == UInt8(ascii: "/") { throw TraceeError(.EISDIR) }
         let follow = flags & oNofollow == 0 && !(create && flags & oExcl != 0)
         let w = try c.walk(dirfd: dirfd, path: raw, follow: follow, resolve: resolve)
         defer { w.close() }
@@ -77,7 +79,7 @@ enum OpenCalls {
         var st = stat()
         guard fstat(w.object, &st) == 0 else { throw .errno() }
         if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
-        if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 { throw TraceeError(.EISDIR) }
+        if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 && flags & oTmpfile != oTmpfile { throw TraceeError(.EISDIR) }
         if flags & oPath == 0 {
             let access = flags & 3
             var want: UInt32 = access == 1 ? Permissions.write : access == 2 ? Permissions.read | Permissions.write : Permissions.read

@@ -75,13 +75,15 @@ struct PathContext {
     /// names the fd's own file: the supervisor acts on its duplicate of it,
     /// never lets the kernel run the call, since the kernel would read the
     /// path again after another thread had written a host path there.
-    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
+    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64, nullIsEmpty: Bool = false) throws(TraceeError) -> GuestFileTree.Walk {
+        // Since Linux 6.11 the stat calls take a NULL path with AT_EMPTY_PATH.
+        if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
         let raw = try path(address)
         if raw.isEmpty && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
         let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0)
-        guard w.exists else {
+        guard w.exists, !w.trailingSlash else {
             w.close()
-            throw TraceeError(.ENOENT)
+            throw TraceeError(w.exists ? .ENOTDIR : .ENOENT)
         }
         return w
     }

@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// bind(2) and connect(2). A unix socket's path is a path like any other:
 /// it is resolved in the guest file tree, and the supervisor makes the call
@@ -16,15 +17,20 @@ enum SocketCalls {
     static func bind(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let (socket, address) = try prepare(c)
         defer { close(socket) }
-        var bytes = address
-        if isPathAddress(address) {
+        if isUnix(socket), isPathAddress(address) {
             let w = try walk(c, address, follow: false)
             defer { w.close() }
             if w.exists { throw TraceeError(.EADDRINUSE) }
-            bytes = try unixAddress("/proc/self/fd/\(w.parent)/\(w.name)")
-            return try call(bytes) { Glibc.bind(socket, $0, $1) }
+            if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
+                return try call(bytes) { Glibc.bind(socket, $0, $1) }
+            }
+            // A name too long to follow /proc/self/fd/N/: bound relative to
+            // the directory, on a thread with a working directory of its own.
+            return try inDirectory(w.parent) { () throws(TraceeError) in
+                try call([UInt8(afUnix), 0] + Array(w.name.utf8)) { Glibc.bind(socket, $0, $1) }
+            }
         }
-        return try call(bytes) { Glibc.bind(socket, $0, $1) }
+        return try call(address) { Glibc.bind(socket, $0, $1) }
     }
 
     /// Connect implements Linux syscall connect(2). A blocking connect that
@@ -32,7 +38,7 @@ enum SocketCalls {
     static func connect(_ c: PathContext, respond: @escaping @Sendable (NotificationReply) -> Void) throws(TraceeError) -> NotificationReply {
         let (socket, address) = try prepare(c)
         var bytes = address
-        if isPathAddress(address) {
+        if isUnix(socket), isPathAddress(address) {
             defer { close(socket) }
             let w = try walk(c, address, follow: true)
             defer { w.close() }
@@ -118,10 +124,39 @@ enum SocketCalls {
 
     /// The supervisor's duplicate of the guest's socket and the address bytes.
     static func prepare(_ c: PathContext) throws(TraceeError) -> (Int32, [UInt8]) {
-        let length = Int64(bitPattern: c.args[2])
+        // addrlen is an int; the kernel copies at most a sockaddr_storage.
+        let length = Int32(truncatingIfNeeded: c.args[2])
         guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
         let address = try c.tracee.readBytes(at: c.args[1], count: Int(length))
-        return (try guestSocket(c), address)
+        let socket = try guestSocket(c)
+        // An AF_UNIX address longer than a sockaddr_un is EINVAL.
+        if isUnix(socket) && address.count > 2 + sunPathMax && address.count >= 2 && address[0] == UInt8(afUnix) && address[1] == 0 {
+            close(socket)
+            throw TraceeError(.EINVAL)
+        }
+        return (socket, address)
+    }
+
+    static func isUnix(_ socket: Int32) -> Bool {
+        var domain: Int32 = 0
+        var size = socklen_t(4)
+        return getsockopt(socket, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0 && domain == AF_UNIX
+    }
+
+    /// Runs `body` on a thread whose working directory (unshared from the
+    /// supervisor's) is `dir`, and waits for it.
+    static func inDirectory(_ dir: Int32, _ body: @escaping () throws(TraceeError) -> NotificationReply) throws(TraceeError) -> NotificationReply {
+        let box = ResultBox()
+        guard let thread = Feeder.start(body: {
+            guard pico_unshare_fs() == 0, fchdir(dir) == 0 else { box.result = .failure(.errno()); return }
+            box.result = Result { () throws(TraceeError) in try body() }
+        }, inline: false) else { throw TraceeError(.EAGAIN) }
+        pthread_join(thread, nil)
+        return try box.result.get()
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        var result: Result<NotificationReply, TraceeError> = .failure(TraceeError(.EIO))
     }
 
     /// The supervisor's duplicate of the guest's socket (fd argument 0).
@@ -142,7 +177,8 @@ enum SocketCalls {
     }
 
     static func walk(_ c: PathContext, _ a: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
-        let path = Array(a[2...].prefix { $0 != 0 })
+        // sun_path need not end in a NUL: all 108 bytes may be the name.
+        let path = Array(a[2...].prefix(sunPathMax).prefix { $0 != 0 })
         return try c.walk(dirfd: PathContext.atFdcwd, path: path, follow: follow)
     }
 

@@ -17,11 +17,15 @@ enum StatCalls {
 
     /// Newfstatat implements Linux syscall newfstatat(2).
     static func newfstatat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try statAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], flags: c.args[3])
+        guard c.args[3] & ~statFlags == 0 else { throw TraceeError(.EINVAL) }
+        return try statAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], flags: c.args[3])
     }
 
+    /// AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH.
+    static let statFlags: UInt64 = 0x100 | 0x800 | 0x1000
+
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true)
         defer { w.close() }
         var st = Glibc.stat()
         guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
@@ -45,7 +49,11 @@ enum StatCalls {
     /// Statx implements Linux syscall statx(2).
     static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[2]
-        let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags)
+        // AT_STATX_FORCE_SYNC with DONT_SYNC, unknown flags, or the reserved mask bit.
+        guard flags & ~(statFlags | 0x6000) == 0, flags & 0x6000 != 0x6000, c.args[3] & 0x8000_0000 == 0 else {
+            throw TraceeError(.EINVAL)
+        }
+        let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags, nullIsEmpty: true)
         defer { w.close() }
         var buf = [UInt8](repeating: 0, count: 256)
         let sync = Int32(truncatingIfNeeded: flags & 0x6000)
@@ -68,7 +76,8 @@ enum StatCalls {
 
     /// Faccessat2 implements Linux syscall faccessat2(2).
     static func faccessat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
+        guard c.args[3] & ~0x1300 == 0 else { throw TraceeError(.EINVAL) }  // AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
+        return try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
     }
 
     static func accessAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
@@ -101,23 +110,28 @@ enum StatCalls {
     }
 
     static func readlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, size: UInt64) throws(TraceeError) -> NotificationReply {
-        guard Int64(bitPattern: size) > 0 else { throw TraceeError(.EINVAL) }
+        // bufsiz is an int.
+        guard Int32(truncatingIfNeeded: size) > 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(path)
-        // readlinkat(fd, "") names the fd's own symlink.
+        // readlinkat(fd, "") names the fd's own symlink; anything else is ENOENT.
+        if raw.isEmpty && dirfd == PathContext.atFdcwd { throw TraceeError(.ENOENT) }
         let w = raw.isEmpty ? try c.fdObject(dirfd) : try c.walk(dirfd: dirfd, path: raw, follow: false)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
+        if w.trailingSlash { throw TraceeError(.ENOTDIR) }
         let target: String
         if let answer = procLinkAnswer(c, w) {
             target = answer
         } else {
             var st = Glibc.stat()
-            guard Glibc.fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { throw TraceeError(.EINVAL) }
+            guard Glibc.fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else {
+                throw TraceeError(raw.isEmpty ? .ENOENT : .EINVAL)
+            }
             guard let t = GuestFileTree.readLink(w.object) else { throw .errno() }
             // The kernel's answers under /proc are host paths; the guest sees guest paths.
             target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t) ?? t) : t
         }
-        let bytes = Array(target.utf8.prefix(Int(min(size, 4096))))
+        let bytes = Array(target.utf8.prefix(Int(min(UInt32(truncatingIfNeeded: size), 4096))))
         try c.tracee.writeBytes(bytes, at: buffer)
         return .value(Int64(bytes.count))
     }

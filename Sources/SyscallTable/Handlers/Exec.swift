@@ -102,7 +102,9 @@ enum Exec {
     /// execution to this guest.
     static func identity(after plan: ProgramResolver.ExecPlan, credentials k: Credentials, volume: Volume) -> Result<Credentials, TraceeError> {
         var next = k
-        let fd = open(plan.request.programPath, LinuxFlags.oPath | O_CLOEXEC)
+        // The file the plan read, by the supervisor's own name for it: the
+        // guest's path means nothing on the host.
+        let fd = open(plan.programOpenPath, LinuxFlags.oPath | O_CLOEXEC)
         if fd >= 0, let meta = volume.metadata(fd: fd) {
             close(fd)
             guard Permissions.allows(meta, k, Permissions.execute) else { return .failure(TraceeError(.EACCES)) }

@@ -13,7 +13,8 @@ enum Memory {
     static func brk(_ c: SyscallContext) -> SyscallAction {
         let mem = c.task.process.memory
         let requested = c.arg(0)
-        guard requested >= mem.brkStart else { return .emulated(Int64(bitPattern: mem.brkCurrent)) }
+        // Below the start or beyond the user address space: the break stays.
+        guard requested >= mem.brkStart, requested <= userSpaceEnd else { return .emulated(Int64(bitPattern: mem.brkCurrent)) }
         let oldEnd = pageUp(mem.brkCurrent), newEnd = pageUp(requested)
         if newEnd == oldEnd {
             mem.brkCurrent = requested
@@ -38,6 +39,9 @@ enum Memory {
         mem.brkCurrent = c.task.exitScratch.0
         return Int64(bitPattern: mem.brkCurrent)
     }
+
+    /// x86-64's TASK_SIZE with 4-level paging: no user mapping ends above it.
+    static let userSpaceEnd: UInt64 = 0x7fff_ffff_f000
 
     @inline(__always) static func pageUp(_ v: UInt64) -> UInt64 { (v + 4095) & ~4095 }
 }

@@ -157,16 +157,21 @@ public enum Feeder {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    public static func start(_ body: @escaping () -> Void) -> pthread_t? {
+    /// Runs `body` on a new thread; if none can be made, here and now
+    /// unless `inline` is false (then not at all, and nil).
+    public static func start(body: @escaping () -> Void, inline: Bool) -> pthread_t? {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         guard pthread_create(&thread, nil, { raw in
             Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
             return nil
         }, box) == 0 else {
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+            let b = Unmanaged<Box>.fromOpaque(box).takeRetainedValue()
+            if inline { b.body() }
             return nil
         }
         return thread
     }
+
+    public static func start(_ body: @escaping () -> Void) -> pthread_t? { start(body: body, inline: true) }
 }
