@@ -279,8 +279,9 @@ long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char 
 
 long pico_pidfd_getfd(pid_t pid, int targetfd) {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    // A thread other than its group's leader needs PIDFD_THREAD (Linux 6.9).
-    if (pidfd < 0 && errno == EINVAL) pidfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
+    // A thread other than its group's leader needs PIDFD_THREAD (Linux 6.9);
+    // without it the kernel says EINVAL or ENOENT.
+    if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) pidfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
     if (pidfd < 0) return -errno;
     long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
     long r = fd < 0 ? -errno : fd;

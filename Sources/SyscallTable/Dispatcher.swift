@@ -55,6 +55,9 @@ public final class Dispatcher: SyscallHandling {
         if let tree = options.fileTree {
             Exec.files = (tree, processes, options.volume)
             let processes = self.processes
+            if tree.root.hostPath != "/" {
+                tree.procShows = { pid in processes.isGuestTask(pid) }
+            }
             tree.procLinkOverride = { pid, link in
                 guard processes.isGuest(pid) else { return nil }
                 switch link {

@@ -39,4 +39,34 @@ struct EscapeTests {
             #expect(r.stdout.contains("\(attempt)(host unix socket path)"), "\(r.stdout)")
         }
     }
+
+    /// The second suite (Fixtures/elf/src/escape2.c via run-escape2.sh): the
+    /// supervisor's /proc entries, memory, fds, seccomp listener and signals;
+    /// other host processes; inherited fds; memfd exec; DrvFS mounts; host
+    /// kernel settings under /proc/sys; setuid bits planted by a non-root
+    /// guest user and a symlink-flip race on a setuid exec.
+    @Test func theSupervisorAndTheHostAreOutOfReach() {
+        let r = run("/bin/bash", [Paths.fixtures + "/../run-escape2.sh", Paths.picorun, Paths.fixtures + "/escape2"],
+                    env: baseEnvironment(["HOME": scratchDir()]), timeout: 300)
+        #expect(r.status == 0 && r.stdout.contains("\nleaks: 0\n"), "\(r)")
+        #expect(!r.stdout.contains("LEAK"), "\(r.stdout)")
+    }
+
+    /// The same as an unprivileged host user: no CAP_SYS_PTRACE, but the
+    /// supervisor and the user's other processes share its uid.
+    @Test(.enabled(if: getuid() == 0)) func theSupervisorIsOutOfReachOfAnUnprivilegedUser() {
+        let dir = scratchDir()
+        chmod(dir, 0o755)
+        for f in [Paths.picorun, Paths.fixtures + "/escape2", Paths.fixtures + "/../run-escape2.sh"] {
+            _ = run("/bin/cp", [f, dir + "/"], env: baseEnvironment())
+        }
+        _ = run("/bin/mkdir", [dir + "/home"], env: baseEnvironment())
+        _ = run("/bin/chown", ["65534:65534", dir + "/home"], env: baseEnvironment())
+        _ = run("/bin/chmod", ["-R", "a+rX", dir], env: baseEnvironment())
+        let r = run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                         "/bin/bash", dir + "/run-escape2.sh", dir + "/picorun", dir + "/escape2"],
+                    env: baseEnvironment(["HOME": dir + "/home"]), timeout: 300)
+        #expect(r.status == 0 && r.stdout.contains("\nleaks: 0\n"), "\(r)")
+        #expect(!r.stdout.contains("LEAK"), "\(r.stdout)")
+    }
 }

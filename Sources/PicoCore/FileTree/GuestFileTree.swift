@@ -117,6 +117,18 @@ public final class GuestFileTree {
     /// Answers /proc/PID/{root,cwd,exe} of guest processes with guest paths
     /// (set once, before any guest runs, by whoever tracks processes).
     public nonisolated(unsafe) var procLinkOverride: (@Sendable (_ pid: pid_t, _ link: String) -> String?)?
+    /// In a distro's tree, the processes /proc shows: the guest's own, as a
+    /// pid namespace would (the supervisor's /proc/PID/mem and fds, and every
+    /// host process, stay out of reach). nil on the host tree: all of them.
+    public nonisolated(unsafe) var procShows: (@Sendable (pid_t) -> Bool)?
+
+    /// The host kernel's settings under /proc (sys/, sysrq-trigger): read-only
+    /// to a distro's guest, which must not change the host through them.
+    public func isHostKernelSetting(_ w: Walk) -> Bool {
+        guard procShows != nil, w.mount.isProc else { return false }
+        let inside = w.guestPath.dropFirst(w.mount.guestPath.count)
+        return inside == "/sys" || inside.hasPrefix("/sys/") || inside == "/sysrq-trigger"
+    }
     /// Longest guest path first, so the most specific mount wins.
     public private(set) var mounts: [Mount]
 
@@ -249,6 +261,7 @@ public final class GuestFileTree {
                         pending.insert(contentsOf: ["\(caller.tgid)", "task", "\(caller.tid)"], at: 0)
                         continue
                     }
+                    if let shows = procShows, let pid = pid_t(name), !shows(pid) { throw TraceeError(.ENOENT) }
                 }
                 if !isLast {
                     // Most components are plain directories: one openat, no fstat.

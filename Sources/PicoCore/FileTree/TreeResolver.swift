@@ -60,7 +60,8 @@ extension GuestFileTree {
     public static func distroTree(root: String) throws(SupervisorError) -> GuestFileTree {
         let tree: GuestFileTree
         do { tree = try GuestFileTree(root: root) } catch { throw SupervisorError("--rootfs \(error.message)") }
-        for m in ["/proc", "/dev", "/sys"] { try tree.mount(guest: m, host: m, kind: .host) }
+        // /sys is the host kernel's: a guest may read it, never write it.
+        for m in ["/proc", "/dev", "/sys"] { try tree.mount(guest: m, host: m, readOnly: m == "/sys", kind: .host) }
         return tree
     }
 }

@@ -57,3 +57,20 @@ extension Substring {
         return s
     }
 }
+
+public enum ProcMaps {
+    /// Whether task `pid` has the file (st_dev, st_ino) mapped: maps names
+    /// the device as MAJOR:MINOR in hex and the inode in decimal.
+    public static func maps(_ pid: pid_t, file: (dev: UInt64, ino: UInt64)) -> Bool {
+        guard let text = readSmallFile("/proc/\(pid)/maps") else { return false }
+        let major = ((file.dev >> 8) & 0xfff) | ((file.dev >> 32) & ~UInt64(0xfff))
+        let minor = (file.dev & 0xff) | ((file.dev >> 12) & ~UInt64(0xff))
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard f.count >= 5, let ino = UInt64(f[4]), ino == file.ino else { continue }
+            let dev = f[3].split(separator: ":")
+            if dev.count == 2, UInt64(dev[0], radix: 16) == major, UInt64(dev[1], radix: 16) == minor { return true }
+        }
+        return false
+    }
+}

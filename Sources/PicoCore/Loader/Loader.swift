@@ -19,6 +19,11 @@ public struct LoadRequest: Sendable {
     /// The guest's identity for AT_UID/EUID/GID/EGID/SECURE, when picorun
     /// keeps one (distro runs); the kernel's values otherwise.
     public var identity: AuxIdentity?
+    /// For an exec that raises privileges (setuid/setgid): the file whose
+    /// bits did so, (st_dev, st_ino). The stub opens the program again by
+    /// path; before the program runs, its mapping must be this file, or a
+    /// path swapped meanwhile would run other code with those privileges.
+    public var privilegedFile: (dev: UInt64, ino: UInt64)?
 
     public init(programPath: String, program: ElfImage, interpreterPath: String?, interpreter: ElfImage?, execfn: [UInt8]) {
         self.programPath = programPath

@@ -74,8 +74,18 @@ public enum ProgramResolver {
     /// The interpreter and its one optional argument, by the kernel's rules:
     /// blanks around them are dropped, the rest of the line is the argument.
     static func parseShebang(_ head: [UInt8], path: String) throws(ExecFailure) -> ([UInt8], [UInt8]?) {
-        var line = head.dropFirst(2).prefix { $0 != 0x0a }
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        if !head.prefix(shebangLimit).contains(0x0a) {
+            // No newline in the buffer: unless a blank or NUL ends the
+            // interpreter's name before the buffer's last byte, the name may
+            // be cut short, and the kernel refuses (binfmt_script).
+            let body = head.prefix(shebangLimit - 1).dropFirst(2)
+            guard let first = body.firstIndex(where: { !isBlank($0) }),
+                  body[first...].contains(where: { isBlank($0) || $0 == 0 }) else {
+                throw ExecFailure(.ENOEXEC, "#! line too long")
+            }
+        }
+        var line = head.dropFirst(2).prefix { $0 != 0x0a }
         while let f = line.first, isBlank(f) { line = line.dropFirst() }
         while let l = line.last, isBlank(l) || l == 0x0d || l == 0 { line = line.dropLast() }
         let interp = Array(line.prefix { !isBlank($0) })

@@ -291,7 +291,11 @@ public final class Supervisor {
     }
 
     func syscallExit(_ task: GuestTask) {
-        if case .finishing(_, let load)? = task.loading {
+        if case .finishing(let request, let load)? = task.loading {
+            if let file = request.privilegedFile, !ProcMaps.maps(task.tid, file: file) {
+                failLoad(task, path: request.programPath, reason: "the program was replaced while it was being started")
+                return
+            }
             startGuest(task, load)
             return
         }

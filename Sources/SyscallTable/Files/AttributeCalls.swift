@@ -7,12 +7,7 @@ import PicoCore
 /// its LinuxFlags.oPath fd (or /proc/self/fd/N where the call only takes a path).
 enum AttributeCalls {
     static func object(_ c: PathContext, dirfd: Int32, path: UInt64, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
-        let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: follow)
-        guard w.exists else {
-            w.close()
-            throw TraceeError(.ENOENT)
-        }
-        return w
+        try c.existingObject(dirfd: dirfd, path: path, flags: follow ? 0 : PathContext.atSymlinkNofollow)
     }
 
     static func isSymlink(_ fd: Int32) -> Bool {
@@ -135,7 +130,7 @@ enum AttributeCalls {
     static func setTimes(_ c: PathContext, dirfd: Int32, path: UInt64, times: [timespec]?, flags: UInt64) throws(TraceeError) -> NotificationReply {
         guard flags & ~(PathContext.atSymlinkNofollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
         let nofollow = flags & PathContext.atSymlinkNofollow != 0
-        let w = try object(c, dirfd: dirfd, path: path, follow: !nofollow)
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let r: Int32

@@ -198,6 +198,13 @@ enum DirectoryCalls {
         let to = try c.walk(dirfd: new.0, path: try c.path(new.1), follow: false)
         defer { to.close() }
         guard !from.name.isEmpty, !to.name.isEmpty else { throw TraceeError(.EBUSY) }
+        // "new/" only names a directory: a file moved there is ENOTDIR.
+        var st = stat()
+        let movingDirectory = fstat(from.object, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        let newEndsInSlash = try c.path(new.1).last == UInt8(ascii: "/")
+        if (to.trailingSlash && to.exists) || (newEndsInSlash && !movingDirectory) {
+            throw TraceeError(.ENOTDIR)
+        }
         try Permissions.checkRemoval(c, from)
         if to.exists { try Permissions.checkRemoval(c, to) } else { try Permissions.checkParent(c, to) }
         // A replaced destination is gone (RENAME_EXCHANGE keeps both).
@@ -222,11 +229,19 @@ enum DirectoryCalls {
         let symlinkFollow: UInt64 = 0x400
         guard flags & ~(symlinkFollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(old.1)
-        // Linking an fd needs CAP_DAC_READ_SEARCH; an unprivileged kernel says ENOENT.
-        if raw.isEmpty { throw TraceeError(.ENOENT) }
+        if raw.isEmpty {
+            // Linking an fd: the fd must be valid, the new name free, and then
+            // CAP_DAC_READ_SEARCH is needed, which an unprivileged kernel lacks (ENOENT).
+            guard flags & PathContext.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
+            try c.fdObject(old.0).close()
+            let to = try newName(c, dirfd: new.0, path: new.1)
+            to.close()
+            throw TraceeError(.ENOENT)
+        }
         let from = try c.walk(dirfd: old.0, path: raw, follow: flags & symlinkFollow != 0)
         defer { from.close() }
         guard from.exists else { throw TraceeError(.ENOENT) }
+        if from.trailingSlash { throw TraceeError(.ENOTDIR) }
         let to = try newName(c, dirfd: new.0, path: new.1)
         defer { to.close() }
         try Permissions.checkParent(c, to)

@@ -40,6 +40,8 @@ enum OpenCalls {
         guard flags >> 32 == 0, resolve.rawValue & ~0x3f == 0, mode & ~0o7777 == 0,
               !resolve.contains([.beneath, .inRoot]) else { throw TraceeError(.EINVAL) }
         if mode != 0 && flags & oCreat == 0 && flags & oTmpfile != oTmpfile { throw TraceeError(.EINVAL) }
+        // With O_PATH, openat2 takes only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC besides.
+        if flags & oPath != 0 && flags & ~(oPath | oDirectory | oNofollow | oCloexec) != 0 { throw TraceeError(.EINVAL) }
         if resolve.contains(.cached) { throw TraceeError(.EAGAIN) }
         return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: flags, mode: mode, resolve: resolve)
     }

@@ -79,7 +79,10 @@ struct PathContext {
         // Since Linux 6.11 the stat calls take a NULL path with AT_EMPTY_PATH.
         if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
         let raw = try path(address)
-        if raw.isEmpty && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
+        if raw.isEmpty {
+            guard flags & Self.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
+            return try fdObject(dirfd)
+        }
         let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0)
         guard w.exists, !w.trailingSlash else {
             w.close()

@@ -26,7 +26,7 @@ enum Permissions {
     /// EACCES unless the caller may `want` the file `fd` names (files of
     /// host mounts keep the host's checks).
     static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
-        if want & write != 0 && w.mount.readOnly { throw TraceeError(.EROFS) }
+        if want & write != 0 && (w.mount.readOnly || c.tree.isHostKernelSetting(w)) { throw TraceeError(.EROFS) }
         guard w.mount.kind == .volume, let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
         if !allows(meta, k, want) { throw TraceeError(.EACCES) }
     }

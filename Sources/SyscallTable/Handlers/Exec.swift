@@ -90,6 +90,10 @@ enum Exec {
             case .success(let next):
                 plan.request.identity = AuxIdentity(uid: next.ruid, euid: next.euid, gid: next.rgid, egid: next.egid,
                                                secure: next.euid != next.ruid || next.egid != next.rgid)
+                var st = stat()
+                if (next.euid != credentials.euid || next.egid != credentials.egid) && stat(plan.programOpenPath, &st) == 0 {
+                    plan.request.privilegedFile = (UInt64(st.st_dev), UInt64(st.st_ino))
+                }
                 pendingCredentials.withLock { $0[caller.tgid] = next }
             }
         }

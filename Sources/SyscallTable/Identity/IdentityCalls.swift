@@ -124,6 +124,7 @@ enum IdentityCalls {
             throw TraceeError(.EINVAL)
         }
         guard c.args[1] != 0 else { return .value(0) }
+        try capabilityTarget(c, header)
         let words = version == 0x1998_0330 ? 1 : 2
         let all: [UInt32] = [0xffff_ffff, 0x1ff]  // CAP_LAST_CAP is 40
         var bytes: [UInt8] = []
@@ -144,9 +145,19 @@ enum IdentityCalls {
             try c.write(capabilityVersion3, to: c.args[0])
             throw TraceeError(.EINVAL)
         }
-        if creds(c).isPrivileged { return .value(0) }
+        // Only the caller's own capabilities may be set (pid 0 or its own tid).
+        let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
+        if pid != 0 && pid != c.caller.tid { throw TraceeError(.EPERM) }
         let data = try c.tracee.readBytes(at: c.args[1], count: version == 0x1998_0330 ? 12 : 24)
+        if creds(c).isPrivileged { return .value(0) }
         guard data.allSatisfy({ $0 == 0 }) else { throw TraceeError(.EPERM) }
         return .value(0)
+    }
+
+    /// capget's pid: negative is EINVAL, another process must exist (ESRCH).
+    static func capabilityTarget(_ c: PathContext, _ header: [UInt8]) throws(TraceeError) {
+        let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
+        if pid < 0 { throw TraceeError(.EINVAL) }
+        if pid != 0 && !c.processes.isGuestTask(pid) { throw TraceeError(.ESRCH) }
     }
 }
