@@ -47,3 +47,5 @@ echo "== building tests"
 swift build --build-tests
 echo "== running tests against the release binary"
 PICORUN_BIN="$(swift build -c release --show-bin-path)/picorun" swift test --skip-build
+echo "== fuzzing the parsers with libFuzzer (${PICORUN_LIBFUZZER_SECONDS:-30} s each; corpora in Fuzz/corpus)"
+scripts/fuzz.sh all "${PICORUN_LIBFUZZER_SECONDS:-30}"

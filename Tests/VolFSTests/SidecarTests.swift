@@ -87,3 +87,17 @@ func touch(_ path: String) {
         #expect(throws: VolFSError.self) { _ = try Sidecar(path: dir + "/meta.db") }
     }
 }
+
+/// pax records the tar fuzzer (scripts/fuzz.sh tar) found trapping the
+/// reader: each is now "malformed", never a crash.
+@Suite struct PaxRecordTests {
+    @Test(arguments: [Array("01 a=b\n".utf8), Array("4 a=".utf8), Array("5 a=b".utf8), Array("3 =\n".utf8), Array("99 a=b\n".utf8)])
+    func malformedRecordsAreErrors(_ data: [UInt8]) {
+        #expect(throws: ArchiveError.self) { _ = try TarReader.paxRecords(data, at: 0) }
+    }
+
+    @Test func wellFormedRecordsParse() throws {
+        let records = try TarReader.paxRecords(Array("11 path=ab\n16 linkpath=x/y\n".utf8), at: 0)
+        #expect(records == ["path": "ab", "linkpath": "x/y"])
+    }
+}

@@ -101,9 +101,9 @@ public enum Loader {
         let comm = Array((req.execfn.split(separator: UInt8(ascii: "/")).last ?? []).prefix(15))
         script.syscall(sysPrctl, [.value(prSetName), script.string(comm)], what: "naming the process")
 
-        let entry = req.interpreter.map { interpBias + $0.entry } ?? exeBias + req.program.entry
-        let auxv = GuestAuxv(phdr: exeBias + req.program.phdrAddress, phnum: UInt64(req.program.phnum),
-                             base: req.interpreter == nil ? 0 : interpBias, entry: exeBias + req.program.entry,
+        let entry = req.interpreter.map { interpBias &+ $0.entry } ?? exeBias &+ req.program.entry
+        let auxv = GuestAuxv(phdr: exeBias &+ req.program.phdrAddress, phnum: UInt64(req.program.phnum),
+                             base: req.interpreter == nil ? 0 : interpBias, entry: exeBias &+ req.program.entry,
                              execfn: req.execfn, identity: req.identity)
         let platform = try kstack.auxValue(AT.platform).map { (p) throws(LoadError) -> [UInt8] in
             do { return try tracee.readCString(at: p, limit: 64) } catch { throw LoadError("cannot read AT_PLATFORM") }
@@ -142,9 +142,23 @@ public enum Loader {
                               scriptAddress: scriptAddress, recordDescriptions: script.records.map(\.what))
     }
 
+    /// Where the image lies at `bias` (a bias is an address difference,
+    /// so it wraps; `fits` says whether the result is a real place).
     static func span(_ image: ElfImage, _ bias: UInt64) -> (UInt64, UInt64) {
         let s = image.span
-        return (s.low + bias, s.high + bias)
+        return (s.low &+ bias, s.high &+ bias)
+    }
+
+    /// x86-64's TASK_SIZE with 4-level paging, and the kernel's default
+    /// mmap_min_addr: a user mapping lies between them.
+    static let userSpaceEnd: UInt64 = 0x7fff_ffff_f000
+    static let lowestMapping: UInt64 = 0x10000
+
+    static func fits(_ image: ElfImage, _ bias: UInt64) -> Bool {
+        let (low, high) = span(image, bias)
+        // The size is high - low, so a placement that wraps past the top
+        // shows as high < low.
+        return low <= high && low >= lowestMapping && high <= userSpaceEnd
     }
 
     static func overlaps(_ r: (UInt64, UInt64), _ occupied: [(UInt64, UInt64)]) -> Bool {
@@ -154,6 +168,9 @@ public enum Loader {
     static func chooseProgramBias(_ image: ElfImage, occupied: [(UInt64, UInt64)], randomize: Bool) throws(LoadError) -> UInt64 {
         if image.kind == .exec {
             let r = span(image, 0)
+            guard fits(image, 0) else {
+                throw LoadError("its segments at \(hex(r.0))-\(hex(r.1)) lie outside the user address space")
+            }
             if overlaps(r, occupied) {
                 throw LoadError("its segments at \(hex(r.0))-\(hex(r.1)) collide with picorun's loader at \(hex(StubImage.base))")
             }
@@ -165,7 +182,7 @@ public enum Loader {
             if randomize || attempt > 0 { base += (Randomness.word() % mmapRandomPages) * ElfImage.pageSize }
             base &= ~(image.maxAlign - 1)
             let bias = roundDownToPage(base &- low)
-            if !overlaps(span(image, bias), occupied) { return bias }
+            if fits(image, bias) && !overlaps(span(image, bias), occupied) { return bias }
         }
         throw LoadError("found no free address range for a position-independent program")
     }
@@ -177,11 +194,13 @@ public enum Loader {
         let highRegion: UInt64 = 0x7000_0000_0000
         var top = occupied.filter { $0.0 >= highRegion }.map(\.0).min() ?? 0x7f00_0000_0000
         for _ in 0..<16 {
-            var start = top - size - ElfImage.pageSize
-            if randomize { start -= (Randomness.word() % 256) * ElfImage.pageSize }
+            let gap = ElfImage.pageSize + (randomize ? (Randomness.word() % 256) * ElfImage.pageSize : 0)
+            guard size < top, top - size > gap else { break }
+            var start = top - size - gap
             start &= ~(image.maxAlign - 1)
             let bias = start &- image.span.low
-            if !overlaps(span(image, bias), occupied) { return bias }
+            if fits(image, bias) && !overlaps(span(image, bias), occupied) { return bias }
+            guard start > 0 else { break }
             top = start
         }
         throw LoadError("found no free address range for the interpreter")
@@ -198,7 +217,7 @@ public enum Loader {
         script.syscall(sysOpenat, [.value(atFdcwd), name, .value(oRdonlyCloexec), .value(0)], saveFD: true,
                        what: "opening \(path)")
         for (i, s) in image.segments.enumerated() {
-            let start = bias + s.vaddr
+            let start = bias &+ s.vaddr  // a bias may be "negative" (wraps)
             let pageStart = roundDownToPage(start)
             let fileEnd = start + s.fileSize
             let memEnd = start + s.memSize

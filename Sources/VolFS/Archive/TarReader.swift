@@ -157,8 +157,12 @@ public final class TarReader {
         var out: [String: String] = [:]
         var i = 0
         while i < data.count {
+            // The length counts the whole record, its own digits and the
+            // final newline included: the space, the '=' and the newline must
+            // all lie inside it.
             guard let space = data[i...].firstIndex(of: 0x20), let length = Int(String(decoding: data[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= data.count, let eq = data[space..<(i + length)].firstIndex(of: UInt8(ascii: "=")) else {
+                  length > 0, length <= data.count - i, space < i + length - 1, data[i + length - 1] == 0x0a,
+                  let eq = data[(space + 1)..<(i + length - 1)].firstIndex(of: UInt8(ascii: "=")) else {
                 throw ArchiveError("a pax header at byte \(at) is malformed")
             }
             let key = String(decoding: data[(space + 1)..<eq], as: UTF8.self)
