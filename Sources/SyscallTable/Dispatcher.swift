@@ -197,6 +197,7 @@ public final class Dispatcher: SyscallHandling {
             }
         case .exited(let task, let status):
             processes.exited(tid: task.tid)
+            FifoOpens.taskExited(task.tid)
             if let p = pending.removeValue(forKey: task.tid) {
                 // exit/exit_group, or killed in the middle of a call.
                 options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,

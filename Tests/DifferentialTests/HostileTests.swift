@@ -88,3 +88,24 @@ struct LoadTests {
         #expect(fields.count == 2 && fields[1] > 0 && fields[1] < 30 * 1024, "peak RSS \(fields.last ?? -1) KiB")
     }
 }
+
+/// A tracee killed in the middle of a call the supervisor carries out on a
+/// thread (a FIFO open waiting for a peer that never comes) leaves no thread
+/// and no fd behind in the supervisor.
+@Suite("A tracee killed mid-syscall")
+struct KilledMidCallTests {
+    @Test func leavesNoStaleSupervisorState() {
+        let dir = scratchDir()
+        let script = """
+            "$PICORUN" /bin/sh -c 'cd "$1"; sleep 1; for i in $(seq 10); do mkfifo f$i; cat f$i & p=$!; sleep 0.1; kill -9 $p; wait $p 2>/dev/null; done; sleep 2; echo end' sh "$DIR" & pp=$!
+            sleep 0.5; before="$(ls /proc/$pp/fd | wc -l) $(ls /proc/$pp/task | wc -l)"
+            sleep 2.8; after="$(ls /proc/$pp/fd | wc -l) $(ls /proc/$pp/task | wc -l)"
+            wait $pp; echo "status $?"; echo "fds and threads: $before before, $after after"
+            """
+        let r = run("/bin/bash", ["-c", script], env: baseEnvironment(["PICORUN": Paths.picorun, "DIR": dir]), timeout: 60)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "end" && lines.dropFirst().first == "status 0", "\(r)")
+        let counts = lines.last?.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) } ?? []
+        #expect(counts.count == 4 && counts[0] == counts[2] && counts[1] == counts[3], "\(r.stdout)")
+    }
+}

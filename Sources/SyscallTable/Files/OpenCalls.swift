@@ -111,13 +111,7 @@ enum OpenCalls {
             // the notification thread keeps answering (the peer may be a guest).
             let object = dup(w.object)
             guard object >= 0 else { throw .errno() }
-            let respond = c.respond
-            BlockingCall.run {
-                let fd = Glibc.open(procPath(object), reopen)
-                let e = errno
-                close(object)
-                respond(fd >= 0 ? .fd(fd, cloexec: cloexec) : .error(LinuxErrno(e)))
-            }
+            FifoOpens.open(tid: c.caller.tid, object: object, flags: reopen, cloexec: cloexec, respond: c.respond)
             return .deferred
         }
         if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }

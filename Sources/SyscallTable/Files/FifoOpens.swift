@@ -1,0 +1,51 @@
+import Glibc
+import PicoCore
+import Synchronization
+
+/// A guest's blocking open of a FIFO runs on a thread of its own, which
+/// waits in open(2) for the other end. If the guest dies meanwhile (kill -9),
+/// nothing would ever release that thread or the fds it holds; so the
+/// waits are registered by the caller's tid, and when that task exits the
+/// supervisor opens the other end itself, which lets the open return.
+enum FifoOpens {
+    struct Waiting {
+        let id: Int
+        /// An O_PATH fd of the FIFO, owned by the registry.
+        let object: Int32
+        /// The guest's access mode (O_RDONLY or O_WRONLY).
+        let access: Int32
+    }
+
+    static let waiting = Mutex((next: 0, byTid: [pid_t: [Waiting]]()))
+
+    /// Opens `object` with `flags` on a thread, answering with `respond`.
+    static func open(tid: pid_t, object: Int32, flags: Int32, cloexec: Bool,
+                     respond: @escaping @Sendable (NotificationReply) -> Void) {
+        let id = waiting.withLock { w in
+            w.next += 1
+            w.byTid[tid, default: []].append(Waiting(id: w.next, object: object, access: flags & O_ACCMODE))
+            return w.next
+        }
+        BlockingCall.run {
+            let fd = Glibc.open(procPath(object), flags)
+            let e = errno
+            waiting.withLock { w in
+                w.byTid[tid]?.removeAll { $0.id == id }
+                if w.byTid[tid]?.isEmpty == true { w.byTid[tid] = nil }
+                close(object)
+            }
+            respond(fd >= 0 ? .fd(fd, cloexec: cloexec) : .error(LinuxErrno(e)))
+        }
+    }
+
+    /// The task is gone: release every open it was waiting in.
+    static func taskExited(_ tid: pid_t) {
+        waiting.withLock { w in
+            for x in w.byTid[tid] ?? [] {
+                let other = x.access == O_RDONLY ? O_WRONLY : O_RDONLY
+                let fd = Glibc.open(procPath(x.object), other | O_NONBLOCK | O_CLOEXEC)
+                if fd >= 0 { close(fd) }
+            }
+        }
+    }
+}
