@@ -112,3 +112,44 @@ struct FaultTests {
         #expect(finish.stdout == "Status: install ok installed\n1:1\n", "\(finish)")
     }
 }
+
+/// 64 9P clients write and read back files through the server embedded in
+/// a session (`--9p`) while that session runs apt-get: every write comes
+/// back intact, apt-get succeeds, nothing deadlocks, and the supervisor's
+/// memory stays bounded.
+@Suite("Load: 64 9P clients during apt-get", .enabled(if: getuid() == 0 && TestRootfs.path != nil && NineP.clientsInstalled))
+struct NinePLoadTests {
+    @Test func sixtyFourClientsWhileAptGetRuns() throws {
+        let h = DistroHome()
+        let base = h.home + "/base.tar"
+        #expect(run("/bin/tar", ["-C", TestRootfs.path!, "-cf", base, "."], env: baseEnvironment(), timeout: 300).status == 0)
+        #expect(h.picorun(["import", "load", base]).status == 0)
+        let rootfs = h.home + "/distros/load/rootfs"
+        let deb = """
+            set -e; d=$(mktemp -d); mkdir -p $d/pkg/DEBIAN $d/pkg/usr/share/picorun-load
+            printf 'Package: picorun-load\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' > $d/pkg/DEBIAN/control
+            for i in $(seq 2000); do echo $i > $d/pkg/usr/share/picorun-load/f$i; done
+            dpkg-deb -b $d/pkg "$1/load.deb" >/dev/null
+            """
+        #expect(run("/bin/bash", ["-c", deb, "sh", rootfs], env: baseEnvironment()).status == 0)
+        let port = Int.random(in: 20000..<60000)
+        let script = """
+            "$PICORUN" -d load --9p tcp:127.0.0.1:$PORT /bin/sh -c 'sleep 1; apt-get install -y -q /load.deb >/dev/null 2>&1; echo "apt-get $?"; dpkg -r picorun-load >/dev/null 2>&1; apt-get install -y -q /load.deb >/dev/null 2>&1; echo "apt-get again $?"; sleep 4' & pp=$!
+            for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+            "$PY3" "$FIX/load9p.py" 127.0.0.1 $PORT 64 4 65536; echo "load $?"
+            echo "peak $(awk '/VmHWM/{print $2}' /proc/$pp/status)"
+            wait $pp; echo "session $?"
+            """
+        var env = h.env
+        env["PICORUN"] = Paths.picorun
+        env["PORT"] = "\(port)"
+        env["FIX"] = NineP.fixtures
+        env["PY3"] = "/usr/bin/python3"
+        let r = run("/bin/bash", ["-c", script], env: env, timeout: 900)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("64 clients, 256 files written and read back, 0 lost, 0 errors"), "\(r)")
+        #expect(lines.contains("load 0") && lines.contains("apt-get 0") && lines.contains("apt-get again 0") && lines.contains("session 0"), "\(r)")
+        let peak = lines.first { $0.hasPrefix("peak ") }.flatMap { Int($0.dropFirst(5)) } ?? -1
+        #expect(peak > 0 && peak < 100 * 1024, "supervisor + 9P server peak RSS \(peak) KiB")
+    }
+}
