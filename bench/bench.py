@@ -5,7 +5,12 @@ round, several rounds. Reports the median wall time of each runner as a
 ratio to native (absolute times on a shared machine mean little) and
 picorun's peak RSS, in BENCHMARKS.md plus an SVG chart.
 
-Usage: bench/bench.py [--rounds N] [--only NAME[,NAME]] [--out FILE] [--no-build]
+Each workload runs on the host tree and, as root, on the Debian test rootfs
+(native there is a real chroot; picorun runs with --rootfs; proot with -r).
+A workload whose median misses its target gets a stop profile: the calls
+that stop, counted by one --coverage run.
+
+Usage: bench/bench.py [--rounds N] [--only NAME[,NAME]] [--out FILE] [--no-build] [--rootfs DIR]
 """
 import argparse
 import os
@@ -20,31 +25,97 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "Fixtures/elf/out")
 
 
-def workloads():
-    """(name, argv, what it measures). argv runs natively as is."""
-    return [
-        ("getpid", [f"{FIX}/getpid-loop", "1000000"], "1,000,000 getpid (pure passthrough)"),
-        ("stat", [f"{FIX}/stat-loop", "200000", "/etc/passwd"], "200,000 stat of one path"),
+TARGETS = {"getpid": 1.10, "stat": 5, "find": 4, "spawn": 3, "python": 2, "tar": 2, "gcc": None, "cpu": 1.02}
+
+
+def workloads(root):
+    """(name, argv, what it measures) for a tree whose fixture copies and
+    scratch files live under ROOT/tmp/picorun-bench (root is "/" for the
+    host tree). argv runs natively as is (in a chroot for a rootfs)."""
+    b = "/tmp/picorun-bench"
+    w = [
+        ("getpid", [f"{b}/getpid-loop", "1000000"], "1,000,000 getpid (pure passthrough)"),
+        ("stat", [f"{b}/stat-loop", "200000", "/etc/passwd"], "200,000 stat of one path"),
         ("find", ["/usr/bin/find", "/usr", "-name", "*.h"], "find /usr -name '*.h'"),
         ("spawn", ["/bin/sh", "-c", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done"], "500 × fork+exec /bin/true"),
         ("python", ["/usr/bin/python3", "-c", "pass"], "python3 -c pass startup"),
-        ("cpu", [f"{FIX}/cpu-bound", "4000"], "CPU-bound hashing (the overhead floor)"),
+        ("tar", ["/bin/sh", "-c", f"rm -rf {b}/x && mkdir {b}/x && tar xf {b}/files.tar -C {b}/x"],
+         "tar xf of 100 MB in 9,000 files (VolFS writes + sidecar in a rootfs)"),
+        ("gcc", ["/usr/bin/gcc", "-O1", "-c", f"{b}/big.c", "-o", f"{b}/big.o"], "gcc -O1 of a 2,000-line C file"),
+        ("cpu", [f"{b}/cpu-bound", "4000"], "CPU-bound hashing (the overhead floor)"),
     ]
+    return [x for x in w if os.path.exists(os.path.join(root, x[1][0].lstrip("/")))]
 
 
-def runners(picorun, floor):
-    r = [("native", []), ("seccomp-floor", [floor]), ("picorun", [picorun])]
+def prepare_tree(root):
+    """Fixture copies, the tarball and the C file under ROOT/tmp/picorun-bench."""
+    b = os.path.join(root, "tmp/picorun-bench")
+    os.makedirs(b, exist_ok=True)
+    for f in ("getpid-loop", "stat-loop", "cpu-bound"):
+        shutil.copy2(os.path.join(FIX, f), b)
+    tarball = os.path.join(b, "files.tar")
+    if not os.path.exists(tarball):
+        src = tempfile.mkdtemp(prefix="picorun-bench-src-")
+        rnd = open("/dev/urandom", "rb")
+        for i in range(9000):
+            d = os.path.join(src, f"d{i // 100:02d}")
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, f"f{i:04d}"), "wb") as f:
+                f.write(rnd.read(100 * 1000 * 1000 // 9000))
+        subprocess.run(["tar", "-C", src, "-cf", tarball, "."], check=True)
+        shutil.rmtree(src)
+    with open(os.path.join(b, "big.c"), "w") as f:
+        for i in range(400):
+            f.write(f"static int f{i}(int x) {{\n  int y = x * {i} + 1;\n  for (int k = 0; k < x; k++) y ^= k << (k % 7);\n  return y;\n}}\n")
+        f.write("int all(int x) { return " + " + ".join(f"f{i}(x)" for i in range(400)) + "; }\n")
+    return b
+
+
+def runners(picorun, floor, root, home):
+    """(name, argv prefix, env) per runner. On a rootfs, native is a real
+    chroot (root only) and picorun runs with --rootfs."""
+    env = dict(os.environ, PICORUN_HOME=home)
+    if root == "/":
+        r = [("native", [], env), ("seccomp-floor", [floor], env), ("picorun", [picorun], env)]
+        if shutil.which("proot"):
+            r.append(("proot", [shutil.which("proot")], env))
+        if shutil.which("qemu-x86_64"):
+            r.append(("qemu", [shutil.which("qemu-x86_64")], env))
+        return r
+    r = [("native", ["chroot", root], env), ("picorun", [picorun, "--rootfs", root], env)]
     if shutil.which("proot"):
-        r.append(("proot", [shutil.which("proot")]))
-    if shutil.which("qemu-x86_64"):
-        r.append(("qemu", [shutil.which("qemu-x86_64")]))
+        r.append(("proot", [shutil.which("proot"), "-r", root, "-b", "/proc", "-b", "/dev", "-b", "/sys"], env))
     return r
 
 
-def run_once(cmd, watch_rss):
+def stop_profile(picorun, argv, root, home):
+    """Syscalls that stop (anything not passthrough), by count, from one
+    --coverage run: what a missed target is made of."""
+    out = tempfile.mktemp(suffix=".json")
+    prefix = [picorun, "--coverage", out] + ([] if root == "/" else ["--rootfs", root])
+    subprocess.run(prefix + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=dict(os.environ, PICORUN_HOME=home))
+    try:
+        import json
+        calls = json.load(open(out))["syscalls"]
+        os.unlink(out)
+    except (OSError, ValueError, KeyError):
+        return ""
+    stops = sorted((c for c in calls if c["level"] != "passthrough"), key=lambda c: -c["count"])
+    return ", ".join(f"{c['name']} {c['count']:,} ({c['level']})" for c in stops[:5])
+
+
+def find_rootfs():
+    """The test rootfs (built once per machine by scripts/make-test-rootfs.sh)."""
+    r = subprocess.run([os.path.join(ROOT, "scripts/make-test-rootfs.sh")], capture_output=True, text=True)
+    path = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
+    return path if os.path.isdir(path) else None
+
+
+def run_once(cmd, watch_rss, env=None):
     """Wall seconds of one run, and the peak RSS (KiB) of the top process."""
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
     peak = 0
     if watch_rss:
         while p.poll() is None:
@@ -96,6 +167,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--rootfs", default="", help="a rootfs for the rootfs rows (default: the test rootfs, as root)")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -106,37 +178,51 @@ def main():
     picorun = os.path.join(bin_path, "picorun")
     floor = os.path.join(tempfile.mkdtemp(prefix="picorun-bench-"), "seccomp-floor")
     subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench/seccomp-floor.c")], check=True)
-    chosen = [w for w in workloads() if not args.only or w[0] in args.only.split(",")]
-    names = [n for n, _ in runners(picorun, floor)]
+    home = tempfile.mkdtemp(prefix="picorun-bench-home-")
+    trees = [("host", "/")]
+    rootfs = args.rootfs or (find_rootfs() if os.geteuid() == 0 else None)
+    if rootfs:
+        trees.append(("rootfs", rootfs))
+    names = ["native", "seccomp-floor", "picorun"] + [n for n in ("proot", "qemu") if shutil.which(n if n == "proot" else "qemu-x86_64")]
     rows = []
-    for name, argv, what in chosen:
-        times = {n: [] for n in names}
-        rss = []
-        for rnd in range(args.rounds):
-            order = runners(picorun, floor)
-            if rnd % 2:
-                order = order[:1] + order[1:][::-1]
-            for rname, prefix in order:
-                try:
-                    t, _ = run_once(prefix + argv, watch_rss=False)
-                except RuntimeError as e:
-                    print(f"  {name}/{rname}: failed: {e}", file=sys.stderr)
-                    continue
-                times[rname].append(t)
-        # Peak RSS comes from a separate, untimed run: polling /proc would
-        # steal CPU from the timed ones.
-        try:
-            rss.append(run_once([picorun] + argv, watch_rss=True)[1])
-        except RuntimeError as e:
-            print(f"  {name}/picorun (RSS run): failed: {e}", file=sys.stderr)
-        med = {n: statistics.median(v) for n, v in times.items() if v}
-        row = {"name": name, "what": what, "rss": max(rss) if rss else 0}
-        for n in names:
-            if n in med and "native" in med:
-                row[n] = med[n] / med["native"]
-        rows.append(row)
-        print(f"{name:8s} " + "  ".join(f"{n} {row[n]:.2f}×" for n in names if n in row)
-              + f"  picorun peak RSS {row['rss'] / 1024:.1f} MiB", flush=True)
+    profiles = []
+    for tree, root in trees:
+        prepare_tree(root)
+        for name, argv, what in workloads(root):
+            if args.only and name not in args.only.split(","):
+                continue
+            order0 = runners(picorun, floor, root, home)
+            times = {n: [] for n, _, _ in order0}
+            for rnd in range(args.rounds):
+                order = order0 if rnd % 2 == 0 else order0[:1] + order0[1:][::-1]
+                for rname, prefix, env in order:
+                    try:
+                        t, _ = run_once(prefix + argv, watch_rss=False, env=env)
+                    except RuntimeError as e:
+                        print(f"  {tree}/{name}/{rname}: failed: {e}", file=sys.stderr)
+                        continue
+                    times[rname].append(t)
+            # Peak RSS comes from a separate, untimed run: polling /proc would
+            # steal CPU from the timed ones.
+            rss = 0
+            try:
+                rss = run_once(order0[[n for n, _, _ in order0].index("picorun")][1] + argv, watch_rss=True,
+                               env=order0[0][2])[1]
+            except RuntimeError as e:
+                print(f"  {tree}/{name}/picorun (RSS run): failed: {e}", file=sys.stderr)
+            med = {n: statistics.median(v) for n, v in times.items() if v}
+            label = name if tree == "host" else f"{name} (rootfs)"
+            row = {"name": label, "what": what, "rss": rss}
+            for n in names:
+                if n in med and "native" in med:
+                    row[n] = med[n] / med["native"]
+            rows.append(row)
+            target = TARGETS.get(name)
+            if target and row.get("picorun", 0) > target:
+                profiles.append((label, row["picorun"], target, stop_profile(picorun, argv, root, home)))
+            print(f"{label:16s} " + "  ".join(f"{n} {row[n]:.2f}×" for n in names if n in row)
+                  + f"  picorun peak RSS {row['rss'] / 1024:.1f} MiB", flush=True)
+        shutil.rmtree(os.path.join(root, "tmp/picorun-bench"), ignore_errors=True)
 
     svg = os.path.splitext(args.out)[0] + ".svg"
     svg_chart(rows, names, svg)
@@ -151,8 +237,17 @@ def main():
         f.write("| workload | what | " + " | ".join(n for n in names if n != "native") + " | picorun peak RSS |\n")
         f.write("|---|---|" + "---:|" * (len(names) - 1) + "---:|\n")
         for r in rows:
-            cells = [f"{r[n]:.2f}×" if n in r else "failed" for n in names if n != "native"]
+            cells = [f"{r[n]:.2f}×" if n in r else "—" for n in names if n != "native"]
             f.write(f"| {r['name']} | {r['what']} | " + " | ".join(cells) + f" | {r['rss'] / 1024:.1f} MiB |\n")
+        if profiles:
+            f.write("\n### Targets missed, and the stops that make them\n\n"
+                    "From one `--coverage` run of each (it traps every call, so counts, not times, are the point): "
+                    "the calls that stop, most frequent first.\n\n| workload | picorun | target | stops |\n|---|---:|---:|---|\n")
+            for label, got, target, stops in profiles:
+                f.write(f"| {label} | {got:.2f}× | ≤ {target}× | {stops} |\n")
+        if not rootfs:
+            f.write("\nThe rootfs rows need root (native runs in a real chroot) and the test rootfs "
+                    "(`scripts/make-test-rootfs.sh`); not measured in this run.\n")
         missing = [n for n in ("proot", "qemu") if n not in names]
         if missing:
             f.write(f"\nNot installed, so not measured: {', '.join(missing)} (Debian packages `proot`, `qemu-user`).\n")
