@@ -81,22 +81,11 @@ struct FaultTests {
     /// package: fsck stays clean and apt-get then finishes the job.
     @Test(.enabled(if: TestRootfs.path != nil)) func killDuringAptGet() throws {
         let h = DistroHome()
-        let base = h.home + "/base.tar"
-        #expect(run("/bin/tar", ["-C", TestRootfs.path!, "-cf", base, "."], env: baseEnvironment(), timeout: 300).status == 0)
-        #expect(h.picorun(["import", "apt", base]).status == 0)
-        let rootfs = h.home + "/distros/apt/rootfs"
-        // A local package: apt-get installs it with no network.
-        let deb = """
-            set -e; d=$(mktemp -d); mkdir -p $d/pkg/DEBIAN $d/pkg/usr/share/picorun-fault
-            printf 'Package: picorun-fault\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' > $d/pkg/DEBIAN/control
-            for i in $(seq 300); do echo $i > $d/pkg/usr/share/picorun-fault/f$i; done
-            printf '#!/bin/sh\\nchown -R 1:1 /usr/share/picorun-fault\\n' > $d/pkg/DEBIAN/postinst; chmod 755 $d/pkg/DEBIAN/postinst
-            dpkg-deb -b $d/pkg "$1/fault.deb" >/dev/null
-            """
-        #expect(run("/bin/bash", ["-c", deb, "sh", rootfs], env: baseEnvironment()).status == 0)
+        let rootfs = try TestDistro.imported(h, "apt")
+        try TestDistro.package("picorun-fault", files: 300, postinst: "chown -R 1:1 /usr/share/picorun-fault", into: rootfs)
         let rounds = """
             for i in $(seq 8); do
-              "$PICORUN" -d apt /bin/sh -c 'dpkg --configure -a >/dev/null 2>&1; apt-get install -y -q --reinstall /fault.deb >/dev/null 2>&1' & pid=$!
+              "$PICORUN" -d apt /bin/sh -c 'dpkg --configure -a >/dev/null 2>&1; apt-get install -y -q --reinstall /picorun-fault.deb >/dev/null 2>&1' & pid=$!
               sleep $(awk -v r=$RANDOM 'BEGIN { print 0.2 + (r % 40) / 10 }')
               kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
             done
@@ -108,7 +97,7 @@ struct FaultTests {
         let fsck = h.picorun(["fsck", "--dry-run", "apt"])
         #expect(fsck.status == 0 && fsck.stdout.contains("no row gives metadata"), "\(fsck)")
         let finish = h.picorun(["-d", "apt", "/bin/sh", "-c",
-                                "dpkg --configure -a >/dev/null && apt-get install -y -q --reinstall /fault.deb >/dev/null 2>&1 && dpkg -s picorun-fault | grep Status && stat -c %u:%g /usr/share/picorun-fault/f300"], timeout: 600)
+                                "dpkg --configure -a >/dev/null && apt-get install -y -q --reinstall /picorun-fault.deb >/dev/null 2>&1 && dpkg -s picorun-fault | grep Status && stat -c %u:%g /usr/share/picorun-fault/f300"], timeout: 600)
         #expect(finish.stdout == "Status: install ok installed\n1:1\n", "\(finish)")
     }
 }
@@ -121,20 +110,11 @@ struct FaultTests {
 struct NinePLoadTests {
     @Test func sixtyFourClientsWhileAptGetRuns() throws {
         let h = DistroHome()
-        let base = h.home + "/base.tar"
-        #expect(run("/bin/tar", ["-C", TestRootfs.path!, "-cf", base, "."], env: baseEnvironment(), timeout: 300).status == 0)
-        #expect(h.picorun(["import", "load", base]).status == 0)
-        let rootfs = h.home + "/distros/load/rootfs"
-        let deb = """
-            set -e; d=$(mktemp -d); mkdir -p $d/pkg/DEBIAN $d/pkg/usr/share/picorun-load
-            printf 'Package: picorun-load\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' > $d/pkg/DEBIAN/control
-            for i in $(seq 2000); do echo $i > $d/pkg/usr/share/picorun-load/f$i; done
-            dpkg-deb -b $d/pkg "$1/load.deb" >/dev/null
-            """
-        #expect(run("/bin/bash", ["-c", deb, "sh", rootfs], env: baseEnvironment()).status == 0)
+        let rootfs = try TestDistro.imported(h, "load")
+        try TestDistro.package("picorun-load", files: 2000, into: rootfs)
         let port = Int.random(in: 20000..<60000)
         let script = """
-            "$PICORUN" -d load --9p tcp:127.0.0.1:$PORT /bin/sh -c 'sleep 1; apt-get install -y -q /load.deb >/dev/null 2>&1; echo "apt-get $?"; dpkg -r picorun-load >/dev/null 2>&1; apt-get install -y -q /load.deb >/dev/null 2>&1; echo "apt-get again $?"; sleep 4' & pp=$!
+            "$PICORUN" -d load --9p tcp:127.0.0.1:$PORT /bin/sh -c 'sleep 1; apt-get install -y -q /picorun-load.deb >/dev/null 2>&1; echo "apt-get $?"; dpkg -r picorun-load >/dev/null 2>&1; apt-get install -y -q /picorun-load.deb >/dev/null 2>&1; echo "apt-get again $?"; sleep 4' & pp=$!
             for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
             "$PY3" "$FIX/load9p.py" 127.0.0.1 $PORT 64 4 65536; echo "load $?"
             echo "peak $(awk '/VmHWM/{print $2}' /proc/$pp/status)"
@@ -151,5 +131,33 @@ struct NinePLoadTests {
         #expect(lines.contains("load 0") && lines.contains("apt-get 0") && lines.contains("apt-get again 0") && lines.contains("session 0"), "\(r)")
         let peak = lines.first { $0.hasPrefix("peak ") }.flatMap { Int($0.dropFirst(5)) } ?? -1
         #expect(peak > 0 && peak < 100 * 1024, "supervisor + 9P server peak RSS \(peak) KiB")
+    }
+}
+
+/// The Debian test rootfs imported as a distro, and local packages for it.
+enum TestDistro {
+    struct Failed: Error { let why: String }
+
+    static func imported(_ h: DistroHome, _ name: String) throws -> String {
+        let base = h.home + "/base.tar"
+        let made = run("/bin/tar", ["-C", TestRootfs.path!, "-cf", base, "."], env: baseEnvironment(), timeout: 300)
+        guard made.status == 0 else { throw Failed(why: "\(made)") }
+        let imported = h.picorun(["import", name, base])
+        guard imported.status == 0 else { throw Failed(why: "\(imported)") }
+        return h.home + "/distros/\(name)/rootfs"
+    }
+
+    /// /NAME.deb in the rootfs: FILES small files under /usr/share/NAME and
+    /// an optional postinst, so apt-get can install it with no network.
+    static func package(_ name: String, files: Int, postinst: String? = nil, into rootfs: String) throws {
+        let script = """
+            set -e; d=$(mktemp -d); mkdir -p $d/pkg/DEBIAN $d/pkg/usr/share/$2
+            printf 'Package: %s\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' $2 > $d/pkg/DEBIAN/control
+            for i in $(seq $3); do echo $i > $d/pkg/usr/share/$2/f$i; done
+            if [ -n "$4" ]; then printf '#!/bin/sh\\n%s\\n' "$4" > $d/pkg/DEBIAN/postinst; chmod 755 $d/pkg/DEBIAN/postinst; fi
+            dpkg-deb -b $d/pkg "$1/$2.deb" >/dev/null
+            """
+        let r = run("/bin/bash", ["-c", script, "sh", rootfs, name, "\(files)", postinst ?? ""], env: baseEnvironment())
+        guard r.status == 0 else { throw Failed(why: "\(r)") }
     }
 }
