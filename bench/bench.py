@@ -178,6 +178,8 @@ def main():
     picorun = os.path.join(bin_path, "picorun")
     floor = os.path.join(tempfile.mkdtemp(prefix="picorun-bench-"), "seccomp-floor")
     subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench/seccomp-floor.c")], check=True)
+    notify = os.path.join(os.path.dirname(floor), "notify-floor")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", notify, os.path.join(ROOT, "bench/notify-floor.c")], check=True)
     home = tempfile.mkdtemp(prefix="picorun-bench-home-")
     trees = [("host", "/")]
     rootfs = args.rootfs or (find_rootfs() if os.geteuid() == 0 else None)
@@ -224,6 +226,15 @@ def main():
                   + f"  picorun peak RSS {row['rss'] / 1024:.1f} MiB", flush=True)
         shutil.rmtree(os.path.join(root, "tmp/picorun-bench"), ignore_errors=True)
 
+    # The floor of a user-notification supervisor: stats answered by a thread
+    # that does no work, against native stats.
+    floor_times = {"native": [], "notify": []}
+    for _ in range(args.rounds):
+        floor_times["native"].append(run_once([os.path.join(FIX, "stat-loop"), "200000", "/etc/passwd"], False)[0])
+        floor_times["notify"].append(run_once([notify, "200000"], False)[0])
+    notify_ratio = statistics.median(floor_times["notify"]) / statistics.median(floor_times["native"])
+    print(f"notify-floor     {notify_ratio:.2f}× a native stat", flush=True)
+
     svg = os.path.splitext(args.out)[0] + ".svg"
     svg_chart(rows, names, svg)
     uname = os.uname()
@@ -239,6 +250,10 @@ def main():
         for r in rows:
             cells = [f"{r[n]:.2f}×" if n in r else "—" for n in names if n != "native"]
             f.write(f"| {r['name']} | {r['what']} | " + " | ".join(cells) + f" | {r['rss'] / 1024:.1f} MiB |\n")
+        f.write(f"\n**The notification floor.** `bench/notify-floor.c` makes the same 200,000 stats, each answered "
+                f"through `SECCOMP_RET_USER_NOTIF` by a supervisor thread that does no work at all: "
+                f"**{notify_ratio:.1f}× native** on this machine. Every path syscall of picorun pays that round trip "
+                f"(two context switches and two wakeups); only the part of a ratio above it is picorun's own work.\n")
         if profiles:
             f.write("\n### Targets missed, and the stops that make them\n\n"
                     "From one `--coverage` run of each (it traps every call, so counts, not times, are the point): "

@@ -38,7 +38,8 @@ before=$(cd "$base" && find secret host ro -printf '%p %m %s %i\n' | sort)
 start=$(date +%s.%N)
 # fd 3 (the secret's folder) is inherited by picorun; fd 4 (the secret
 # itself) stays only in the shell above it, as a host program's open file.
-( exec 3<"$base/secret" 4<"$base/secret/key"
+# fd 5 is /proc/PID of this script, a host process.
+( exec 3<"$base/secret" 4<"$base/secret/key" 5</proc/$$
   ESCAPE2_ABSTRACT=$abstract timeout 300 "$picorun" --rootfs "$base/root" \
     --mount "$base/host:/mnt/host" --mount "$base/ro:/mnt/ro:ro" \
     /escape2 "$base/secret/key" key "$hostsuid" 4<&-

@@ -252,5 +252,74 @@ expect('  walk to owned.txt', walk(0, 1, 'owned.txt'), 111)
 expect('  its owner reads it', c.rpc(12, struct.pack('<II', 1, 0)), 13)
 expect_error('Tattach as an unknown user', session('nosuchuser', 0xffffffff), EACCES)
 
+# The kernel's rules a 9P client must not get around: groups of new files,
+# O_TRUNC, the sticky bit, times. Root makes the stage, others try.
+O_TRUNC, SET_MODE, SET_ATIME, SET_MTIME, SET_ATIME_SET, SET_MTIME_SET = 0o1000, 0x1, 0x10, 0x20, 0x80, 0x100
+def setattr(fid, valid, mode=0, uid=0, gid=0, atime=0, mtime=0):
+    return c.rpc(26, struct.pack('<IIIIIQQQQQ', fid, valid, mode, uid, gid, 0, atime, 0, mtime, 0))
+def getattr_mode_gid(fid):
+    b = c.rpc(24, struct.pack('<IQ', fid, 0x3fff))[1]
+    mode, uid, gid = struct.unpack('<III', b[21:33])
+    return mode, gid
+
+expect('Tattach as root (stage)', session('root', 0xffffffff), 105)
+expect('  Tmkdir pub 0777', c.rpc(72, struct.pack('<I', 0) + s('pub') + struct.pack('<II', 0o777, 0)), 73)
+expect('  Tmkdir stk 01777 (sticky)', c.rpc(72, struct.pack('<I', 0) + s('stk') + struct.pack('<II', 0o1777, 0)), 73)
+expect('  Tmkdir sg 02777 group 50 (setgid)', c.rpc(72, struct.pack('<I', 0) + s('sg') + struct.pack('<II', 0o2777, 50)), 73)
+expect('  walk to sg', walk(0, 1, 'sg'), 111)
+setattr(1, SET_MODE, mode=0o2777)
+expect('Tattach as uid 1234 (in group staff only)', session('', 1234), 105)
+expect('  walk to pub', walk(0, 1, 'pub'), 111)
+expect_error('  Tlcreate with group root is refused', c.rpc(14, struct.pack('<I', 1) + s('g0') + struct.pack('<III', 0o102, 0o2755, 0)), EPERM)
+expect('  walk to pub again', walk(0, 5, 'pub'), 111)
+expect_error('  Tmkdir with group root is refused', c.rpc(72, struct.pack('<I', 5) + s('d0') + struct.pack('<II', 0o2755, 0)), EPERM)
+expect_error('  Tsymlink with group root is refused', c.rpc(16, struct.pack('<I', 5) + s('l0') + s('x') + struct.pack('<I', 0)), EPERM)
+expect_error('  Tmknod with group root is refused', c.rpc(18, struct.pack('<I', 5) + s('n0') + struct.pack('<IIII', 0o10644, 0, 0, 0)), EPERM)
+expect('  Tlcreate with its own group staff, setgid', c.rpc(14, struct.pack('<I', 1) + s('g99') + struct.pack('<III', 0o102, 0o2755, 99)), 15)
+check('  keeps setgid and group staff', getattr_mode_gid(1) == (0o102755, 99), oct(getattr_mode_gid(1)[0]))
+expect('  walk to pub/g99', walk(0, 2, 'pub', 'g99'), 111)
+expect('  Tsetattr chmod 02755 by the owner, in the group', setattr(2, SET_MODE, mode=0o2755), 27)
+expect('  walk to sg', walk(0, 3, 'sg'), 111)
+expect('  Tlcreate in setgid sg asking for its own gid 99', c.rpc(14, struct.pack('<I', 3) + s('f') + struct.pack('<III', 0o102, 0o644, 99)), 15)
+check('  the group is sg\'s (50), not the one asked for', getattr_mode_gid(3)[1] == 50, getattr_mode_gid(3))
+expect('  walk to stk', walk(0, 4, 'stk'), 111)
+expect('  Tlcreate stk/mine', c.rpc(14, struct.pack('<I', 4) + s('mine') + struct.pack('<III', 0o102, 0o666, 99)), 15)
+
+expect('Tattach as nobody', session('nobody', 0xffffffff), 105)
+expect('  walk to etc/passwd (root, 0644)', walk(0, 1, 'etc', 'passwd'), 111)
+expect_error('  Tlopen O_RDONLY|O_TRUNC without write permission', c.rpc(12, struct.pack('<II', 1, O_TRUNC)), EACCES)
+expect_error('  Tsetattr times to now without write permission', setattr(1, SET_ATIME | SET_MTIME), EACCES)
+expect_error('  Tsetattr explicit times, not the owner', setattr(1, SET_ATIME | SET_MTIME | SET_ATIME_SET | SET_MTIME_SET, atime=1, mtime=1), EPERM)
+expect('  walk to stk', walk(0, 2, 'stk'), 111)
+expect_error('  Tunlinkat stk/mine (uid 1234\'s, sticky directory)', c.rpc(76, struct.pack('<I', 2) + s('mine') + struct.pack('<I', 0)), EPERM)
+expect_error('  Trenameat stk/mine away', c.rpc(74, struct.pack('<I', 2) + s('mine') + struct.pack('<I', 2) + s('taken')), EPERM)
+expect('  walk to pub/g99 (uid 1234, group staff, 02755)', walk(0, 3, 'pub', 'g99'), 111)
+expect_error('  Tsetattr chmod by one who is not the owner', setattr(3, SET_MODE, mode=0o777), EPERM)
+
+# Symlinks to host files: 9P hands out the link, never what it points at.
+import os
+secret = f'/tmp/picorun-9p-secret-{os.getpid()}'
+with open(secret, 'w') as f:
+    f.write('NINEP-HOST-SECRET')
+replies = []
+def keep(reply):
+    replies.append(reply[1])
+    return reply
+expect('Tattach as root (symlinks)', session('root', 0xffffffff), 105)
+expect('  Tsymlink hostabs -> the host secret', keep(c.rpc(16, struct.pack('<I', 0) + s('hostabs') + s(secret) + struct.pack('<I', 0))), 17)
+expect('  Tsymlink hostup -> ../../../../..' + secret, keep(c.rpc(16, struct.pack('<I', 0) + s('hostup') + s('../../../../../..' + secret) + struct.pack('<I', 0))), 17)
+expect('  Tsymlink hosttmp -> /tmp', keep(c.rpc(16, struct.pack('<I', 0) + s('hosttmp') + s('/tmp') + struct.pack('<I', 0))), 17)
+for name in ('hostabs', 'hostup'):
+    expect(f'  walk to {name} (the link itself)', keep(walk(0, 1, name)), 111)
+    r = keep(c.rpc(12, struct.pack('<II', 1, 0)))
+    check(f'  Tlopen {name} does not open its target', r[0] == 7, r)
+    if r[0] == 13:
+        keep(c.rpc(116, struct.pack('<IQI', 1, 0, 4096)))
+    c.rpc(120, struct.pack('<I', 1))
+r = keep(walk(0, 1, 'hosttmp', os.path.basename(secret)))
+check('  Twalk through hosttmp reaches nothing beyond it', r[0] == 7 or struct.unpack('<H', r[1][:2])[0] < 2, r)
+check('  no reply carried the secret', not any(b'NINEP-HOST-SECRET' in x for x in replies))
+os.unlink(secret)
+
 print(f'{failures} failed')
 sys.exit(1 if failures else 0)

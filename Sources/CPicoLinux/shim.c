@@ -305,3 +305,16 @@ long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags) 
 int pico_unshare_fs(void) {
     return unshare(CLONE_FS) == 0 ? 0 : -errno;
 }
+
+#include <sys/timex.h>
+
+_Static_assert(sizeof(struct timex) == PICO_TIMEX_SIZE, "struct timex is 208 bytes on x86-64");
+
+long pico_adjtime_read(int clockid, void *buf) {
+    struct timex t;
+    memset(&t, 0, sizeof t);
+    long r = clockid < 0 ? syscall(SYS_adjtimex, &t) : syscall(SYS_clock_adjtime, clockid, &t);
+    if (r < 0) return -errno;
+    memcpy(buf, &t, sizeof t);
+    return r;
+}

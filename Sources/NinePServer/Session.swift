@@ -57,6 +57,7 @@ final class Session {
         let gid: UInt32
         let groups: [UInt32]
         var isRoot: Bool { uid == 0 }
+        func inGroup(_ g: UInt32) -> Bool { g == gid || groups.contains(g) }
     }
 
     struct Failure: Error {
@@ -134,7 +135,10 @@ final class Session {
             let size = try r.u32()
             let version = try r.string()
             fids.removeAll()
-            msize = min(max(size, 4096), Self.maxMsize)
+            // Never more than the client offered (it sized its buffers so);
+            // below a header and one name nothing fits, and the dialect is refused.
+            guard size >= 256 else { w.u32(size); w.string("unknown"); break }
+            msize = min(size, Self.maxMsize)
             w.u32(msize)
             w.string(version.hasPrefix("9P2000.L") ? "9P2000.L" : "unknown")
         case 102:  // Tauth: none is configured; ENOENT is how 9P servers say "not required"
@@ -371,7 +375,8 @@ final class Session {
         guard f.open < 0 else { throw Failure(EBADF) }
         let access = flags & 3
         if export.readOnly && (access != 0 || flags & 0o1000 != 0) { throw Failure(EROFS) }
-        try check(f.user, f.fd, access == 0 ? 4 : access == 1 ? 2 : 6)
+        // O_TRUNC writes the file, whatever the access mode says.
+        try check(f.user, f.fd, (access == 0 ? 4 : access == 1 ? 2 : 6) | (flags & 0o1000 != 0 ? 2 : 0))
         let st = try hostStat(f.fd)
         if st.st_mode & S_IFMT == S_IFDIR {
             f.open = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -389,12 +394,13 @@ final class Session {
     func lcreate(_ r: inout WireReader, _ w: inout WireWriter) throws {
         let f = try fid(&r)
         let name = try newComponent(try r.string())
-        let flags = try r.u32(), mode = try r.u32(), gid = try r.u32()
+        let flags = try r.u32(), requested = try r.u32(), asked = try r.u32()
         try writable(f)
+        let (gid, mode) = try newOwnerGroup(f, asked, requested & 0o7777, directory: false)
         let host = Metadata.hostPermissions(guestMode: mode & 0o7777, isDirectory: false)
         let fd = openat(f.fd, name, Self.openFlags(flags) | O_CREAT | O_EXCL, mode_t(host))
         guard fd >= 0 else { throw Failure.last() }
-        try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: Metadata.regular | (mode & 0o7777)))
+        try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: Metadata.regular | mode))
         let object = openat(f.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard object >= 0 else { close(fd); throw Failure.last() }
         // The fid now names the new, open file.
@@ -488,6 +494,7 @@ final class Session {
                 try export.volume.update(fd: f.fd) { m in
                     if valid & 0x2 != 0 { m.uid = uid }
                     if valid & 0x4 != 0 { m.gid = gid }
+                    m.mode = Self.afterChown(m.mode)
                 }
             } catch { throw Failure(EIO) }
         }
@@ -496,7 +503,9 @@ final class Session {
             if meta.type != Metadata.symlink {
                 _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)))
             }
-            do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | (mode & 0o7777) } } catch { throw Failure(EIO) }
+            // Linux's chmod: setgid is dropped by one outside the file's group.
+            let kept = f.user.isRoot || f.user.inGroup(meta.gid) ? mode & 0o7777 : mode & 0o5777
+            do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | kept } } catch { throw Failure(EIO) }
         }
         if valid & 0x8 != 0 {
             try check(f.user, f.fd, 2)
@@ -506,7 +515,9 @@ final class Session {
             guard ftruncate(fd, off_t(Int64(bitPattern: size))) == 0 else { throw Failure.last() }
         }
         if valid & 0x30 != 0 {
+            // Explicit times are the owner's; "now" also anyone who may write.
             guard owner || (valid & 0x180 == 0) else { throw Failure(EPERM) }
+            if !owner { try check(f.user, f.fd, 2) }
             let omit = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 2)), now = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 1))
             // Times come from the wire: any 64-bit value, never trusted to fit.
             for (given, t) in [(UInt32(0x80), atime), (UInt32(0x100), mtime)] where valid & given != 0 && t.1 >= 1_000_000_000 {
@@ -580,12 +591,13 @@ final class Session {
         switch type {
         case 16:  // Tsymlink name target gid
             let target = try r.string()
-            let gid = try r.u32()
+            let (gid, _) = try newOwnerGroup(dir, try r.u32(), 0o777, directory: false)
             guard !target.isEmpty, symlinkat(target, dir.fd, name) == 0 else { throw target.isEmpty ? Failure(ENOENT) : Failure.last() }
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.symlink | 0o777)
         case 18:  // Tmknod name mode major minor gid
-            let mode = try r.u32(), major = try r.u32(), minor = try r.u32(), gid = try r.u32()
-            let kind = mode & Metadata.typeMask
+            let given = try r.u32(), major = try r.u32(), minor = try r.u32()
+            let kind = given & Metadata.typeMask
+            let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: false)
             guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(kind) else {
                 throw Failure(EINVAL)
             }
@@ -601,7 +613,8 @@ final class Session {
             let rdev = TarEntry(path: "", kind: .charDevice, mode: 0, uid: 0, gid: 0, mtime: 0, devMajor: major, devMinor: minor).rdev
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: kind | (mode & 0o7777), rdev: kind == Metadata.charDevice || kind == Metadata.blockDevice ? rdev : 0)
         default:  // Tmkdir name mode gid
-            let mode = try r.u32(), gid = try r.u32()
+            let given = try r.u32()
+            let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: true)
             guard mkdirat(dir.fd, name, mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: true))) == 0 else { throw Failure.last() }
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.directory | (mode & 0o7777))
         }
@@ -616,6 +629,8 @@ final class Session {
         if export.readOnly { throw Failure(EROFS) }
         try check(user, fromDir, 3)
         try check(user, toDir, 3)
+        try sticky(user, fromDir, old)
+        try sticky(user, toDir, new)
         let forget = export.volume.removal(dirfd: toDir, name: new)
         guard renameat(fromDir, old, toDir, new) == 0 else { throw Failure.last() }
         forget()
@@ -624,8 +639,47 @@ final class Session {
     func remove(_ user: User, parent: Int32, name: String, directory: Bool) throws {
         if export.readOnly { throw Failure(EROFS) }
         try check(user, parent, 3)
+        try sticky(user, parent, name)
         let forget = export.volume.removal(dirfd: parent, name: name)
         guard unlinkat(parent, name, directory ? AT_REMOVEDIR : 0) == 0 else { throw Failure.last() }
         forget()
+    }
+
+    /// In a sticky directory (/tmp) only the file's owner, the directory's
+    /// owner or root may remove or replace a name.
+    func sticky(_ user: User, _ dir: Int32, _ name: String) throws {
+        guard !user.isRoot, let d = try? metadata(dir), d.mode & 0o1000 != 0, d.uid != user.uid else { return }
+        let fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }  // nothing there: the call itself says ENOENT
+        defer { close(fd) }
+        if let m = try? metadata(fd), m.uid != user.uid { throw Failure(EPERM) }
+    }
+
+    /// The group and mode a new file gets, as Linux decides them: a setgid
+    /// directory passes its group on (and, to directories, its setgid bit);
+    /// otherwise the client's gid, which must be one of the user's groups.
+    /// A file whose group the user is not in cannot be made setgid.
+    func newOwnerGroup(_ dir: Fid, _ asked: UInt32, _ mode: UInt32, directory: Bool) throws -> (UInt32, UInt32) {
+        let parent = try metadata(dir.fd)
+        var mode = mode
+        let gid: UInt32
+        if parent.mode & 0o2000 != 0 {
+            gid = parent.gid
+            if directory { mode |= 0o2000 }
+        } else {
+            guard dir.user.isRoot || dir.user.inGroup(asked) else { throw Failure(EPERM) }
+            gid = asked
+        }
+        if !directory && !dir.user.isRoot && !dir.user.inGroup(gid) { mode &= ~0o2000 }
+        return (gid, mode)
+    }
+
+    /// Linux's chown of a non-directory drops setuid, and setgid when the
+    /// group may execute (without group-execute it marks mandatory locking).
+    static func afterChown(_ mode: UInt32) -> UInt32 {
+        guard mode & Metadata.typeMask != Metadata.directory else { return mode }
+        var m = mode & ~0o4000
+        if m & 0o2010 == 0o2010 { m &= ~0o2000 }
+        return m
     }
 }

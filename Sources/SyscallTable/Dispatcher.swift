@@ -76,6 +76,9 @@ public final class Dispatcher: SyscallHandling {
         filterAction(nr) != .allow
     }
 
+    static let pidZeroIsSelf: Set<String> = ["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity",
+                                             "sched_setattr", "setpgid", "migrate_pages", "move_pages"]
+
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
         let entry = SyscallTable.entry(nr)
         if let entry, entry.distroOnly, options.credentials == nil {
@@ -83,8 +86,12 @@ public final class Dispatcher: SyscallHandling {
         }
         if entry?.path != nil {
             guard options.fileTree != nil else { return options.traceAll || options.coverage != nil ? .trace : .allow }
-            // sendto with no destination (a connected socket) names no path.
-            return entry?.name == "sendto" ? .notifyUnlessArgZero(4) : .notify
+            // sendto with no destination (a connected socket) names no path;
+            // pid 0 is the caller itself, which needs no check (prlimit64(0, …)
+            // runs at every program start).
+            if entry?.name == "sendto" { return .notifyUnlessArgZero(4) }
+            if let name = entry?.name, Self.pidZeroIsSelf.contains(name) { return .notifyUnlessArgZero(0) }
+            return .notify
         }
         if options.traceAll || options.coverage != nil { return .trace }
         return entry?.traps ?? true ? .trace : .allow

@@ -97,6 +97,54 @@ public final class Sidecar: @unchecked Sendable {
         }
     }
 
+    /// Reads, changes and writes the row of `id` as one transaction, so a
+    /// chown here and a chmod in another session (or over 9P) at the same
+    /// moment both land. `defaults` is the file's view without a row; a
+    /// result equal to it leaves no row. A failed read is an error, never
+    /// taken for "no row" (which would write the defaults over the truth).
+    public func modify(_ id: FileIdentity, defaults: Metadata, _ change: (inout Metadata) -> Void) throws(VolFSError) {
+        try lock.withLock { _ throws(VolFSError) in
+            try exec("BEGIN IMMEDIATE")
+            do throws(VolFSError) {
+                guard let sel = selectRow, let up = upsertRow, let del = deleteRow else { throw VolFSError("\(path): closed") }
+                sqlite3_bind_int64(sel, 1, Int64(bitPattern: id.inode))
+                var row: Metadata?
+                let r = sqlite3_step(sel)
+                if r == SQLITE_ROW, sqlite3_column_int64(sel, 0) == id.birth {
+                    row = Metadata(uid: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 1)),
+                                   gid: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 2)),
+                                   mode: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 3)),
+                                   rdev: UInt64(bitPattern: sqlite3_column_int64(sel, 4)))
+                }
+                sqlite3_reset(sel)
+                if r != SQLITE_ROW && r != SQLITE_DONE { try check(r, SQLITE_DONE) }
+                var meta = row ?? defaults
+                change(&meta)
+                if meta == defaults {
+                    if row != nil {
+                        defer { sqlite3_reset(del) }
+                        sqlite3_bind_int64(del, 1, Int64(bitPattern: id.inode))
+                        sqlite3_bind_int64(del, 2, id.birth)
+                        try check(sqlite3_step(del), SQLITE_DONE)
+                    }
+                } else {
+                    defer { sqlite3_reset(up) }
+                    sqlite3_bind_int64(up, 1, Int64(bitPattern: id.inode))
+                    sqlite3_bind_int64(up, 2, id.birth)
+                    sqlite3_bind_int64(up, 3, Int64(meta.uid))
+                    sqlite3_bind_int64(up, 4, Int64(meta.gid))
+                    sqlite3_bind_int64(up, 5, Int64(meta.mode))
+                    sqlite3_bind_int64(up, 6, Int64(bitPattern: meta.rdev))
+                    try check(sqlite3_step(up), SQLITE_DONE)
+                }
+                try exec("COMMIT")
+            } catch {
+                _ = try? exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     /// Records `meta` for `id`, replacing any row (stale or not) for the inode.
     public func store(_ id: FileIdentity, _ meta: Metadata) throws(VolFSError) {
         try lock.withLock { _ throws(VolFSError) in

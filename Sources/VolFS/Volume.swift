@@ -25,9 +25,7 @@ public final class Volume: Sendable {
     /// Changes the guest metadata of the file `fd` is open on.
     public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
         guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
-        var meta = sidecar.lookup(id) ?? host.defaults
-        change(&meta)
-        try store(id, meta, host: host)
+        try sidecar.modify(id, defaults: host.defaults, change)
     }
 
     /// Records the metadata of a file just created as `name` in `dirfd`.

@@ -145,3 +145,12 @@ func contents(_ w: GuestFileTree.Walk) -> String? {
         w.close()
     }
 }
+
+@Suite struct NormalizeTests {
+    @Test(arguments: [("/", "/"), ("/a/b", "/a/b"), ("//a//b/", "/a/b"), ("/a/./b", "/a/b"), ("/a/../b", "/b"), ("/..", "/"),
+                      ("/a/.", "/a"), ("/a/..", "/"), ("/a/...", "/a/..."), ("/.x/..y", "/.x/..y"), ("a/b", "/a/b"), ("", "/")])
+    func normalizes(_ c: (String, String)) {
+        #expect(GuestFileTree.normalize(c.0) == c.1)
+        #expect(GuestFileTree.isNormal(c.1))
+    }
+}

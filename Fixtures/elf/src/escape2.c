@@ -526,6 +526,26 @@ static void supervisor_section(void) {
 /* ------------------------------------------------------------------ */
 /* fd 3: a host directory inherited from whoever started picorun.      */
 
+/* fd 5: /proc/PID of a host process (the script that started picorun),
+ * inherited. The guest sees only guest processes: nothing under it opens. */
+static void inherited_proc_section(void) {
+    printf("-- inherited fd 5 (/proc/PID of a host process)\n");
+    if (fcntl(5, F_GETFD) < 0) { leak("fd 5", "not open: the runner did not pass it"); return; }
+    const char *names[] = {"environ", "status", "cmdline", "mem", "fd", "cwd/.", "root/."};
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "openat(5, %s)", names[i]);
+        int fd = openat(5, names[i], O_RDONLY);
+        must_fail(what, fd);
+        if (fd >= 0) close(fd);
+    }
+    struct stat st;
+    must_fail("fstatat(5, status)", fstatat(5, "status", &st, 0));
+    char buf[256];
+    must_fail("readlinkat(5, cwd)", readlinkat(5, "cwd", buf, sizeof buf));
+    must_fail("readlinkat(5, exe)", readlinkat(5, "exe", buf, sizeof buf));
+}
+
 static void inherited_fd_section(void) {
     printf("-- inherited fd 3 (a host directory outside the root)\n");
     if (fcntl(3, F_GETFD) < 0) { line("fd 3", "not open: skipped"); return; }
@@ -1033,6 +1053,7 @@ int main(int argc, char **argv) {
     try_open("absolute host path (control)", secret);
     supervisor_section();
     inherited_fd_section();
+    inherited_proc_section();
     memfd_section();
     setuid_section();
     drvfs_section();

@@ -122,6 +122,10 @@ int pico_take_listener(pid_t pid);
 // Raw syscalls glibc may not wrap or Swift may not see; each returns the
 // result or -errno.
 long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf);
+/// adjtimex (clockid < 0) or clock_adjtime(clockid) with modes 0, into buf
+/// (PICO_TIMEX_SIZE bytes): a read of the clock that never reads guest memory.
+long pico_adjtime_read(int clockid, void *buf);
+#define PICO_TIMEX_SIZE 208
 long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 long pico_pidfd_getfd(pid_t pid, int targetfd);

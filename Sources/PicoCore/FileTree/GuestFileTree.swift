@@ -29,6 +29,18 @@ public final class GuestFileTree {
         /// /proc needs its magic links translated.
         public let isProc: Bool
         public let kind: Kind
+        /// hostPath + "/": made once, compared on every translated path.
+        let hostPrefix: String
+
+        init(guestPath: String, hostPath: String, fd: Int32, readOnly: Bool, isProc: Bool, kind: Kind) {
+            self.guestPath = guestPath
+            self.hostPath = hostPath
+            self.fd = fd
+            self.readOnly = readOnly
+            self.isProc = isProc
+            self.kind = kind
+            hostPrefix = hostPath == "/" ? "/" : hostPath + "/"
+        }
     }
 
     /// What a walk found. `parent` and `object` are LinuxFlags.oPath fds owned by the
@@ -97,8 +109,17 @@ public final class GuestFileTree {
         public static let beneath = Resolve(rawValue: 0x08)
         public static let inRoot = Resolve(rawValue: 0x10)
         public static let cached = Resolve(rawValue: 0x20)
+        /// picorun's own: a relative walk that starts at the base directory
+        /// (an *at call's dirfd) instead of walking to it from the root.
+        /// Whatever needs the base's ancestors (a ".." above it, an absolute
+        /// or /proc magic symlink, ending on the base itself) throws
+        /// `needsFullWalk`, and the caller walks from the root instead.
+        public static let fromDirectory = Resolve(rawValue: 1 << 40)
         public var isScoped: Bool { !intersection([.beneath, .inRoot]).isEmpty }
     }
+
+    /// Thrown only by a `.fromDirectory` walk; never reaches a guest.
+    public static let needsFullWalk = TraceeError(LinuxErrno(rawValue: 1 << 20))
 
     /// Where a scoped walk (RESOLVE_BENEATH, RESOLVE_IN_ROOT) starts: the
     /// directory it may not leave, already walked.
@@ -110,6 +131,12 @@ public final class GuestFileTree {
             fd = w.object
             guestPath = w.guestPath
             mount = w.mount
+        }
+
+        public init(fd: Int32, guestPath: String, mount: Mount) {
+            self.fd = fd
+            self.guestPath = guestPath
+            self.mount = mount
         }
     }
 
@@ -166,11 +193,33 @@ public final class GuestFileTree {
 
     /// "/a/b" for any spelling ("//a/./b/"), without resolving anything.
     public static func normalize(_ path: String) -> String {
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for c in path.split(separator: "/") where c != "." {
             if c == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(c) }
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Already "/a/b": absolute, no empty, "." or ".." component, no
+    /// trailing slash (what the kernel's readlink of /proc/self/fd gives).
+    static func isNormal(_ path: String) -> Bool {
+        var u = path.utf8.makeIterator()
+        guard u.next() == UInt8(ascii: "/") else { return false }
+        if path.utf8.count == 1 { return true }
+        var run = 0  // bytes of the current component, or dots only: -dots
+        var dotsOnly = true
+        for b in path.utf8.dropFirst() {
+            if b == UInt8(ascii: "/") {
+                if run == 0 || (dotsOnly && run <= 2) { return false }
+                run = 0
+                dotsOnly = true
+            } else {
+                run += 1
+                if b != UInt8(ascii: ".") { dotsOnly = false }
+            }
+        }
+        return run > 0 && !(dotsOnly && run <= 2)
     }
 
     static func join(_ dir: String, _ name: String) -> String {
@@ -189,6 +238,7 @@ public final class GuestFileTree {
         guard path.count < Self.pathMax else { throw TraceeError(.ENAMETOOLONG) }
         let text = String(decoding: path, as: UTF8.self)
         let beneath = resolve.contains(.beneath) && base != nil
+        let fromDirectory = resolve.contains(.fromDirectory) && base != nil
         if beneath && text.hasPrefix("/") { throw TraceeError(.EXDEV) }
         let start = text.hasPrefix("/") || base != nil ? "/" : caller.cwd
         // "name/" must be a directory: a final symlink is followed and
@@ -231,6 +281,7 @@ public final class GuestFileTree {
                 }
                 if comp == ".." {
                     if stack.count == 1 && beneath { throw TraceeError(.EXDEV) }
+                    if stack.count == 1 && fromDirectory { throw Self.needsFullWalk }
                     if stack.count > 1 {
                         let left = stack.removeLast()
                         close(left.fd)
@@ -296,6 +347,7 @@ public final class GuestFileTree {
                         // a host path or an anonymous object; only paths inside the
                         // tree may be followed, and then as guest paths.
                         if resolve.contains(.noMagicLinks) { throw TraceeError(.ELOOP) }
+                        if fromDirectory { throw Self.needsFullWalk }
                         if resolve.isScoped || resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
                         let inProc = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
                         let override = inProc.count == 1 ? pid_t(inProc[0]).flatMap { procLinkOverride?($0, name) } : nil
@@ -307,6 +359,7 @@ public final class GuestFileTree {
                     }
                     if target.hasPrefix("/") {
                         if beneath { throw TraceeError(.EXDEV) }
+                        if fromDirectory { throw Self.needsFullWalk }
                         if resolve.contains(.noXdev) && top.mount.guestPath != stack[0].mount.guestPath {
                             throw TraceeError(.EXDEV)
                         }
@@ -344,6 +397,7 @@ public final class GuestFileTree {
             // The parent is the walker's previous directory, never the kernel's
             // "..": above the root or a mount root that would be a host directory.
             let above = stack.last
+            if above == nil && fromDirectory { close(top.fd); throw Self.needsFullWalk }
             let parentFD = dup(above?.fd ?? top.fd)
             closeStack()
             return Walk(parent: parentFD, parentGuestPath: above?.guest ?? "/", name: "", object: top.fd,
@@ -358,23 +412,36 @@ public final class GuestFileTree {
     /// the host path is outside everything the guest may see.
     public func guestPath(ofHost host: String) -> String? {
         let h = Self.normalize(host)
-        for m in mounts where m.guestPath != "/" {
-            if h == m.hostPath { return m.guestPath }
-            if h.hasPrefix(m.hostPath + "/") { return m.guestPath + h.dropFirst(m.hostPath.count) }
+        guard let m = Self.innermost(h, root: root, mounts: mounts) else { return nil }
+        if m.guestPath == "/" {
+            return root.hostPath == "/" ? h : h == root.hostPath ? "/" : String(h.dropFirst(root.hostPath.count))
         }
-        if h == root.hostPath { return "/" }
-        if root.hostPath == "/" { return h }
-        if h.hasPrefix(root.hostPath + "/") { return String(h.dropFirst(root.hostPath.count)) }
-        return nil
+        return h == m.hostPath ? m.guestPath : m.guestPath + h.dropFirst(m.hostPath.count)
     }
 
     /// The mount a host path lies in (the root for the distro's own files).
     public func mount(ofHost host: String) -> Mount? {
-        let h = Self.normalize(host)
-        for m in mounts where m.guestPath != "/" {
-            if h == m.hostPath || h.hasPrefix(m.hostPath + "/") { return m }
+        Self.innermost(Self.normalize(host), root: root, mounts: mounts)
+    }
+
+    /// The mount whose host directory is the deepest one holding `h`: a
+    /// rootfs inside a mounted home folder is the root's, not the mount's.
+    /// On a tie (one host folder mounted twice) the root, then the first.
+    static func innermost(_ h: String, root: Mount, mounts: [Mount]) -> Mount? {
+        func holds(_ m: Mount) -> Bool { m.hostPath == "/" || h == m.hostPath || h.hasPrefix(m.hostPrefix) }
+        var best: Mount? = holds(root) ? root : nil
+        for m in mounts where m.guestPath != "/" && holds(m) {
+            if best == nil || m.hostPath.utf8.count > best!.hostPath.utf8.count { best = m }
         }
-        return h == root.hostPath || root.hostPath == "/" || h.hasPrefix(root.hostPath + "/") ? root : nil
+        return best
+    }
+
+    /// The mount a canonical guest path lies in (the most specific one).
+    public func mount(ofGuest guest: String) -> Mount? {
+        for m in mounts where m.guestPath != "/" {
+            if guest == m.guestPath || guest.hasPrefix(m.guestPath + "/") { return m }
+        }
+        return guest.hasPrefix("/") ? root : nil
     }
 
     static func parentOf(_ g: String) -> String {

@@ -82,8 +82,11 @@ enum AttributeCalls {
 
     /// Utimensat implements Linux syscall utimensat(2).
     static func utimensat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        // A NULL path is futimens(2) on the dirfd: no path to resolve.
-        if c.args[1] == 0 { return .continueCall }
+        // A NULL path is futimens(2) on the dirfd: no path to resolve, and
+        // only a guest the sidecar restricts needs the supervisor to do it.
+        let nullPath = c.args[1] == 0
+        if nullPath && (c.int32(0) == PathContext.atFdcwd || Permissions.applies(c) == nil) { return .continueCall }
+        if nullPath && c.args[3] != 0 { throw TraceeError(.EINVAL) }
         var times: [timespec]? = nil
         if c.args[2] != 0 {
             let b = try c.tracee.readBytes(at: c.args[2], count: 32)
@@ -91,6 +94,11 @@ enum AttributeCalls {
             times = [timespec(tv_sec: word(0), tv_nsec: word(1)), timespec(tv_sec: word(2), tv_nsec: word(3))]
             // Both UTIME_OMIT: Linux returns 0 before looking at anything else.
             if times!.allSatisfy({ $0.tv_nsec == (1 << 30) - 2 }) { return .value(0) }
+        }
+        if nullPath {
+            let w = try c.fdObject(c.int32(0))
+            defer { w.close() }
+            return try setTimes(c, w, times: times, nofollow: false)
         }
         return try setTimes(c, dirfd: c.int32(0), path: c.args[1], times: times, flags: c.args[3])
     }
@@ -132,7 +140,21 @@ enum AttributeCalls {
         let nofollow = flags & PathContext.atSymlinkNofollow != 0
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
+        return try setTimes(c, w, times: times, nofollow: nofollow)
+    }
+
+    static let utimeNow = (1 << 30) - 1, utimeOmit = (1 << 30) - 2
+
+    static func setTimes(_ c: PathContext, _ w: GuestFileTree.Walk, times: [timespec]?, nofollow: Bool) throws(TraceeError) -> NotificationReply {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
+        // Linux's rules, against the sidecar's owner: explicit times are the
+        // owner's to set; "now" also anyone who may write the file.
+        if w.mount.kind == .volume, let (volume, k) = Permissions.applies(c), let meta = volume.metadata(fd: w.object),
+           k.fsuid != meta.uid {
+            let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
+            guard onlyNow else { throw TraceeError(.EPERM) }
+            if !Permissions.allows(meta, k, Permissions.write) { throw TraceeError(.EACCES) }
+        }
         let r: Int32
         if nofollow && isSymlink(w.object) && !w.name.isEmpty {
             r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.name, $0, AT_SYMLINK_NOFOLLOW) }

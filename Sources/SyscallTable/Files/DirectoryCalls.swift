@@ -114,7 +114,10 @@ enum DirectoryCalls {
         defer { w.close() }
         try Permissions.checkParent(c, w)
         if w.mount.kind == .drvfs && type != Metadata.regular { throw TraceeError(.EPERM) }  // as WSL1's DrvFS
-        let perms = (m & 0o7777) & ~UInt32(c.umask())
+        var perms = (m & 0o7777) & ~UInt32(c.umask())
+        // A host file made through a mount never carries setuid or setgid
+        // bits: they would be the host's, for whoever runs it there.
+        if c.volume != nil && w.mount.kind != .volume { perms &= 0o1777 }
         guard c.volume != nil, w.mount.kind == .volume else {
             return try check(Glibc.mknodat(w.parent, w.name, mode_t(type | perms), dev_t(dev)))
         }

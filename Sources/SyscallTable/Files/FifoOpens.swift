@@ -29,12 +29,38 @@ enum FifoOpens {
         BlockingCall.run {
             let fd = Glibc.open(procPath(object), flags)
             let e = errno
+            let key = fd >= 0 ? inode(fd) : nil
+            if let key { handingOver.withLock { $0[key, default: 0] += 1 } }
             waiting.withLock { w in
                 w.byTid[tid]?.removeAll { $0.id == id }
                 if w.byTid[tid]?.isEmpty == true { w.byTid[tid] = nil }
                 close(object)
             }
             respond(fd >= 0 ? .fd(fd, cloexec: cloexec) : .error(LinuxErrno(e)))
+            if let key { handingOver.withLock { $0[key]! -= 1; if $0[key] == 0 { $0[key] = nil } } }
+        }
+    }
+
+    /// FIFO ends the supervisor still holds while handing them over: the
+    /// guest's open returns at the ioctl, a moment before the supervisor's
+    /// own copy is closed, and in that moment the FIFO has one end too many.
+    static let handingOver = Mutex([Inode: Int]())
+
+    struct Inode: Hashable { let dev: UInt64, ino: UInt64 }
+
+    static func inode(_ fd: Int32) -> Inode? {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) : nil
+    }
+
+    /// Waits (a few milliseconds at most) until no end of this FIFO is in
+    /// the supervisor's hands, so a non-blocking open sees the ends the
+    /// guests hold: O_WRONLY|O_NONBLOCK with no reader is ENXIO, as on Linux.
+    static func settle(_ st: stat) {
+        let key = Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        for _ in 0..<2000 {
+            if handingOver.withLock({ $0[key] == nil }) { return }
+            usleep(5)
         }
     }
 

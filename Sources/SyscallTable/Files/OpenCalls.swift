@@ -114,6 +114,7 @@ enum OpenCalls {
             FifoOpens.open(tid: c.caller.tid, object: object, flags: reopen, cloexec: cloexec, respond: c.respond)
             return .deferred
         }
+        if st.st_mode & S_IFMT == S_IFIFO { FifoOpens.settle(st) }
         if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }

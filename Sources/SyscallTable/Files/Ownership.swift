@@ -80,6 +80,8 @@ enum Ownership {
             return .value(0)
         }
         guard let volume = c.volume, w.mount.kind == .volume else {
+            // Only its owner may chmod a host file, whatever rights picorun has.
+            if let (meta, k) = Permissions.hostView(c, w, fd: fd), k.fsuid != meta.uid { throw TraceeError(.EPERM) }
             return try AttributeCalls.check(Glibc.chmod(procPath(fd), mode_t(requested & 0o7777)))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }
@@ -110,6 +112,8 @@ enum Ownership {
             return .value(0)
         }
         guard let volume = c.volume, w.mount.kind == .volume else {
+            // Giving a host file away is root's alone.
+            if Permissions.hostView(c, w, fd: fd) != nil { throw TraceeError(.EPERM) }
             return try AttributeCalls.check(Glibc.fchownat(fd, "", uid, gid, LinuxFlags.atEmptyPath))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }

@@ -56,6 +56,39 @@ struct PathContext {
         return guest
     }
 
+    /// A relative walk from the dirfd's own directory (the supervisor's copy
+    /// of it), as the kernel starts an *at lookup, instead of from the root
+    /// through every ancestor: find(1) stats each name relative to a deep
+    /// dirfd. nil when the walk needs the ancestors (the full walk decides).
+    func walkFromDirectory(_ dirfd: Int32, _ raw: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk? {
+        guard dirfd >= 0 else { throw TraceeError(.EBADF) }
+        // A thread the kernel cannot name by pidfd (before Linux 6.9) takes
+        // the full walk, which reads the fd through /proc instead.
+        let copy = pico_pidfd_getfd(caller.tid, dirfd)
+        guard copy >= 0 else { return nil }
+        let fd = Int32(copy)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TraceeError(.EBADF) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
+        // A directory outside everything the guest may see is no starting point.
+        guard let host = GuestFileTree.fdPath(fd), let guest = tree.guestPath(ofHost: host) else { throw TraceeError(.EACCES) }
+        // The mount the host path lies in must be the one the guest path
+        // names (not, say, the root's own empty directory under a mount point).
+        guard let mount = tree.mount(ofHost: host), tree.mount(ofGuest: guest)?.guestPath == mount.guestPath else { return nil }
+        // Which processes /proc shows is decided at /proc's own level: a
+        // dirfd on /proc/PID (say, inherited from the host) must not become
+        // a way into a process the guest may not see.
+        if mount.isProc { return nil }
+        do {
+            return try tree.walk(raw, caller: caller, followFinal: follow, resolve: .fromDirectory,
+                                 base: GuestFileTree.Base(fd: fd, guestPath: guest, mount: mount))
+        } catch {
+            if error.errno == GuestFileTree.needsFullWalk.errno { return nil }
+            throw error
+        }
+    }
+
     /// Resolves (dirfd, path) as the *at syscalls do; with RESOLVE_BENEATH
     /// or RESOLVE_IN_ROOT, scoped to the dirfd's directory as openat2 does.
     func walk(dirfd: Int32, path raw: [UInt8], follow: Bool, resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> GuestFileTree.Walk {
@@ -65,6 +98,9 @@ struct PathContext {
             return try tree.walk(raw, caller: self.caller, followFinal: follow, resolve: resolve, base: GuestFileTree.Base(start))
         }
         let isAbsolute = raw.first == UInt8(ascii: "/")
+        if !isAbsolute && !raw.isEmpty && dirfd != Self.atFdcwd && resolve.isEmpty, let w = try walkFromDirectory(dirfd, raw, follow: follow) {
+            return w
+        }
         let start = isAbsolute ? "/" : try directory(dirfd)
         let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, maySearch: self.caller.maySearch)
         return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)

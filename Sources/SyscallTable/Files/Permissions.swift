@@ -27,8 +27,26 @@ enum Permissions {
     /// host mounts keep the host's checks).
     static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
         if want & write != 0 && (w.mount.readOnly || c.tree.isHostKernelSetting(w)) { throw TraceeError(.EROFS) }
+        if let (meta, k) = hostView(c, w, fd: fd) {
+            if !allows(meta, k, want) { throw TraceeError(.EACCES) }
+            return
+        }
         guard w.mount.kind == .volume, let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
         if !allows(meta, k, want) { throw TraceeError(.EACCES) }
+    }
+
+    static let supervisorIsRoot = geteuid() == 0
+
+    /// A file of a host mount (/dev, /sys) as the kernel would judge it for
+    /// a guest that is not root, when picorun runs as host root and the
+    /// host's own check would let everything through: the host's owner and
+    /// mode against the guest's ids. /proc keeps the host's checks (its
+    /// per-process files belong to the guests' host identity).
+    static func hostView(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
+        guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc, let (_, k) = applies(c) else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return (Metadata(uid: st.st_uid, gid: st.st_gid, mode: UInt32(st.st_mode)), k)
     }
 
     /// May the caller add or remove names in the walk's parent directory?
