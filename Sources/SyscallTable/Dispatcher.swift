@@ -52,6 +52,7 @@ public final class Dispatcher: SyscallHandling {
         self.options = options
         self.observing = options.tracer != nil || options.coverage != nil
         self.processes = GuestProcesses(initialCwd: options.initialCwd, credentials: options.credentials ?? .root)
+        ProcessTargets.processes = processes
         if let tree = options.fileTree {
             Exec.files = (tree, processes, options.volume)
             let processes = self.processes
@@ -86,14 +87,13 @@ public final class Dispatcher: SyscallHandling {
         }
         if entry?.path != nil {
             guard options.fileTree != nil else { return options.traceAll || options.coverage != nil ? .trace : .allow }
-            // sendto with no destination (a connected socket) names no path;
-            // pid 0 is the caller itself, which needs no check (prlimit64(0, …)
-            // runs at every program start).
-            if entry?.name == "sendto" { return .notifyUnlessArgZero(4) }
-            if let name = entry?.name, Self.pidZeroIsSelf.contains(name) { return .notifyUnlessArgZero(0) }
-            return .notify
+            // sendto with no destination (a connected socket) names no path.
+            return entry?.name == "sendto" ? .notifyUnlessArgZero(4) : .notify
         }
         if options.traceAll || options.coverage != nil { return .trace }
+        // pid 0 is the caller itself, which needs no check (prlimit64(0, …)
+        // runs at every program start).
+        if let name = entry?.name, Self.pidZeroIsSelf.contains(name) { return .traceUnlessArgZero(0) }
         return entry?.traps ?? true ? .trace : .allow
     }
 

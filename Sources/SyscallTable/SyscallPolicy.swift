@@ -92,20 +92,20 @@ let syscallPolicy: [String: Policy] = {
         .passthrough())
     set(["ptrace"], .unsupported(.EPERM, "a tracee cannot trace: picorun is its tracer"))
     // Another process by pid: guest processes only; the host's are invisible (ESRCH).
-    let guestOnly = "reaches guest processes only; a host process's pid gives ESRCH"
-    set(["kill"], .checked(ProcessTargets.kill, "guest processes only; the group and -1 forms signal the guest members"))
-    set(["tkill"], .checked(ProcessTargets.tkill, guestOnly))
-    set(["tgkill"], .checked(ProcessTargets.tgkill, guestOnly))
-    set(["rt_sigqueueinfo"], .checked(ProcessTargets.rtSigqueueinfo, guestOnly))
-    set(["rt_tgsigqueueinfo"], .checked(ProcessTargets.rtTgsigqueueinfo, guestOnly))
-    set(["pidfd_open"], .checked(ProcessTargets.pidfdOpen, guestOnly))
-    set(["pidfd_send_signal"], .checked(ProcessTargets.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
-    set(["process_vm_readv", "process_vm_writev"], .checked(ProcessTargets.processVm, guestOnly))
-    set(["kcmp"], .checked(ProcessTargets.kcmp, guestOnly))
+    let guestOnly = "reaches guest processes only; a host process's pid is rewritten to one no process has (ESRCH after the kernel's other checks)"
+    set(["kill"], .translated(ProcessTargets.kill, nil, "guest processes only; the group and -1 forms signal the guest members"))
+    set(["tkill"], .translated(ProcessTargets.tkill, nil, guestOnly))
+    set(["tgkill"], .translated(ProcessTargets.tgkill, nil, guestOnly))
+    set(["rt_sigqueueinfo"], .translated(ProcessTargets.rtSigqueueinfo, nil, guestOnly))
+    set(["rt_tgsigqueueinfo"], .translated(ProcessTargets.rtTgsigqueueinfo, nil, guestOnly))
+    set(["pidfd_open"], .translated(ProcessTargets.pidfdOpen, nil, guestOnly))
+    set(["pidfd_send_signal"], .checked(PidfdSignal.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
+    set(["process_vm_readv", "process_vm_writev"], .translated(ProcessTargets.processVm, nil, guestOnly))
+    set(["kcmp"], .translated(ProcessTargets.kcmp, nil, guestOnly))
     set(["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr", "setpgid",
-         "migrate_pages", "move_pages"], .checked(ProcessTargets.firstPid, guestOnly))
-    set(["setpriority"], .checked(ProcessTargets.setpriority, "guest processes and groups; PRIO_USER would reach the host's (EPERM)"))
-    set(["ioprio_set"], .checked(ProcessTargets.ioprioSet, "guest processes and groups; IOPRIO_WHO_USER would reach the host's (EPERM)"))
+         "migrate_pages", "move_pages"], .translated(ProcessTargets.firstPid, nil, guestOnly))
+    set(["setpriority"], .translated(ProcessTargets.setpriority, nil, "guest processes and groups; PRIO_USER would reach the host's (EPERM)"))
+    set(["ioprio_set"], .translated(ProcessTargets.ioprioSet, nil, "guest processes and groups; IOPRIO_WHO_USER would reach the host's (EPERM)"))
     set(["unshare", "setns"], .hostPrivileged("new namespaces"))
 
     // Signals.

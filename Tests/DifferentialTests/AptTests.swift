@@ -53,5 +53,15 @@ struct AptTests {
         #expect(r.stdout.contains("verify-clean\n"), "\(r)")
         #expect(r.stdout.contains("_apt 700 /var/cache/apt/archives/partial\n"), "\(r)")
         #expect(r.stdout.hasSuffix(" M f\nmade\ncp-a-ok\nrsync-ok\n"), "\(r)")
+        // No spurious complaints from the fixed modes (chown, chmod, utimes in cp -a and rsync -a).
+        for tool in ["cp:", "rsync:", "rsync error", "fatal:", "make:", "git:"] {
+            #expect(!r.stderr.contains(tool), "\(tool) complained:\n\(r.stderr)")
+        }
+        // On the host, what the guest made there is the host user's, with the guest's umask applied.
+        for (path, mode) in [("/work/out", 0o644), ("/work/repo/f", 0o644), ("/work/aptcopy", nil)] {
+            var st = stat()
+            #expect(stat(base + path, &st) == 0 && st.st_uid == 65534 && (mode == nil || Int(st.st_mode & 0o7777) == mode),
+                    "\(path): uid \(st.st_uid) mode \(String(st.st_mode & 0o7777, radix: 8))")
+        }
     }
 }

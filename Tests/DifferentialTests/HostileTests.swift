@@ -19,7 +19,7 @@ struct HostileTests {
     static let oPathLimitation: Set<String> = [
         "open(l, O_PATH|O_NOFOLLOW)", "read(O_PATH fd of mode-0000 file)", "readlinkat(\"\", fd=opath-link)",
         "utimensat(NULL path, fd=opath, times=NULL)", "fchmod(opath)", "fchown(opath)", "read(opath, buf, 1)",
-        "bind(fd=opath)", "connect(fd=opath)",
+        "bind(fd=opath)", "connect(fd=opath)", "pidfd_send_signal(O_PATH dirfd self, 0, NULL, 0)",
     ]
 
     static func label(_ line: Substring) -> String {

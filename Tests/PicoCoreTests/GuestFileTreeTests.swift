@@ -154,3 +154,50 @@ func contents(_ w: GuestFileTree.Walk) -> String? {
         #expect(GuestFileTree.isNormal(c.1))
     }
 }
+
+/// The *at fast path: a relative walk that starts at the dirfd's own
+/// directory. Whatever needs the directory's ancestors must fall back to
+/// the full walk (needsFullWalk), never resolve against the host.
+@Suite struct FromDirectoryTests {
+    let caller = GuestFileTree.Caller(tgid: getpid(), tid: getpid(), cwd: "/")
+
+    func fromHome(_ t: GuestFileTree, _ s: ScratchTree, _ p: String) throws(TraceeError) -> GuestFileTree.Walk {
+        let fd = open(s.root + "/home/user", LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
+        defer { close(fd) }
+        return try t.walk(Array(p.utf8), caller: caller, followFinal: true, resolve: .fromDirectory,
+                          base: GuestFileTree.Base(fd: fd, guestPath: "/home/user", mount: t.root))
+    }
+
+    @Test func relativeNamesResolveFromTheDirectory() throws {
+        let s = try ScratchTree()
+        let t = try GuestFileTree(root: s.root)
+        try "note".write(toFile: s.root + "/home/user/note", atomically: true, encoding: .utf8)
+        let w = try fromHome(t, s, "note")
+        defer { w.close() }
+        #expect(contents(w) == "note")
+        #expect(w.guestPath == "/home/user/note")
+    }
+
+    @Test(arguments: ["..", "../../etc/passwd", "abs-etc/passwd", "up/secret/key", "to-secret/key", "rel-secret"])
+    func whatNeedsTheAncestorsFallsBack(_ p: String) throws {
+        let s = try ScratchTree()
+        let t = try GuestFileTree(root: s.root)
+        do {
+            let w = try fromHome(t, s, p)
+            w.close()
+            Issue.record("\(p) resolved from the directory alone")
+        } catch {
+            #expect(error.errno == GuestFileTree.needsFullWalk.errno, "\(p): \(error.errno)")
+        }
+    }
+
+    @Test func aMountedHomeDoesNotClaimTheRootfsInsideIt() throws {
+        let s = try ScratchTree()
+        let t = try GuestFileTree(root: s.root)
+        try t.mount(guest: "/mnt/data", host: s.base, kind: .drvfs)
+        #expect(t.guestPath(ofHost: s.root + "/etc") == "/etc")
+        #expect(t.mount(ofHost: s.root + "/etc")?.guestPath == "/")
+        #expect(t.guestPath(ofHost: s.secret + "/key") == "/mnt/data/secret/key")
+        #expect(t.guestPath(ofHost: "/usr") == nil)
+    }
+}

@@ -65,4 +65,15 @@ func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.a
         #expect(runFilter(prog, nr: 45) == SeccompFilter.retUserNotif)
         #expect(runFilter(prog, nr: 46) == SeccompFilter.retAllow)
     }
+
+    /// prlimit64(0, …) (the caller itself) never stops; any other pid, low
+    /// or high word, is a ptrace stop, where the pid register can be rewritten.
+    @Test func traceUnlessArgZero() {
+        let prog = SeccompFilter.build(highest: 462, action: { n in n == 302 ? .traceUnlessArgZero(0) : .allow })
+        #expect(runFilter(prog, nr: 302) == SeccompFilter.retAllow)
+        #expect(runFilter(prog, nr: 302, args: [1, 0, 0, 0, 0, 0]) == SeccompFilter.retTrace)
+        #expect(runFilter(prog, nr: 302, args: [0x1_0000_0000, 0, 0, 0, 0, 0]) == SeccompFilter.retTrace)
+        #expect(runFilter(prog, nr: 301) == SeccompFilter.retAllow)
+        #expect(runFilter(prog, nr: 303) == SeccompFilter.retAllow)
+    }
 }

@@ -76,9 +76,10 @@ func kernelTable() throws -> [(Int, String)] {
         for n in 0...highestKernelSyscall {
             let e = SyscallTable.entry(n)
             let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
-                : Dispatcher.pidZeroIsSelf.contains(e?.name ?? "") ? .notifyUnlessArgZero(0)
                 : e?.distroOnly == true ? .allow
-                : e?.path != nil ? .notify : (e?.traps ?? true) ? .trace : .allow
+                : e?.path != nil ? .notify
+                : Dispatcher.pidZeroIsSelf.contains(e?.name ?? "") ? .traceUnlessArgZero(0)
+                : (e?.traps ?? true) ? .trace : .allow
             #expect(d.filterAction(n) == want, "syscall \(n)")
         }
         // In a distro run, identities and sidecar metadata are the supervisor's.

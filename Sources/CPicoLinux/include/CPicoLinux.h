@@ -110,6 +110,8 @@ struct pico_notif {
 
 // Each returns 0, or -errno.
 int pico_notif_recv(int listener, struct pico_notif *n);
+/// Synchronous wake-ups for the listener (Linux 6.6+); -EINVAL before.
+int pico_notif_sync_wakeup(int listener);
 // Answers with `val` (error == 0) or with -error; `cont` lets the kernel run the call.
 int pico_notif_send(int listener, uint64_t id, int64_t val, int32_t error, int cont);
 int pico_notif_id_valid(int listener, uint64_t id);
@@ -122,9 +124,10 @@ int pico_take_listener(pid_t pid);
 // Raw syscalls glibc may not wrap or Swift may not see; each returns the
 // result or -errno.
 long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf);
-/// adjtimex (clockid < 0) or clock_adjtime(clockid) with modes 0, into buf
-/// (PICO_TIMEX_SIZE bytes): a read of the clock that never reads guest memory.
-long pico_adjtime_read(int clockid, void *buf);
+/// adjtimex, or clock_adjtime(clockid) when use_clock, on the struct timex
+/// in buf (PICO_TIMEX_SIZE bytes), which it updates: the supervisor's own
+/// copy, never guest memory. Callers pass only modes that change nothing.
+long pico_adjtime(int use_clock, int clockid, void *buf);
 #define PICO_TIMEX_SIZE 208
 long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);

@@ -32,6 +32,9 @@ public enum SeccompFilter {
         /// Allowed when argument N is zero (sendto without an address),
         /// notified otherwise.
         case notifyUnlessArgZero(Int)
+        /// Allowed when argument N is zero (a pid naming the caller), a
+        /// ptrace stop otherwise.
+        case traceUnlessArgZero(Int)
     }
 
     /// `trapped(n)` for n in 0...highest decides; numbers above `highest`
@@ -45,7 +48,10 @@ public enum SeccompFilter {
         for n in 0...highest {
             let a = action(n)
             // An argument check decides for one number only: never merged.
-            if case .notifyUnlessArgZero = a { runs.append((UInt32(n), a)); continue }
+            switch a {
+            case .notifyUnlessArgZero, .traceUnlessArgZero: runs.append((UInt32(n), a)); continue
+            default: break
+            }
             if runs.last?.action != a { runs.append((UInt32(n), a)) }
         }
         if runs.last?.action != .trace { runs.append((UInt32(highest + 1), .trace)) }
@@ -68,18 +74,23 @@ public enum SeccompFilter {
         case .allow: return [pico_bpf_stmt(retK, retAllow)]
         case .trace: return [pico_bpf_stmt(retK, retTrace)]
         case .notify: return [pico_bpf_stmt(retK, retUserNotif)]
-        case .notifyUnlessArgZero(let i):
-            // seccomp_data.args[i] is at 16 + 8i, low word first.
-            let low = UInt32(16 + 8 * i)
-            return [
-                pico_bpf_stmt(ldAbsW, low),
-                pico_bpf_jump(jeqK, 0, 0, 2),
-                pico_bpf_stmt(ldAbsW, low + 4),
-                pico_bpf_jump(jeqK, 0, 1, 0),
-                pico_bpf_stmt(retK, retUserNotif),
-                pico_bpf_stmt(retK, retAllow),
-            ]
+        case .notifyUnlessArgZero(let i): return unlessArgZero(i, retUserNotif)
+        case .traceUnlessArgZero(let i): return unlessArgZero(i, retTrace)
         }
+    }
+
+    /// Allow when argument `i` is zero, else return `otherwise`.
+    static func unlessArgZero(_ i: Int, _ otherwise: UInt32) -> [sock_filter] {
+        // seccomp_data.args[i] is at 16 + 8i, low word first.
+        let low = UInt32(16 + 8 * i)
+        return [
+            pico_bpf_stmt(ldAbsW, low),
+            pico_bpf_jump(jeqK, 0, 0, 2),
+            pico_bpf_stmt(ldAbsW, low + 4),
+            pico_bpf_jump(jeqK, 0, 1, 0),
+            pico_bpf_stmt(retK, otherwise),
+            pico_bpf_stmt(retK, retAllow),
+        ]
     }
 
     static func tree(_ runs: ArraySlice<(low: UInt32, action: Action)>) -> [sock_filter] {

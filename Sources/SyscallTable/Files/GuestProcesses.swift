@@ -12,6 +12,11 @@ public final class GuestProcesses: Sendable {
         var cwd: [pid_t: String] = [:]
         var exe: [pid_t: String] = [:]
         var credentials: [pid_t: Credentials] = [:]
+        /// Guest processes that have exited but wait for their parent's
+        /// wait(): still there for kill(pid, 0) and /proc, as on Linux. Keyed
+        /// by pid, with the start time that tells the zombie from a process
+        /// that took its pid after the reaping.
+        var zombies: [pid_t: UInt64] = [:]
     }
 
     let state = Mutex(State())
@@ -41,7 +46,10 @@ public final class GuestProcesses: Sendable {
                 s.cwd[tgid] = nil
                 s.exe[tgid] = nil
                 s.credentials[tgid] = nil
+                // Not reaped yet when its parent is another guest (picorun reaps its own child).
+                if let start = Self.startTime(tgid) { s.zombies[tgid] = start }
             }
+            if s.zombies.count > 4096 { s.zombies = s.zombies.filter { Self.startTime($0.key) == $0.value } }
         }
     }
 
@@ -84,6 +92,21 @@ public final class GuestProcesses: Sendable {
     func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
     func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }
     /// A thread of a guest process (any tid, not only a leader's).
-    func isGuestTask(_ tid: pid_t) -> Bool { state.withLock { $0.tgidOf[tid] != nil } }
+    func isGuestTask(_ tid: pid_t) -> Bool {
+        state.withLock { s in
+            if s.tgidOf[tid] != nil { return true }
+            guard let start = s.zombies[tid] else { return false }
+            if Self.startTime(tid) == start { return true }
+            s.zombies[tid] = nil
+            return false
+        }
+    }
+
+    /// Field 22 of /proc/PID/stat (after the parenthesised command, which may hold anything).
+    static func startTime(_ pid: pid_t) -> UInt64? {
+        guard let text = readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
     func guestProcesses() -> [pid_t] { state.withLock { Array($0.cwd.keys) } }
 }

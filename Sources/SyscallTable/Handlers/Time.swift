@@ -3,25 +3,36 @@ import PicoCore
 
 /// Clock syscalls that picorun must see.
 enum Time {
-    /// Adjtime implements Linux syscalls adjtimex(2) and clock_adjtime(2):
-    /// a read (modes == 0) is made by the supervisor on its own buffer and
-    /// copied out; any adjustment is refused. The kernel never reads the
-    /// guest's struct, which another guest thread could turn into an
-    /// adjustment between the check and the call.
+    static let adjAdjtime: UInt32 = 0x8000, adjOffsetSingleshot: UInt32 = 0x0001, adjOffsetReadonly: UInt32 = 0x2000
+    /// CLOCKFD: a clock id made from an fd (a PTP device), in the guest's fd table.
+    static func isFdClock(_ id: Int32) -> Bool { id < 0 && id & 7 == 3 }
+
+    /// Adjtime implements Linux syscalls adjtimex(2) and clock_adjtime(2).
+    /// The supervisor makes the call on its own copy of the guest's struct
+    /// and copies the answer out, so the kernel never reads guest memory
+    /// (another guest thread could turn a checked read into an adjustment).
+    /// Reads (modes 0, ADJ_OFFSET_SS_READ) work; an adjustment gets the
+    /// errno Linux gives an unprivileged caller: the clock's own checks
+    /// first (made with modes 0), then EINVAL for ADJ_ADJTIME without
+    /// ADJ_OFFSET_SINGLESHOT, else EPERM.
     static func adjtime(_ c: SyscallContext) -> SyscallAction {
         let isClock = c.number == 305
-        // struct timex starts with `unsigned int modes`.
-        let timex = isClock ? c.arg(1) : c.arg(0)
-        guard let modes = try? c.tracee.readBytes(at: timex, count: Int(PICO_TIMEX_SIZE)) else {
+        let address = isClock ? c.arg(1) : c.arg(0)
+        let clock = isClock ? Int32(truncatingIfNeeded: c.arg(0)) : 0
+        guard var buf = try? c.tracee.readBytes(at: address, count: Int(PICO_TIMEX_SIZE)) else {
             return .emulated(-Int64(LinuxErrno.EFAULT.rawValue))
         }
-        guard modes.prefix(4).allSatisfy({ $0 == 0 }) else { return .emulated(-Int64(LinuxErrno.EPERM.rawValue)) }
-        var buf = [UInt8](repeating: 0, count: Int(PICO_TIMEX_SIZE))
-        let clock = isClock ? Int32(truncatingIfNeeded: c.arg(0)) : -1
-        if isClock && clock < 0 { return .emulated(-Int64(LinuxErrno.EINVAL.rawValue)) }
-        let r = buf.withUnsafeMutableBytes { pico_adjtime_read(clock, $0.baseAddress) }
+        if isClock && isFdClock(clock) { return .emulated(-Int64(LinuxErrno.EINVAL.rawValue)) }
+        let modes = buf.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        let readOnly = modes == 0 || (modes & adjAdjtime != 0 && modes & adjOffsetSingleshot != 0 && modes & adjOffsetReadonly != 0)
+        if !readOnly { buf.replaceSubrange(0..<4, with: [0, 0, 0, 0]) }
+        let r = buf.withUnsafeMutableBytes { pico_adjtime(isClock ? 1 : 0, clock, $0.baseAddress) }
         guard r >= 0 else { return .emulated(Int64(r)) }
-        do { try c.tracee.writeBytes(buf, at: timex) } catch { return .emulated(-Int64(LinuxErrno.EFAULT.rawValue)) }
+        guard readOnly else {
+            let invalid = modes & adjAdjtime != 0 && modes & adjOffsetSingleshot == 0
+            return .emulated(-Int64((invalid ? LinuxErrno.EINVAL : LinuxErrno.EPERM).rawValue))
+        }
+        do { try c.tracee.writeBytes(buf, at: address) } catch { return .emulated(-Int64(LinuxErrno.EFAULT.rawValue)) }
         return .emulated(Int64(r))
     }
 }

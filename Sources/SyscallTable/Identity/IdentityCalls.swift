@@ -70,9 +70,19 @@ enum IdentityCalls {
     }
 
     /// Setuid implements Linux syscall setuid(2).
-    static func setuid(_ c: PathContext) throws(TraceeError) -> NotificationReply { try change(c) { $0.setUID(id(c)) } }
+    static func setuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        guard id(c) != invalidID else { throw TraceeError(.EINVAL) }  // (uid_t)-1 is no user
+        return try change(c) { $0.setUID(id(c)) }
+    }
     /// Setgid implements Linux syscall setgid(2).
-    static func setgid(_ c: PathContext) throws(TraceeError) -> NotificationReply { try change(c) { $0.setGID(id(c)) } }
+    static func setgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        guard id(c) != invalidID else { throw TraceeError(.EINVAL) }
+        return try change(c) { $0.setGID(id(c)) }
+    }
+
+    /// (uid_t)-1: "no change" to the set*id calls that take several ids,
+    /// invalid to setuid/setgid, ignored by setfsuid/setfsgid.
+    static let invalidID = UInt32.max
     /// Setreuid implements Linux syscall setreuid(2).
     static func setreuid(_ c: PathContext) throws(TraceeError) -> NotificationReply { try change(c) { $0.setReUID(id(c, 0), id(c, 1)) } }
     /// Setregid implements Linux syscall setregid(2).
@@ -92,7 +102,7 @@ enum IdentityCalls {
         _ = c.processes.updateCredentials(c.caller.tid) { k in
             old = k.fsuid
             let u = id(c)
-            if k.isPrivileged || [k.ruid, k.euid, k.suid, k.fsuid].contains(u) { k.fsuid = u }
+            if u != invalidID && (k.isPrivileged || [k.ruid, k.euid, k.suid, k.fsuid].contains(u)) { k.fsuid = u }
             return true
         }
         return .value(Int64(old))
@@ -104,7 +114,7 @@ enum IdentityCalls {
         _ = c.processes.updateCredentials(c.caller.tid) { k in
             old = k.fsgid
             let g = id(c)
-            if k.isPrivileged || [k.rgid, k.egid, k.sgid, k.fsgid].contains(g) { k.fsgid = g }
+            if g != invalidID && (k.isPrivileged || [k.rgid, k.egid, k.sgid, k.fsgid].contains(g)) { k.fsgid = g }
             return true
         }
         return .value(Int64(old))
