@@ -2,15 +2,15 @@
 // into this module from Sources/picorun/DistroConfig.swift, since the
 // executable target cannot be imported). The input is written to a
 // scratch file and loaded; what loads is rendered, reloaded and must
-// render the same when PICORUN_FUZZ_ROUNDTRIP=1 (off by default while
-// render() writes quoted values bare: Fuzz/crashes/config-roundtrip-*).
+// render the same (PICORUN_FUZZ_ROUNDTRIP=0 turns that check off;
+// Fuzz/crashes/config-roundtrip-* are the values render() once wrote bare).
 // Built and run by scripts/fuzz.sh config.
 import Glibc
 import PicoCore
 
 nonisolated(unsafe) var path = ""
 nonisolated(unsafe) var fd: Int32 = -1
-let roundTrip = getenv("PICORUN_FUZZ_ROUNDTRIP").map { String(cString: $0) != "0" } ?? false
+let roundTrip = getenv("PICORUN_FUZZ_ROUNDTRIP").map { String(cString: $0) != "0" } ?? true
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

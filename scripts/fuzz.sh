@@ -168,6 +168,17 @@ run_target() { # TARGET SECONDS
   local corpus=$build/work/corpus-$t artifacts=$build/work/artifacts-$t log=$build/work/fuzz-$t.log
   rm -rf "$artifacts"
   mkdir -p "$corpus" "$artifacts"
+  # Every crash found before is a regression test: each runs once first.
+  local replay=("$fuzz/crashes/$t-"*)
+  if [[ -e ${replay[0]} ]]; then
+    env_for_run "$t"
+    if ! sandboxed "${nice[@]}" "$build/bin/fuzz-$t" -runs=1 "${replay[@]}" >"$build/work/replay-$t.log" 2>&1; then
+      grep -m1 -E 'ERROR: |Fatal error|deadly signal' "$build/work/replay-$t.log" >&2 || true
+      echo "fuzz: $t: a crash saved in Fuzz/crashes happens again (log $build/work/replay-$t.log)" >&2
+      return 1
+    fi
+    echo "fuzz: $t: ${#replay[@]} saved crash(es) replayed, none crashes" >&2
+  fi
   env_for_run "$t"
   echo "fuzz: $t for ${seconds}s (log $log)" >&2
   local status=0 keep=()

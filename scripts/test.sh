@@ -17,6 +17,8 @@ command -v perl >/dev/null || need+=(perl)
 command -v unshare >/dev/null || need+=(util-linux)
 [ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v zstd >/dev/null || need+=(zstd)
+command -v bzip2 >/dev/null || need+=(bzip2)
 [ -x /usr/sbin/diodls ] || need+=(diod)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then

@@ -125,13 +125,22 @@ struct DistroConfig {
         return (config, warnings)
     }
 
+    /// A value as the parser reads it back: in quotes when it has blanks at
+    /// either end (which the parser trims) or is itself in quotes (the
+    /// parser takes one pair off).
+    static func quoted(_ v: String) -> String {
+        let trimmed = v.trimmingCharacters(in: " \t")
+        let inQuotes = v.count >= 2 && v.hasPrefix("\"") && v.hasSuffix("\"")
+        return trimmed != v || inQuotes ? "\"" + v + "\"" : v
+    }
+
     /// The effective configuration, as a file that would give it.
     func render() -> String {
-        var out = "[user]\ndefault = \(defaultUser)\n\n[automount]\nenabled = \(automount)\nroot = \(automountRoot)\n"
+        var out = "[user]\ndefault = \(Self.quoted(defaultUser))\n\n[automount]\nenabled = \(automount)\nroot = \(Self.quoted(automountRoot))\n"
         out += "options = \(automountReadOnly ? "ro" : "rw")\n\n[mounts]\n"
-        for m in mounts { out += "\(m.name) = \(m.host)\(m.readOnly ? ":ro" : "")\n" }
+        for m in mounts { out += "\(m.name) = \(Self.quoted(m.host + (m.readOnly ? ":ro" : "")))\n" }
         out += "\n[network]\ngenerateHosts = \(generateHosts)\ngenerateResolvConf = \(generateResolvConf)\n"
-        if let hostname { out += "hostname = \(hostname)\n" }
+        if let hostname { out += "hostname = \(Self.quoted(hostname))\n" }
         out += "\n[interop]\nappendHostPath = \(appendHostPath)\n"
         return out
     }

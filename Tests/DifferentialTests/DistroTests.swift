@@ -89,6 +89,36 @@ struct DistroTests {
         #expect(bad.status == 2 && bad.stderr.hasPrefix("picorun: ../x:"), "\(bad)")
     }
 
+    /// A tarball compressed every way import reads (gzip, xz, zstd, bzip2),
+    /// and one on standard input, give the same distro: exports in the
+    /// same compressions list the same entries as the plain import's.
+    @Test func everyCompressionAndStdinImportTheSameDistro() throws {
+        let h = DistroHome()
+        let tarball = try TinyTarball.make(in: h.home)
+        #expect(h.picorun(["import", "plain", tarball]).status == 0)
+        #expect(h.picorun(["export", "plain", h.home + "/plain.tar"]).status == 0)
+        let want = tarListing(h.home + "/plain.tar")
+        #expect(want.count > 5, "\(want)")
+        for (ext, tool) in [("gz", "gzip"), ("xz", "xz"), ("zst", "zstd"), ("bz2", "bzip2")] {
+            let packed = h.home + "/tiny.tar." + ext
+            let pack = run("/bin/sh", ["-c", "\(tool) -c < \"$1\" > \"$2\"", "sh", tarball, packed], env: baseEnvironment())
+            #expect(pack.status == 0, "\(tool) is installed by scripts/test.sh: \(pack)")
+            let imported = h.picorun(["import", ext, packed])
+            #expect(imported.status == 0, "\(ext): \(imported)")
+            let out = h.home + "/out.tar." + ext
+            #expect(h.picorun(["export", ext, out]).status == 0)
+            #expect(tarListing(out) == want, "\(ext)")
+        }
+        var env = h.env
+        env["PICORUN"] = Paths.picorun
+        env["TARBALL"] = tarball
+        let piped = run("/bin/sh", ["-c", "xz -c < \"$TARBALL\" | \"$PICORUN\" import piped -"], env: env)
+        #expect(piped.status == 0, "\(piped)")
+        let toStdout = run("/bin/sh", ["-c", "\"$PICORUN\" export piped - > \"$PICORUN_HOME/piped.tar\""], env: env)
+        #expect(toStdout.status == 0, "\(toStdout)")
+        #expect(tarListing(h.home + "/piped.tar") == want)
+    }
+
     /// Broken tarballs: one line saying what and where, a non-zero status,
     /// and no distro left behind.
     @Test(arguments: ["garbage", "truncated-gzip", "bad-checksum", "dotdot", "symlink-escape", "empty"])

@@ -50,6 +50,8 @@ struct EscapeTests {
                     env: baseEnvironment(["HOME": scratchDir()]), timeout: 300)
         #expect(r.status == 0 && r.stdout.contains("\nleaks: 0\n"), "\(r)")
         #expect(!r.stdout.contains("LEAK"), "\(r.stdout)")
+        // A section that could not set itself up tried nothing: not a pass.
+        #expect(!r.stdout.contains("skipped"), "\(r.stdout)")
     }
 
     /// The same as an unprivileged host user: no CAP_SYS_PTRACE, but the
@@ -68,5 +70,7 @@ struct EscapeTests {
                     env: baseEnvironment(["HOME": dir + "/home"]), timeout: 300)
         #expect(r.status == 0 && r.stdout.contains("\nleaks: 0\n"), "\(r)")
         #expect(!r.stdout.contains("LEAK"), "\(r.stdout)")
+        // A section that could not set itself up tried nothing: not a pass.
+        #expect(!r.stdout.contains("skipped"), "\(r.stdout)")
     }
 }

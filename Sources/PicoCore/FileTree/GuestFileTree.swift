@@ -61,6 +61,9 @@ public final class GuestFileTree {
         /// walk that did not follow the final name) an existing non-directory,
         /// which a call using it must refuse with ENOTDIR.
         public var trailingSlash = false
+        /// The host's stat of `object`, when the walk made one on its way
+        /// (it needs the type): the stat calls answer from it, one syscall fewer.
+        public var hostStat: stat?
 
         public var exists: Bool { object >= 0 }
 
@@ -247,15 +250,25 @@ public final class GuestFileTree {
         let asked = followFinal
         let followFinal = followFinal || trailingSlash
         // The stack of directories walked so far: (fd, guest path, mount).
-        var stack: [(fd: Int32, guest: String, mount: Mount)] = []
-        func push(_ m: Mount) throws(TraceeError) {
-            let fd = dup(m.fd)
-            guard fd >= 0 else { throw TraceeError(LinuxErrno(errno)) }
-            stack.append((fd, m.guestPath, m))
+        // A mount's own fd is borrowed (the tree keeps it open), never
+        // closed here; it is duplicated only if it ends up in the result.
+        var stack: [(fd: Int32, guest: String, mount: Mount, owned: Bool)] = []
+        func push(_ m: Mount) {
+            stack.append((m.fd, m.guestPath, m, false))
+        }
+        func release(_ s: (fd: Int32, guest: String, mount: Mount, owned: Bool)) {
+            if s.owned { close(s.fd) }
         }
         func closeStack() {
-            for s in stack { close(s.fd) }
+            for s in stack { release(s) }
             stack.removeAll()
+        }
+        /// An fd the result owns for stack entry `s` (taken from the stack).
+        func keep(_ s: (fd: Int32, guest: String, mount: Mount, owned: Bool)) throws(TraceeError) -> Int32 {
+            if s.owned { return s.fd }
+            let fd = dup(s.fd)
+            guard fd >= 0 else { throw TraceeError(LinuxErrno(errno)) }
+            return fd
         }
 
         // Start from the root, walk to the caller's cwd first (it is canonical).
@@ -263,11 +276,9 @@ public final class GuestFileTree {
         if start != "/" { pending = Array(start.split(separator: "/")) + pending }
         do throws(TraceeError) {
             if let base {
-                let fd = dup(base.fd)
-                guard fd >= 0 else { throw TraceeError(LinuxErrno(errno)) }
-                stack.append((fd, base.guestPath, base.mount))
+                stack.append((base.fd, base.guestPath, base.mount, false))
             } else {
-                try push(root)
+                push(root)
             }
             // A mount may sit at the very first component; handled per step.
             var symlinks = 0
@@ -284,7 +295,7 @@ public final class GuestFileTree {
                     if stack.count == 1 && fromDirectory { throw Self.needsFullWalk }
                     if stack.count > 1 {
                         let left = stack.removeLast()
-                        close(left.fd)
+                        release(left)
                         if resolve.contains(.noXdev) && left.mount.guestPath != stack[stack.count - 1].mount.guestPath {
                             throw TraceeError(.EXDEV)
                         }
@@ -300,7 +311,7 @@ public final class GuestFileTree {
                 let guestHere = Self.join(top.guest, String(comp))
                 if let m = mountAt(guestHere) {
                     if resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
-                    try push(m)
+                    push(m)
                     if isLast { finalName = "" }
                     continue
                 }
@@ -318,7 +329,7 @@ public final class GuestFileTree {
                     // Most components are plain directories: one openat, no fstat.
                     let dir = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
                     if dir >= 0 {
-                        stack.append((dir, guestHere, top.mount))
+                        stack.append((dir, guestHere, top.mount, true))
                         continue
                     }
                     if errno != ENOTDIR { throw TraceeError(LinuxErrno(errno)) }
@@ -352,7 +363,7 @@ public final class GuestFileTree {
                         let inProc = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
                         let override = inProc.count == 1 ? pid_t(inProc[0]).flatMap { procLinkOverride?($0, name) } : nil
                         guard let guest = override ?? guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
-                        for s in stack.dropFirst() { close(s.fd) }
+                        for s in stack.dropFirst() { release(s) }
                         stack.removeSubrange(1...)
                         pending = Array(guest.split(separator: "/")) + pending
                         continue
@@ -363,7 +374,7 @@ public final class GuestFileTree {
                         if resolve.contains(.noXdev) && top.mount.guestPath != stack[0].mount.guestPath {
                             throw TraceeError(.EXDEV)
                         }
-                        for s in stack.dropFirst() { close(s.fd) }
+                        for s in stack.dropFirst() { release(s) }
                         stack.removeSubrange(1...)
                     }
                     pending = Array(target.split(separator: "/")) + pending
@@ -376,17 +387,21 @@ public final class GuestFileTree {
                     if trailingSlash && type != S_IFDIR && asked { close(fd); throw TraceeError(.ENOTDIR) }
                     let parent = stack.removeLast()
                     closeStack()
-                    var found = Walk(parent: parent.fd, parentGuestPath: top.guest, name: name, object: fd,
+                    let parentFD: Int32
+                    do throws(TraceeError) { parentFD = try keep(parent) } catch { close(fd); throw error }
+                    var found = Walk(parent: parentFD, parentGuestPath: top.guest, name: name, object: fd,
                                      guestPath: guestHere, mount: top.mount)
                     found.trailingSlash = trailingSlash && type != S_IFDIR
+                    found.hostStat = st
                     return found
                 }
                 guard type == S_IFDIR else { close(fd); throw TraceeError(.ENOTDIR) }
-                stack.append((fd, guestHere, top.mount))
+                stack.append((fd, guestHere, top.mount, true))
             }
             // Ended on a directory (".", "..", a mount root, a symlink to a
             // directory) or on a missing final component.
-            let top = stack.removeLast()
+            let last = stack.removeLast()
+            let top = (fd: try keep(last), guest: last.guest, mount: last.mount)
             if !finalName.isEmpty {
                 closeStack()
                 var missing = Walk(parent: top.fd, parentGuestPath: top.guest, name: finalName, object: -1,

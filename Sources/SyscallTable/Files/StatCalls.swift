@@ -28,7 +28,9 @@ enum StatCalls {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true)
         defer { w.close() }
         var st = Glibc.stat()
-        guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        if let seen = w.hostStat { st = seen } else {
+            guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        }
         Ownership.overlay(&st, c, w)
         try c.write(st, to: buffer)
         return .value(0)
