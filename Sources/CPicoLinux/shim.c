@@ -336,3 +336,7 @@ long pico_adjtime(int use_clock, int clockid, void *buf) {
     memcpy(buf, &t, sizeof t);
     return r;
 }
+
+long pico_syscall3(long nr, long a, long b, long c) {
+    return result(syscall(nr, a, b, c));
+}

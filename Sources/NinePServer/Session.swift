@@ -135,9 +135,9 @@ final class Session {
             let size = try r.u32()
             let version = try r.string()
             fids.removeAll()
-            // Never more than the client offered (it sized its buffers so);
-            // below a header and one name nothing fits, and the dialect is refused.
-            guard size >= 256 else { w.u32(size); w.string("unknown"); break }
+            // Never more than the client offered (it sized its buffers so), and
+            // at least what a Rreadlink or an Rgetattr may need.
+            guard size >= 4096 else { throw Failure(EINVAL) }
             msize = min(size, Self.maxMsize)
             w.u32(msize)
             w.string(version.hasPrefix("9P2000.L") ? "9P2000.L" : "unknown")
@@ -487,7 +487,7 @@ final class Session {
         let meta = try metadata(f.fd)
         let owner = f.user.isRoot || f.user.uid == meta.uid
         if valid & 0x6 != 0 {
-            if !f.user.isRoot && (valid & 0x2 != 0 && uid != meta.uid || valid & 0x4 != 0 && (!owner || !f.user.groups.contains(gid))) {
+            if !f.user.isRoot && (valid & 0x2 != 0 && uid != meta.uid || valid & 0x4 != 0 && (!owner || !f.user.inGroup(gid))) {
                 throw Failure(EPERM)
             }
             do {
@@ -504,7 +504,8 @@ final class Session {
                 _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)))
             }
             // Linux's chmod: setgid is dropped by one outside the file's group.
-            let kept = f.user.isRoot || f.user.inGroup(meta.gid) ? mode & 0o7777 : mode & 0o5777
+            let group = valid & 0x4 != 0 ? gid : meta.gid
+            let kept = f.user.isRoot || f.user.inGroup(group) ? mode & 0o7777 : mode & 0o5777
             do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | kept } } catch { throw Failure(EIO) }
         }
         if valid & 0x8 != 0 {

@@ -77,8 +77,14 @@ public final class Dispatcher: SyscallHandling {
         filterAction(nr) != .allow
     }
 
-    static let pidZeroIsSelf: Set<String> = ["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity",
-                                             "sched_setattr", "setpgid", "migrate_pages", "move_pages"]
+    /// Calls whose pid argument (at the index given) names the caller when
+    /// it is 0: then they never stop (prlimit64(0, …) runs at every start).
+    static let pidZeroIsSelf: [String: Int] = [
+        "prlimit64": 0, "sched_setparam": 0, "sched_setscheduler": 0, "sched_setaffinity": 0, "sched_setattr": 0,
+        "migrate_pages": 0, "move_pages": 0, "get_robust_list": 0, "getpgid": 0, "getsid": 0, "sched_getparam": 0,
+        "sched_getscheduler": 0, "sched_rr_get_interval": 0, "sched_getaffinity": 0, "sched_getattr": 0,
+        "getpriority": 1, "ioprio_get": 1,
+    ]
 
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
         let entry = SyscallTable.entry(nr)
@@ -93,7 +99,7 @@ public final class Dispatcher: SyscallHandling {
         if options.traceAll || options.coverage != nil { return .trace }
         // pid 0 is the caller itself, which needs no check (prlimit64(0, …)
         // runs at every program start).
-        if let name = entry?.name, Self.pidZeroIsSelf.contains(name) { return .traceUnlessArgZero(0) }
+        if let name = entry?.name, let i = Self.pidZeroIsSelf[name] { return .traceUnlessArgZero(i) }
         return entry?.traps ?? true ? .trace : .allow
     }
 

@@ -82,9 +82,9 @@ let syscallPolicy: [String: Policy] = {
     set(["execve"], .translated(Exec.execve, Exec.execExit, "every image goes through picorun's loader"))
     set(["execveat"], .translated(Exec.execveat, Exec.execExit, "every image goes through picorun's loader"))
     set(["exit", "exit_group", "wait4", "waitid", "getpid", "getppid", "gettid", "set_tid_address",
-         "set_robust_list", "get_robust_list", "getpgid", "getpgrp", "getsid", "setsid",
-         "rseq", "getrlimit", "setrlimit", "getrusage", "times", "getpriority", "sched_yield", "sched_getparam", "sched_getscheduler",
-         "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "sched_getaffinity", "sched_getattr", "getcpu", "ioprio_get",
+         "set_robust_list", "getpgrp", "setsid",
+         "rseq", "getrlimit", "setrlimit", "getrusage", "times", "sched_yield",
+         "sched_get_priority_max", "sched_get_priority_min", "getcpu",
          "personality", "arch_prctl", "prctl", "seccomp", "modify_ldt", "pidfd_getfd",
          "futex", "futex_waitv", "futex_wake", "futex_wait",
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
@@ -102,9 +102,15 @@ let syscallPolicy: [String: Policy] = {
     set(["pidfd_send_signal"], .checked(PidfdSignal.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
     set(["process_vm_readv", "process_vm_writev"], .translated(ProcessTargets.processVm, nil, guestOnly))
     set(["kcmp"], .translated(ProcessTargets.kcmp, nil, guestOnly))
-    set(["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr", "setpgid",
+    set(["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr",
          "migrate_pages", "move_pages"], .translated(ProcessTargets.firstPid, nil, guestOnly))
-    set(["setpriority"], .translated(ProcessTargets.setpriority, nil, "guest processes and groups; PRIO_USER would reach the host's (EPERM)"))
+    set(["setpgid"], .translated(ProcessTargets.setpgid, nil, "guest processes, into their own or a guest's process group"))
+    set(["setpriority"], .translated(ProcessTargets.setpriority, nil, "guest processes and groups (a group's guest members only); PRIO_USER would reach the host's (EPERM)"))
+    set(["getpriority"], .translated(ProcessTargets.getpriority, nil, "guest processes and groups; PRIO_USER as the host reports it"))
+    set(["ioprio_get"], .translated(ProcessTargets.ioprioGet, nil, "guest processes and groups; IOPRIO_WHO_USER as the host reports it"))
+    set(["get_robust_list", "getpgid", "getsid", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
+         "sched_getaffinity", "sched_getattr"], .translated(ProcessTargets.firstPid, nil, guestOnly))
+    set(["perf_event_open"], .translated(ProcessTargets.perfEventOpen, nil, "the caller or its guest processes; system-wide and cgroup events are refused (EACCES)"))
     set(["ioprio_set"], .translated(ProcessTargets.ioprioSet, nil, "guest processes and groups; IOPRIO_WHO_USER would reach the host's (EPERM)"))
     set(["unshare", "setns"], .hostPrivileged("new namespaces"))
 
@@ -133,7 +139,7 @@ let syscallPolicy: [String: Policy] = {
 
     // System information.
     set(["uname"], .distro(SystemCalls.uname, "the host's, with the distro's configured host name"))
-    set(["sysinfo", "getrandom", "sysfs", "ustat", "perf_event_open", "add_key", "request_key",
+    set(["sysinfo", "getrandom", "sysfs", "ustat", "add_key", "request_key",
          "keyctl", "statmount", "listmount", "socket", "socketpair", "accept", "accept4",
          "listen", "recvfrom", "recvmsg", "recvmmsg", "shutdown",
          "getsockname", "getpeername", "setsockopt", "getsockopt"],

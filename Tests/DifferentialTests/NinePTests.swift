@@ -120,7 +120,8 @@ struct NinePTests {
         let script = """
             as_nobody() { /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
             as_nobody "$STAGE/picorun" import nine "$STAGE/tiny.tar" || exit 1
-            as_nobody "$STAGE/picorun" serve nine --listen tcp:127.0.0.1:$PORT 2>/dev/null & srv=$!
+            # setpriv itself in the background (not a function's subshell), so $srv is the server.
+            /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups "$STAGE/picorun" serve nine --listen tcp:127.0.0.1:$PORT 2>/dev/null & srv=$!
             for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
             /usr/sbin/diodls -s 127.0.0.1:$PORT -a / -l /owned.txt | awk '{print $1, $3, $4}'
             /usr/sbin/diodcat -s 127.0.0.1:$PORT -a / /owned.txt; echo

@@ -78,8 +78,8 @@ func kernelTable() throws -> [(Int, String)] {
             let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
                 : e?.distroOnly == true ? .allow
                 : e?.path != nil ? .notify
-                : Dispatcher.pidZeroIsSelf.contains(e?.name ?? "") ? .traceUnlessArgZero(0)
-                : (e?.traps ?? true) ? .trace : .allow
+                : Dispatcher.pidZeroIsSelf[e?.name ?? ""].map { .traceUnlessArgZero($0) }
+                    ?? ((e?.traps ?? true) ? .trace : .allow)
             #expect(d.filterAction(n) == want, "syscall \(n)")
         }
         // In a distro run, identities and sidecar metadata are the supervisor's.

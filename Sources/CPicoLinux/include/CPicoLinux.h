@@ -128,6 +128,8 @@ long pico_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf
 /// in buf (PICO_TIMEX_SIZE bytes), which it updates: the supervisor's own
 /// copy, never guest memory. Callers pass only modes that change nothing.
 long pico_adjtime(int use_clock, int clockid, void *buf);
+/// syscall(nr, a, b, c): -errno on failure (Swift cannot call the variadic one).
+long pico_syscall3(long nr, long a, long b, long c);
 #define PICO_TIMEX_SIZE 208
 long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);

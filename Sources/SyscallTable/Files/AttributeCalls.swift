@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// Calls that change or read a file's attributes by path, in the guest file
 /// tree: the supervisor acts on the exact object the walk found, through
@@ -149,8 +150,10 @@ enum AttributeCalls {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         // Linux's rules, against the sidecar's owner: explicit times are the
         // owner's to set; "now" also anyone who may write the file.
-        if w.mount.kind == .volume, let (volume, k) = Permissions.applies(c), let meta = volume.metadata(fd: w.object),
-           k.fsuid != meta.uid {
+        let judged: (Metadata, Credentials)? = w.mount.kind == .volume
+            ? Permissions.applies(c).flatMap { v, k in v.metadata(fd: w.object).map { ($0, k) } }
+            : Permissions.hostView(c, w, fd: w.object)
+        if let (meta, k) = judged, k.fsuid != meta.uid {
             let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
             guard onlyNow else { throw TraceeError(.EPERM) }
             if !Permissions.allows(meta, k, Permissions.write) { throw TraceeError(.EACCES) }

@@ -59,6 +59,11 @@ enum Permissions {
     /// owner may do it.
     static func checkRemoval(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try checkParent(c, w)
+        // /dev/shm, /dev/mqueue: sticky host folders, with picorun perhaps host root.
+        if w.exists, let (dir, k) = hostView(c, w, fd: w.parent), dir.mode & sticky != 0,
+           let (file, _) = hostView(c, w, fd: w.object), k.fsuid != file.uid && k.fsuid != dir.uid {
+            throw TraceeError(.EPERM)
+        }
         guard w.exists, w.mount.kind == .volume, let (volume, k) = applies(c),
               let dir = volume.metadata(fd: w.parent), dir.mode & sticky != 0,
               let file = volume.metadata(fd: w.object) else { return }

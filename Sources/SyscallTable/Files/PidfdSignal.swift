@@ -20,12 +20,18 @@ enum PidfdSignal {
     static func pidfdSendSignal(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[3]
         guard flags & ~flagsMask == 0, (flags & flagsMask).nonzeroBitCount <= 1 else { throw TraceeError(.EINVAL) }
-        if selfFds.contains(c.int32(0)) { return .continueCall }
-        let copy = pico_pidfd_getfd(c.caller.tid, c.int32(0))
-        guard copy >= 0 else { throw TraceeError(.EBADF) }
-        let fd = Int32(copy)
-        defer { close(fd) }
-        guard let target = targetOf(fd: fd) else { throw TraceeError(.EBADF) }
+        let processGroup = flags & 0x4 != 0
+        if selfFds.contains(c.int32(0)) && !processGroup { return .continueCall }
+        let fd: Int32
+        if selfFds.contains(c.int32(0)) {
+            fd = -1
+        } else {
+            let copy = pico_pidfd_getfd(c.caller.tid, c.int32(0))
+            guard copy >= 0 else { throw TraceeError(.EBADF) }
+            fd = Int32(copy)
+        }
+        defer { if fd >= 0 { close(fd) } }
+        guard let target = fd < 0 ? c.caller.tgid : targetOf(fd: fd) else { throw TraceeError(.EBADF) }
         var info = [UInt8](repeating: 0, count: whole)
         if c.args[2] != 0 {
             let head = try c.tracee.readBytes(at: c.args[2], count: knownPart)
@@ -35,6 +41,17 @@ enum PidfdSignal {
             }
         }
         guard target > 0, c.processes.isGuestTask(target) else { throw TraceeError(.ESRCH) }
+        if processGroup {
+            // The target's whole group may hold picorun and host jobs: its
+            // guest members only, as kill(-pgrp) does.
+            let group = getpgid(target)
+            var sent = 0, denied = false
+            for t in c.processes.guestProcesses() where getpgid(t) == group {
+                if Glibc.kill(t, c.int32(1)) == 0 { sent += 1 } else if errno == EPERM { denied = true }
+            }
+            if sent > 0 { return .value(0) }
+            throw TraceeError(denied ? .EPERM : .ESRCH)
+        }
         let r = info.withUnsafeMutableBytes { b in
             pico_pidfd_send_signal(fd, c.int32(1), c.args[2] == 0 ? nil : b.baseAddress, UInt32(truncatingIfNeeded: flags))
         }

@@ -80,25 +80,90 @@ enum ProcessTargets {
     /// sched_set*, setpgid, migrate_pages, move_pages.
     static func firstPid(_ c: SyscallContext) -> SyscallAction { hide(c, 0) }
 
-    /// Setpriority implements Linux syscall setpriority(2): a guest process or
-    /// group; every process of a user (PRIO_USER) would reach the host's too.
+    /// Setpgid implements Linux syscall setpgid(2): a guest process, into
+    /// a new group of its own or a guest's group (never, say, the host
+    /// shell's, which would make the guest part of a host job).
+    static func setpgid(_ c: SyscallContext) -> SyscallAction {
+        let action = hide(c, 0)
+        let target = pid(c, 0) == 0 ? Int64(c.task.process.tgid) : pid(c, 0)
+        let group = pid(c, 1)
+        if group <= 0 || group == target { return action }
+        if (processes?.guestProcesses() ?? []).contains(where: { Int64(getpgid($0)) == group }) { return action }
+        c.setArg(1, nowhere)  // the kernel's EPERM for a group that is not there
+        return .rewritten
+    }
+
+    /// Setpriority implements Linux syscall setpriority(2): a guest process,
+    /// or the guest members of a group (the supervisor may share it);
+    /// every process of a user (PRIO_USER) would reach the host's too.
     static func setpriority(_ c: SyscallContext) -> SyscallAction {
-        priority(c, process: 0, group: 1, user: 2)
+        guard Int32(truncatingIfNeeded: c.arg(0)) == 1 else { return priority(c, process: 0, user: 2) }
+        let nice = Int(Int32(truncatingIfNeeded: c.arg(2)))
+        return eachMember(c) { t in Int32(-pico_syscall3(141 /* setpriority */, 0, Int(t), nice)) }
     }
 
-    /// Ioprio_set implements Linux syscall ioprio_set(2), by the same rule.
+    /// Ioprio_set implements Linux syscall ioprio_set(2), by the same rule;
+    /// the kernel checks the priority before any member, so the first
+    /// member's answer to a bad one is the call's.
     static func ioprioSet(_ c: SyscallContext) -> SyscallAction {
-        priority(c, process: 1, group: 2, user: 3)
+        guard Int32(truncatingIfNeeded: c.arg(0)) == 2 else { return priority(c, process: 1, user: 3) }
+        let ioprio = Int(Int32(truncatingIfNeeded: c.arg(2)))
+        return eachMember(c, stopAtError: true) { t in Int32(-pico_syscall3(251 /* ioprio_set */, 1, Int(t), ioprio)) }
     }
 
-    static func priority(_ c: SyscallContext, process: Int32, group: Int32, user: Int32) -> SyscallAction {
-        let which = Int32(truncatingIfNeeded: c.arg(0)), who = pid(c, 1)
-        switch which {
-        case process: return hide(c, 1)
-        case group:
-            if who == 0 || (processes?.guestProcesses() ?? []).contains(where: { Int64(getpgid($0)) == who }) { return .passthrough }
+    /// The call made for each guest member of the group in argument 1 (0:
+    /// the caller's), with the kernel's way of folding the results: ESRCH
+    /// for no member, else the last error (or the first, `stopAtError`).
+    static func eachMember(_ c: SyscallContext, stopAtError: Bool = false, _ call: (pid_t) -> Int32) -> SyscallAction {
+        let who = pid(c, 1)
+        let group = who == 0 ? getpgid(c.task.process.tgid) : pid_t(truncatingIfNeeded: who)
+        let members = (processes?.guestProcesses() ?? []).filter { getpgid($0) == group }
+        if members.isEmpty || who < 0 {
             c.setArg(1, nowhere)
             return .rewritten
+        }
+        var error = ESRCH
+        for t in members.sorted() {
+            let e = call(t)
+            if e != 0 { error = e; if stopAtError { break } } else if error == ESRCH { error = 0 }
+        }
+        return .emulated(-Int64(error))
+    }
+
+    /// Getpriority implements Linux syscall getpriority(2): a guest
+    /// process or group; PRIO_USER as the host reports it.
+    static func getpriority(_ c: SyscallContext) -> SyscallAction {
+        readPriority(c, process: 0, group: 1)
+    }
+
+    /// Ioprio_get implements Linux syscall ioprio_get(2), by the same rule.
+    static func ioprioGet(_ c: SyscallContext) -> SyscallAction {
+        readPriority(c, process: 1, group: 2)
+    }
+
+    static func readPriority(_ c: SyscallContext, process: Int32, group: Int32) -> SyscallAction {
+        let which = Int32(truncatingIfNeeded: c.arg(0)), who = pid(c, 1)
+        if which == process { return hide(c, 1) }
+        guard which == group, who > 0 else { return .passthrough }
+        if (processes?.guestProcesses() ?? []).contains(where: { Int64(getpgid($0)) == who }) { return .passthrough }
+        c.setArg(1, nowhere)
+        return .rewritten
+    }
+
+    /// Perf_event_open implements Linux syscall perf_event_open(2): events
+    /// of the caller or of a guest process. A system-wide event (pid -1)
+    /// or a cgroup's (PERF_FLAG_PID_CGROUP) would watch the host: EACCES,
+    /// as a restrictive perf_event_paranoid answers.
+    static func perfEventOpen(_ c: SyscallContext) -> SyscallAction {
+        let target = pid(c, 1)
+        if target < 0 || c.arg(4) & 0x4 != 0 { return .emulated(-Int64(EACCES)) }
+        return hide(c, 1)
+    }
+
+    static func priority(_ c: SyscallContext, process: Int32, user: Int32) -> SyscallAction {
+        let which = Int32(truncatingIfNeeded: c.arg(0))
+        switch which {
+        case process: return hide(c, 1)
         case user: return .emulated(-Int64(EPERM))
         default: return .passthrough  // the kernel's EINVAL
         }

@@ -24,7 +24,8 @@ enum Time {
         }
         if isClock && isFdClock(clock) { return .emulated(-Int64(LinuxErrno.EINVAL.rawValue)) }
         let modes = buf.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
-        let readOnly = modes == 0 || (modes & adjAdjtime != 0 && modes & adjOffsetSingleshot != 0 && modes & adjOffsetReadonly != 0)
+        // Exactly: ADJ_SETOFFSET and friends beside ADJ_OFFSET_SS_READ still act.
+        let readOnly = modes == 0 || modes == adjAdjtime | adjOffsetSingleshot | adjOffsetReadonly
         if !readOnly { buf.replaceSubrange(0..<4, with: [0, 0, 0, 0]) }
         let r = buf.withUnsafeMutableBytes { pico_adjtime(isClock ? 1 : 0, clock, $0.baseAddress) }
         guard r >= 0 else { return .emulated(Int64(r)) }
