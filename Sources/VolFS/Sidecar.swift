@@ -19,9 +19,9 @@ public final class Sidecar: @unchecked Sendable {
     /// and blocking-call threads: serialised here.
     let lock = Mutex(())
     nonisolated(unsafe) var db: OpaquePointer?
-    nonisolated(unsafe) var selectRow: OpaquePointer?
-    nonisolated(unsafe) var upsertRow: OpaquePointer?
-    nonisolated(unsafe) var deleteRow: OpaquePointer?
+    nonisolated(unsafe) var selectStatement: OpaquePointer?
+    nonisolated(unsafe) var upsertStatement: OpaquePointer?
+    nonisolated(unsafe) var deleteStatement: OpaquePointer?
     nonisolated(unsafe) var transactionDepth = 0
 
     static let schema = """
@@ -60,12 +60,12 @@ public final class Sidecar: @unchecked Sendable {
             guard let format = try scalarText("SELECT value FROM about WHERE key = 'format'"), format == "1" else {
                 throw VolFSError("\(path): not a picorun sidecar of a format this version knows")
             }
-            selectRow = try prepare("SELECT birth, uid, gid, mode, rdev FROM files WHERE inode = ?1")
-            upsertRow = try prepare("""
+            selectStatement = try prepare("SELECT birth, uid, gid, mode, rdev FROM files WHERE inode = ?1")
+            upsertStatement = try prepare("""
                 INSERT INTO files (inode, birth, uid, gid, mode, rdev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 ON CONFLICT(inode) DO UPDATE SET birth = ?2, uid = ?3, gid = ?4, mode = ?5, rdev = ?6
                 """)
-            deleteRow = try prepare("DELETE FROM files WHERE inode = ?1 AND birth = ?2")
+            deleteStatement = try prepare("DELETE FROM files WHERE inode = ?1 AND birth = ?2")
         } catch {
             close()
             throw error
@@ -75,26 +75,18 @@ public final class Sidecar: @unchecked Sendable {
     deinit { close() }
 
     func close() {
-        for s in [selectRow, upsertRow, deleteRow] where s != nil { sqlite3_finalize(s) }
-        selectRow = nil
-        upsertRow = nil
-        deleteRow = nil
+        for s in [selectStatement, upsertStatement, deleteStatement] where s != nil { sqlite3_finalize(s) }
+        selectStatement = nil
+        upsertStatement = nil
+        deleteStatement = nil
         if db != nil { sqlite3_close(db) }
         db = nil
     }
 
-    /// The row for `id`, if there is one and it is not stale.
+    /// The row for `id`, if there is one and it is not stale (a failed
+    /// read counts as none here; `modify` tells the two apart).
     public func lookup(_ id: FileIdentity) -> Metadata? {
-        lock.withLock { _ in
-            guard let s = selectRow else { return nil }
-            defer { sqlite3_reset(s) }
-            sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
-            guard sqlite3_step(s) == SQLITE_ROW, sqlite3_column_int64(s, 0) == id.birth else { return nil }
-            return Metadata(uid: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 1)),
-                            gid: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 2)),
-                            mode: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 3)),
-                            rdev: UInt64(bitPattern: sqlite3_column_int64(s, 4)))
-        }
+        lock.withLock { _ in (try? selectRow(id)) ?? nil }
     }
 
     /// Reads, changes and writes the row of `id` as one transaction, so a
@@ -106,37 +98,10 @@ public final class Sidecar: @unchecked Sendable {
         try lock.withLock { _ throws(VolFSError) in
             try exec("BEGIN IMMEDIATE")
             do throws(VolFSError) {
-                guard let sel = selectRow, let up = upsertRow, let del = deleteRow else { throw VolFSError("\(path): closed") }
-                sqlite3_bind_int64(sel, 1, Int64(bitPattern: id.inode))
-                var row: Metadata?
-                let r = sqlite3_step(sel)
-                if r == SQLITE_ROW, sqlite3_column_int64(sel, 0) == id.birth {
-                    row = Metadata(uid: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 1)),
-                                   gid: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 2)),
-                                   mode: UInt32(truncatingIfNeeded: sqlite3_column_int64(sel, 3)),
-                                   rdev: UInt64(bitPattern: sqlite3_column_int64(sel, 4)))
-                }
-                sqlite3_reset(sel)
-                if r != SQLITE_ROW && r != SQLITE_DONE { try check(r, SQLITE_DONE) }
+                let row = try selectRow(id)
                 var meta = row ?? defaults
                 change(&meta)
-                if meta == defaults {
-                    if row != nil {
-                        defer { sqlite3_reset(del) }
-                        sqlite3_bind_int64(del, 1, Int64(bitPattern: id.inode))
-                        sqlite3_bind_int64(del, 2, id.birth)
-                        try check(sqlite3_step(del), SQLITE_DONE)
-                    }
-                } else {
-                    defer { sqlite3_reset(up) }
-                    sqlite3_bind_int64(up, 1, Int64(bitPattern: id.inode))
-                    sqlite3_bind_int64(up, 2, id.birth)
-                    sqlite3_bind_int64(up, 3, Int64(meta.uid))
-                    sqlite3_bind_int64(up, 4, Int64(meta.gid))
-                    sqlite3_bind_int64(up, 5, Int64(meta.mode))
-                    sqlite3_bind_int64(up, 6, Int64(bitPattern: meta.rdev))
-                    try check(sqlite3_step(up), SQLITE_DONE)
-                }
+                if meta != defaults { try upsertRow(id, meta) } else if row != nil { try deleteRow(id) }
                 try exec("COMMIT")
             } catch {
                 _ = try? exec("ROLLBACK")
@@ -147,28 +112,48 @@ public final class Sidecar: @unchecked Sendable {
 
     /// Records `meta` for `id`, replacing any row (stale or not) for the inode.
     public func store(_ id: FileIdentity, _ meta: Metadata) throws(VolFSError) {
-        try lock.withLock { _ throws(VolFSError) in
-            guard let s = upsertRow else { throw VolFSError("\(path): closed") }
-            defer { sqlite3_reset(s) }
-            sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
-            sqlite3_bind_int64(s, 2, id.birth)
-            sqlite3_bind_int64(s, 3, Int64(meta.uid))
-            sqlite3_bind_int64(s, 4, Int64(meta.gid))
-            sqlite3_bind_int64(s, 5, Int64(meta.mode))
-            sqlite3_bind_int64(s, 6, Int64(bitPattern: meta.rdev))
-            try check(sqlite3_step(s), SQLITE_DONE)
-        }
+        try lock.withLock { _ throws(VolFSError) in try upsertRow(id, meta) }
     }
 
     /// Forgets the row of a file that is gone.
     public func remove(_ id: FileIdentity) throws(VolFSError) {
-        try lock.withLock { _ throws(VolFSError) in
-            guard let s = deleteRow else { throw VolFSError("\(path): closed") }
-            defer { sqlite3_reset(s) }
-            sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
-            sqlite3_bind_int64(s, 2, id.birth)
-            try check(sqlite3_step(s), SQLITE_DONE)
-        }
+        try lock.withLock { _ throws(VolFSError) in try deleteRow(id) }
+    }
+
+    // The statements themselves; callers hold the lock.
+
+    func selectRow(_ id: FileIdentity) throws(VolFSError) -> Metadata? {
+        guard let s = selectStatement else { throw VolFSError("\(path): closed") }
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
+        let r = sqlite3_step(s)
+        if r == SQLITE_DONE { return nil }
+        try check(r, SQLITE_ROW)
+        guard sqlite3_column_int64(s, 0) == id.birth else { return nil }  // a stale row: another file's
+        return Metadata(uid: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 1)),
+                        gid: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 2)),
+                        mode: UInt32(truncatingIfNeeded: sqlite3_column_int64(s, 3)),
+                        rdev: UInt64(bitPattern: sqlite3_column_int64(s, 4)))
+    }
+
+    func upsertRow(_ id: FileIdentity, _ meta: Metadata) throws(VolFSError) {
+        guard let s = upsertStatement else { throw VolFSError("\(path): closed") }
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
+        sqlite3_bind_int64(s, 2, id.birth)
+        sqlite3_bind_int64(s, 3, Int64(meta.uid))
+        sqlite3_bind_int64(s, 4, Int64(meta.gid))
+        sqlite3_bind_int64(s, 5, Int64(meta.mode))
+        sqlite3_bind_int64(s, 6, Int64(bitPattern: meta.rdev))
+        try check(sqlite3_step(s), SQLITE_DONE)
+    }
+
+    func deleteRow(_ id: FileIdentity) throws(VolFSError) {
+        guard let s = deleteStatement else { throw VolFSError("\(path): closed") }
+        defer { sqlite3_reset(s) }
+        sqlite3_bind_int64(s, 1, Int64(bitPattern: id.inode))
+        sqlite3_bind_int64(s, 2, id.birth)
+        try check(sqlite3_step(s), SQLITE_DONE)
     }
 
     /// Every row, for fsck.
