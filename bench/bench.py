@@ -251,9 +251,10 @@ def main():
             cells = [f"{r[n]:.2f}×" if n in r else "—" for n in names if n != "native"]
             f.write(f"| {r['name']} | {r['what']} | " + " | ".join(cells) + f" | {r['rss'] / 1024:.1f} MiB |\n")
         f.write(f"\n**The notification floor.** `bench/notify-floor.c` makes the same 200,000 stats, each answered "
-                f"through `SECCOMP_RET_USER_NOTIF` by a supervisor thread that does no work at all: "
-                f"**{notify_ratio:.1f}× native** on this machine. Every path syscall of picorun pays that round trip "
-                f"(two context switches and two wakeups); only the part of a ratio above it is picorun's own work.\n")
+                f"through `SECCOMP_RET_USER_NOTIF` by a supervisor thread that does no work at all, with the synchronous "
+                f"wake-ups picorun asks for: **{notify_ratio:.1f}× native** on this machine. Every path syscall of picorun "
+                f"pays that round trip (the CPU handed to the supervisor and back); only the part of a ratio above it is "
+                f"picorun's own work.\n")
         if profiles:
             f.write("\n### Targets missed, and the stops that make them\n\n"
                     "From one `--coverage` run of each (it traps every call, so counts, not times, are the point): "

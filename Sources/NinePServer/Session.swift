@@ -425,11 +425,19 @@ final class Session {
         }
         guard f.open >= 0 else { throw Failure(EBADF) }
         if f.fifo { return readFifo(f, Int(count)) }
-        var buf = [UInt8](repeating: 0, count: Int(count))
-        let n = buf.withUnsafeMutableBytes { pread(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
-        guard n >= 0 else { throw Failure.last() }
-        w.u32(UInt32(n))
-        w.bytes += buf[0..<n]
+        // The data is read straight into the reply: no zeroed buffer, no
+        // second copy, no regrowth (a third of the server's time went there).
+        let head = w.bytes
+        var failure: Int32 = 0
+        w.bytes = [UInt8](unsafeUninitializedCapacity: head.count + 4 + Int(count)) { buf, initialized in
+            _ = UnsafeMutableBufferPointer(rebasing: buf[0..<head.count]).initialize(from: head)
+            let n = pread(f.open, buf.baseAddress! + head.count + 4, Int(count), off_t(Int64(bitPattern: offset)))
+            if n < 0 { failure = errno }
+            let got = max(n, 0)
+            for i in 0..<4 { buf[head.count + i] = UInt8(truncatingIfNeeded: UInt32(got) >> (8 * UInt32(i))) }
+            initialized = head.count + 4 + got
+        }
+        if failure != 0 { throw Failure(failure) }
     }
 
     func writeData(_ r: inout WireReader, _ w: inout WireWriter) throws {
