@@ -1,7 +1,6 @@
 import CPicoLinux
 import Glibc
 import PicoCore
-import VolFS
 
 /// Calls that change or read a file's attributes by path, in the guest file
 /// tree: the supervisor acts on the exact object the walk found, through
@@ -150,10 +149,7 @@ enum AttributeCalls {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         // Linux's rules, against the sidecar's owner: explicit times are the
         // owner's to set; "now" also anyone who may write the file.
-        let judged: (Metadata, Credentials)? = w.mount.kind == .volume
-            ? Permissions.applies(c).flatMap { v, k in v.metadata(fd: w.object).map { ($0, k) } }
-            : Permissions.hostView(c, w, fd: w.object)
-        if let (meta, k) = judged, k.fsuid != meta.uid {
+        if let (meta, k) = Permissions.judged(c, w, fd: w.object), k.fsuid != meta.uid {
             let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
             guard onlyNow else { throw TraceeError(.EPERM) }
             if !Permissions.allows(meta, k, Permissions.write) { throw TraceeError(.EACCES) }

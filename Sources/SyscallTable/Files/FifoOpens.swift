@@ -46,18 +46,21 @@ enum FifoOpens {
     /// own copy is closed, and in that moment the FIFO has one end too many.
     static let handingOver = Mutex([Inode: Int]())
 
-    struct Inode: Hashable { let dev: UInt64, ino: UInt64 }
+    struct Inode: Hashable {
+        let dev: UInt64, ino: UInt64
+        init(_ st: stat) { dev = UInt64(st.st_dev); ino = UInt64(st.st_ino) }
+    }
 
     static func inode(_ fd: Int32) -> Inode? {
         var st = stat()
-        return fstat(fd, &st) == 0 ? Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) : nil
+        return fstat(fd, &st) == 0 ? Inode(st) : nil
     }
 
     /// Waits (a few milliseconds at most) until no end of this FIFO is in
     /// the supervisor's hands, so a non-blocking open sees the ends the
     /// guests hold: O_WRONLY|O_NONBLOCK with no reader is ENXIO, as on Linux.
     static func settle(_ st: stat) {
-        let key = Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let key = Inode(st)
         for _ in 0..<2000 {
             if handingOver.withLock({ $0[key] == nil }) { return }
             usleep(5)

@@ -109,4 +109,18 @@ public final class GuestProcesses: Sendable {
         return fields.count > 19 ? UInt64(fields[19]) : nil
     }
     func guestProcesses() -> [pid_t] { state.withLock { Array($0.cwd.keys) } }
+
+    /// The guest processes in process group `pgid` (the supervisor and host
+    /// jobs may share it; they are never among these).
+    func members(ofGroup pgid: pid_t) -> [pid_t] { guestProcesses().filter { getpgid($0) == pgid } }
+
+    /// kill(2) of each guest process `to` chooses, folded as Linux folds a
+    /// group signal: 0 if any got it, else EPERM if one was refused, else ESRCH.
+    func signal(_ targets: [pid_t], _ sig: Int32) -> Int32 {
+        var sent = 0, denied = false
+        for t in targets {
+            if Glibc.kill(t, sig) == 0 { sent += 1 } else if errno == EPERM { denied = true }
+        }
+        return sent > 0 ? 0 : denied ? EPERM : ESRCH
+    }
 }

@@ -27,12 +27,17 @@ enum Permissions {
     /// host mounts keep the host's checks).
     static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
         if want & write != 0 && (w.mount.readOnly || c.tree.isHostKernelSetting(w)) { throw TraceeError(.EROFS) }
-        if let (meta, k) = hostView(c, w, fd: fd) {
-            if !allows(meta, k, want) { throw TraceeError(.EACCES) }
-            return
-        }
-        guard w.mount.kind == .volume, let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return }
+        guard let (meta, k) = judged(c, w, fd: fd) else { return }
         if !allows(meta, k, want) { throw TraceeError(.EACCES) }
+    }
+
+    /// The owner and mode a non-root guest is judged by for `fd`: the
+    /// sidecar's in the distro, the host's on /dev and /sys when picorun is
+    /// root (`hostView`); nil where the host's own check decides.
+    static func judged(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
+        if w.mount.kind != .volume { return hostView(c, w, fd: fd) }
+        guard let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return nil }
+        return (meta, k)
     }
 
     static let supervisorIsRoot = geteuid() == 0

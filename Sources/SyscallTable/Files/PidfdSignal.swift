@@ -44,13 +44,9 @@ enum PidfdSignal {
         if processGroup {
             // The target's whole group may hold picorun and host jobs: its
             // guest members only, as kill(-pgrp) does.
-            let group = getpgid(target)
-            var sent = 0, denied = false
-            for t in c.processes.guestProcesses() where getpgid(t) == group {
-                if Glibc.kill(t, c.int32(1)) == 0 { sent += 1 } else if errno == EPERM { denied = true }
-            }
-            if sent > 0 { return .value(0) }
-            throw TraceeError(denied ? .EPERM : .ESRCH)
+            let e = c.processes.signal(c.processes.members(ofGroup: getpgid(target)), c.int32(1))
+            if e != 0 { throw TraceeError(LinuxErrno(e)) }
+            return .value(0)
         }
         let r = info.withUnsafeMutableBytes { b in
             pico_pidfd_send_signal(fd, c.int32(1), c.args[2] == 0 ? nil : b.baseAddress, UInt32(truncatingIfNeeded: flags))

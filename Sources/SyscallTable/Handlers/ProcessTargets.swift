@@ -45,13 +45,10 @@ enum ProcessTargets {
         guard sig >= 0 && sig <= 64 else { return .emulated(-Int64(EINVAL)) }
         let caller = c.task.process.tgid
         // The supervisor may share the caller's group: only guests are signalled.
-        let group: pid_t? = target == -1 ? nil : target == 0 ? getpgid(caller) : pid_t(truncatingIfNeeded: -target)
-        var sent = 0, denied = false
-        for t in processes?.guestProcesses() ?? [] where (group == nil ? t != caller : getpgid(t) == group) {
-            if Glibc.kill(t, sig) == 0 { sent += 1 } else if errno == EPERM { denied = true }
-        }
-        if sent > 0 { return .emulated(0) }
-        return .emulated(-Int64(denied ? EPERM : ESRCH))
+        guard let processes else { return .emulated(-Int64(ESRCH)) }
+        let targets = target == -1 ? processes.guestProcesses().filter { $0 != caller }
+            : processes.members(ofGroup: target == 0 ? getpgid(caller) : pid_t(truncatingIfNeeded: -target))
+        return .emulated(-Int64(processes.signal(targets, sig)))
     }
 
     /// Tkill implements Linux syscall tkill(2).
@@ -88,7 +85,7 @@ enum ProcessTargets {
         let target = pid(c, 0) == 0 ? Int64(c.task.process.tgid) : pid(c, 0)
         let group = pid(c, 1)
         if group <= 0 || group == target { return action }
-        if (processes?.guestProcesses() ?? []).contains(where: { Int64(getpgid($0)) == group }) { return action }
+        if !(processes?.members(ofGroup: pid_t(truncatingIfNeeded: group)) ?? []).isEmpty { return action }
         c.setArg(1, nowhere)  // the kernel's EPERM for a group that is not there
         return .rewritten
     }
@@ -117,7 +114,7 @@ enum ProcessTargets {
     static func eachMember(_ c: SyscallContext, stopAtError: Bool = false, _ call: (pid_t) -> Int32) -> SyscallAction {
         let who = pid(c, 1)
         let group = who == 0 ? getpgid(c.task.process.tgid) : pid_t(truncatingIfNeeded: who)
-        let members = (processes?.guestProcesses() ?? []).filter { getpgid($0) == group }
+        let members = processes?.members(ofGroup: group) ?? []
         if members.isEmpty || who < 0 {
             c.setArg(1, nowhere)
             return .rewritten
@@ -145,7 +142,7 @@ enum ProcessTargets {
         let which = Int32(truncatingIfNeeded: c.arg(0)), who = pid(c, 1)
         if which == process { return hide(c, 1) }
         guard which == group, who > 0 else { return .passthrough }
-        if (processes?.guestProcesses() ?? []).contains(where: { Int64(getpgid($0)) == who }) { return .passthrough }
+        if !(processes?.members(ofGroup: pid_t(truncatingIfNeeded: who)) ?? []).isEmpty { return .passthrough }
         c.setArg(1, nowhere)
         return .rewritten
     }
