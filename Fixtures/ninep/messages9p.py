@@ -93,6 +93,11 @@ b = expect('Twalk .. at the root stays there', walk(0, 3, '..', '..', 'owned.txt
 check('  three qids', struct.unpack('<H', b[:2])[0] == 3, b)
 expect('  clunk', c.rpc(120, struct.pack('<I', 3)), 121)
 expect_error('Twalk through a file', walk(1, 4, 'x'), ENOTDIR)
+expect_error('Twalk . of a file', walk(1, 4, '.'), ENOTDIR)
+expect_error('Twalk .. of a file', walk(1, 4, '..'), ENOTDIR)
+b = expect('Twalk with no names clones the fid', walk(1, 4), 111)
+expect('  the clone reads the file', (c.rpc(12, struct.pack('<II', 4, 0)), c.rpc(116, struct.pack('<IQI', 4, 0, 100)))[1], 117)
+expect('  clunk the clone', c.rpc(120, struct.pack('<I', 4)), 121)
 expect_error('Twalk with a bad fid', walk(99, 4, 'bin'), EBADF)
 
 b = expect('Tgetattr owned.txt', c.rpc(24, struct.pack('<IQ', 1, 0x3fff)), 25)
@@ -253,6 +258,7 @@ expect_error('  Txattrcreate user.x on a file it cannot write', c.rpc(32, struct
 expect('Tattach as uid 1234 (user)', session('', 1234), 105)
 expect('  walk to owned.txt', walk(0, 1, 'owned.txt'), 111)
 expect('  its owner reads it', c.rpc(12, struct.pack('<II', 1, 0)), 13)
+expect_error('  Twalk through a file (not root)', walk(1, 2, 'x'), ENOTDIR)
 expect_error('Tattach as an unknown user', session('nosuchuser', 0xffffffff), EACCES)
 
 # The kernel's rules a 9P client must not get around: groups of new files,
@@ -323,6 +329,46 @@ r = keep(walk(0, 1, 'hosttmp', os.path.basename(secret)))
 check('  Twalk through hosttmp reaches nothing beyond it', r[0] == 7 or struct.unpack('<H', r[1][:2])[0] < 2, r)
 check('  no reply carried the secret', not any(b'NINEP-HOST-SECRET' in x for x in replies))
 os.unlink(secret)
+
+# Framing: messages are taken however their bytes arrive: many in one
+# segment, one split into single bytes, one bigger than any read buffer;
+# a size that cannot be right ends the connection.
+c = Conn()
+c.rpc(100, struct.pack('<I', 1 << 20) + s('9P2000.L'), tag=0xffff)
+c.rpc(104, struct.pack('<II', 0, 0xffffffff) + s('root') + s('') + struct.pack('<I', 0))
+many = b''.join(struct.pack('<IBHIQ', 19, 24, 100 + i, 0, 0x3fff) for i in range(20))
+c.c.sendall(many)
+got = [c.recv() for _ in range(20)]
+check('20 Tgetattr in one segment: 20 replies in order', [(k, t) for k, t, _ in got] == [(25, 100 + i) for i in range(20)], got[:2])
+import time
+one = struct.pack('<IBHIQ', 19, 24, 7, 0, 0x3fff)
+for byte in one:
+    c.c.sendall(bytes([byte]))
+    time.sleep(0.002)
+k, t, _ = c.recv()
+check('A Tgetattr sent a byte at a time', (k, t) == (25, 7), (k, t))
+expect('Twalk to bin (framing)', walk(0, 1, 'bin'), 111)
+expect('Tlcreate bin/large', c.rpc(14, struct.pack('<I', 1) + s('large') + struct.pack('<III', 0o102, 0o644, 0)), 15)
+data = bytes((i * 7) & 0xff for i in range(900 * 1024))
+msg = struct.pack('<IBHIQI', 23 + len(data), 118, 9, 1, 0, len(data)) + data
+for at in range(0, len(msg), 100000):
+    c.c.sendall(msg[at:at + 100000])
+k, t, body = c.recv()
+check('A 900 KiB Twrite in pieces', (k, t) == (119, 9) and struct.unpack('<I', body[:4])[0] == len(data), (k, t, body[:4]))
+expect('Twalk to bin/large', walk(0, 2, 'bin', 'large'), 111)
+expect('Tlopen it', c.rpc(12, struct.pack('<II', 2, 0)), 13)
+b = expect('Tread 900 KiB back', c.rpc(116, struct.pack('<IQI', 2, 0, len(data))), 117)
+check('  the same bytes', b[4:] == data, len(b))
+expect('Tremove bin/large', c.rpc(122, struct.pack('<I', 2)), 123)
+for name, head in (('bigger than msize', struct.pack('<I', (1 << 20) + 4096)), ('below 7', struct.pack('<I', 6)), ('zero', struct.pack('<I', 0))):
+    c = Conn()
+    c.rpc(100, struct.pack('<I', 1 << 20) + s('9P2000.L'), tag=0xffff)
+    c.c.sendall(head + b'\x78\x01\x00')
+    try:
+        closed = c.c.recv(1) == b''
+    except OSError:
+        closed = True
+    check(f'A size {name} ends the connection', closed)
 
 print(f'{failures} failed')
 sys.exit(1 if failures else 0)

@@ -15,6 +15,7 @@ final class Connection: @unchecked Sendable {
 
     let fd: Int32
     let session: Session
+    let reader: MessageReader
     /// Guards `inflight` and every write to the socket, so a reply and the
     /// Rflush that follows it go out in that order.
     let lock = Lock()
@@ -22,19 +23,16 @@ final class Connection: @unchecked Sendable {
     var workers = 0
     var broken = false
 
-    init(fd: Int32, session: Session) {
+    init(fd: Int32, session: Session, pollMicroseconds: Int) {
         self.fd = fd
         self.session = session
+        reader = MessageReader(fd: fd, pollMicroseconds: pollMicroseconds)
     }
 
     func serve() {
         defer { finish() }
         while true {
-            guard let header = readExactly(4) else { return }
-            let size = UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
-            guard size >= 7, size <= max(session.msize, 8192) + 64 else { return }
-            guard let body = readExactly(Int(size) - 4) else { return }
-            let message = header + body
+            guard let message = reader.next(limit: Int(max(session.msize, 8192)) + 64) else { return }
             if message[4] == 108, message.count >= 9 {
                 flush(tag: UInt16(message[5]) | UInt16(message[6]) << 8, old: UInt16(message[7]) | UInt16(message[8]) << 8)
                 continue
@@ -111,17 +109,5 @@ final class Connection: @unchecked Sendable {
             done += r
         }
         return true
-    }
-
-    func readExactly(_ n: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: n)
-        var got = 0
-        while got < n {
-            let r = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, n - got) }
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { return nil }
-            got += r
-        }
-        return out
     }
 }

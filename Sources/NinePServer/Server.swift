@@ -21,9 +21,17 @@ public final class Server: @unchecked Sendable {
 
     let export: Export
     let listener: Int32
+    let pollMicroseconds: Int
+    let tcp: Bool
 
-    public init(export: Export, address: Address) throws(VolFSError) {
+    /// How long a connection polls for the next request before it sleeps
+    /// (see MessageReader): long enough for a client's turnaround here.
+    public static let defaultPollMicroseconds = 100
+
+    public init(export: Export, address: Address, pollMicroseconds: Int = Server.defaultPollMicroseconds) throws(VolFSError) {
         self.export = export
+        self.pollMicroseconds = pollMicroseconds
+        if case .tcp = address { tcp = true } else { tcp = false }
         switch address {
         case .unix(let path):
             listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -56,9 +64,14 @@ public final class Server: @unchecked Sendable {
         while true {
             let c = accept(listener, nil, nil)
             if c < 0 { continue }
-            let export = self.export
+            if tcp {
+                // Replies go out whole, one write each; never held back for an ACK.
+                var one: Int32 = 1
+                setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
+            }
+            let export = self.export, poll = pollMicroseconds
             _ = Feeder.start {
-                Connection(fd: c, session: Session(export: export)).serve()
+                Connection(fd: c, session: Session(export: export), pollMicroseconds: poll).serve()
             }
         }
     }

@@ -296,10 +296,18 @@ final class Session {
     }
 
     func qid(_ fd: Int32) throws -> Qid {
-        let st = try hostStat(fd)
-        let meta = try metadata(fd)
-        let type: UInt8 = meta.type == Metadata.directory ? Qid.directory : meta.type == Metadata.symlink ? Qid.symlink : Qid.file
-        return Qid(type: type, version: UInt32(truncatingIfNeeded: st.st_ctim.tv_sec ^ (st.st_ctim.tv_nsec << 8)), path: UInt64(st.st_ino))
+        guard let (_, host) = FileIdentity.of(fd: fd) else { throw Failure.last() }
+        return Self.qid(host)
+    }
+
+    /// A qid needs no sidecar row: the guest's directories and symlinks are
+    /// real ones on the host, and every other kind (device nodes kept as
+    /// host files included) is a plain file to 9P.
+    static func qid(_ host: FileIdentity.HostStat) -> Qid {
+        let kind = host.mode & UInt32(S_IFMT)
+        let type = kind == UInt32(S_IFDIR) ? Qid.directory : kind == UInt32(S_IFLNK) ? Qid.symlink : Qid.file
+        let version = UInt32(truncatingIfNeeded: host.ctime.tv_sec ^ (host.ctime.tv_nsec << 8))
+        return Qid(type: type, version: version, path: host.inode)
     }
 
     func check(_ user: User, _ fd: Int32, _ want: UInt32) throws {
@@ -324,14 +332,23 @@ final class Session {
         for _ in 0..<count { names.append(try r.string()) }
         let onto = fids[newNumber] === f
         if !onto && fids[newNumber] != nil { throw Failure(EBADF) }
-        var path = currentPath(f)
-        var fd = dup(f.fd)
+        // The kernel's name for the fid's file is asked only where '..' needs it.
+        var path = names.contains("..") ? currentPath(f) : f.path
+        var fd = f.fd  // the fid's own until the first step opens another
         var qids: [Qid] = []
         var failure: Int32 = 0
         for name in names {
             guard !name.isEmpty, name == "/" || !name.contains("/"), !name.utf8.contains(0) else { failure = ENOENT; break }
-            guard isDirectory(fd) else { failure = ENOTDIR; break }
-            if (try? check(f.user, fd, 1)) == nil { failure = EACCES; break }
+            if !f.user.isRoot {
+                let m: Metadata
+                do { m = try metadata(fd) } catch { failure = (error as? Failure)?.errno ?? EIO; break }
+                guard m.type == Metadata.directory else { failure = ENOTDIR; break }
+                guard m.allows(uid: f.user.uid, gid: f.user.gid, groups: f.user.groups, 1) else { failure = EACCES; break }
+            } else if name == "." || name == "..", !isDirectory(fd) {
+                // Other names: openat below answers ENOTDIR for a non-directory.
+                failure = ENOTDIR
+                break
+            }
             let next: Int32
             if name == "." {
                 next = dup(fd)
@@ -348,14 +365,16 @@ final class Session {
                 if next >= 0 { path.append(name) }
             }
             if next < 0 { failure = Glibc.errno; break }
-            close(fd)
+            if fd != f.fd { close(fd) }
             fd = next
-            qids.append(try qid(next))
+            do { qids.append(try qid(fd)) } catch { failure = (error as? Failure)?.errno ?? EIO; break }
         }
         if qids.count < names.count {
-            close(fd)
+            if fd != f.fd { close(fd) }
             if qids.isEmpty { throw Failure(failure == 0 ? ENOENT : failure) }
         } else {
+            if fd == f.fd { fd = dup(fd) }
+            guard fd >= 0 else { throw Failure.last() }
             fids[newNumber] = Fid(path: path, fd: fd, user: f.user)
         }
         w.u16(UInt16(qids.count))
@@ -468,17 +487,16 @@ final class Session {
     func getattr(_ r: inout WireReader, _ w: inout WireWriter) throws {
         let f = try fid(&r)
         _ = try r.u64()
-        let st = try hostStat(f.fd)
-        let meta = try metadata(f.fd)
+        guard let (meta, host) = export.volume.describe(fd: f.fd) else { throw Failure.last() }
         w.u64(0x3fff)  // P9_GETATTR_ALL
-        w.qid(try qid(f.fd))
+        w.qid(Self.qid(host))
         w.u32(meta.mode)
         w.u32(meta.uid)
         w.u32(meta.gid)
-        w.u64(UInt64(st.st_nlink))
+        w.u64(UInt64(host.nlink))
         w.u64(meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice ? meta.rdev : 0)
-        w.u64(UInt64(st.st_size)); w.u64(UInt64(st.st_blksize)); w.u64(UInt64(st.st_blocks))
-        for t in [st.st_atim, st.st_mtim, st.st_ctim, st.st_ctim] {
+        w.u64(host.size); w.u64(UInt64(host.blksize)); w.u64(host.blocks)
+        for t in [host.atime, host.mtime, host.ctime, host.ctime] {
             w.u64(UInt64(bitPattern: Int64(t.tv_sec)))
             w.u64(UInt64(t.tv_nsec))
         }
@@ -571,25 +589,27 @@ final class Session {
         let fd = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0, let dir = fdopendir(fd) else { throw Failure.last() }
         defer { closedir(dir) }
-        var out: [(String, Qid, UInt8)] = []
-        while let e = Glibc.readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let object = name == ".." && f.path.isEmpty ? dup(export.root) : openat(dirfd(dir), name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
-            guard object >= 0 else { continue }
-            defer { close(object) }
-            guard let q = try? qid(object), let m = try? metadata(object) else { continue }
-            let dt: UInt8 = switch m.type {
-            case Metadata.directory: 4
-            case Metadata.symlink: 10
-            case Metadata.charDevice: 2
-            case Metadata.blockDevice: 6
-            case Metadata.fifo: 1
-            case Metadata.socket: 12
-            default: 8
+        return export.volume.snapshot { sidecar in
+            var out: [(String, Qid, UInt8)] = []
+            while let e = Glibc.readdir(dir) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                // Each name is described where it is (never followed): '..' of
+                // the export's root is the root itself.
+                let (base, entry) = name == ".." && f.path.isEmpty ? (export.root, ".") : (dirfd(dir), name)
+                guard let (m, host) = sidecar.describe(dirfd: base, name: entry) else { continue }
+                let dt: UInt8 = switch m.type {
+                case Metadata.directory: 4
+                case Metadata.symlink: 10
+                case Metadata.charDevice: 2
+                case Metadata.blockDevice: 6
+                case Metadata.fifo: 1
+                case Metadata.socket: 12
+                default: 8
+                }
+                out.append((name, Self.qid(host), dt))
             }
-            out.append((name, q, dt))
+            return out
         }
-        return out
     }
 
     func make(_ type: UInt8, _ r: inout WireReader, _ w: inout WireWriter) throws {

@@ -23,28 +23,31 @@ public struct FileIdentity: Hashable, Sendable {
     }
 
     static let emptyPath: Int32 = 0x1000, symlinkNofollow: Int32 = 0x100
-    /// STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_BTIME
-    static let mask: UInt32 = 0x1 | 0x2 | 0x8 | 0x10 | 0x100 | 0x800
+    /// STATX_BASIC_STATS | STATX_BTIME: one call answers a whole getattr too.
+    static let mask: UInt32 = 0xfff
 
-    /// What the host says of the file, for the defaults of a file with no row.
+    /// What the host says of the file: the defaults of a file with no row,
+    /// and the attributes the guest sees from the host as they are.
     public struct HostStat {
         public let mode: UInt32, uid: UInt32, gid: UInt32
+        public let inode: UInt64, nlink: UInt32, size: UInt64, blocks: UInt64, blksize: UInt32
+        public let atime: timespec, mtime: timespec, ctime: timespec
         public var defaults: Metadata { .defaults(hostMode: mode, hostUID: uid, hostGID: gid) }
     }
 
     /// The identity of `name` in directory `dirfd`, not following a symlink.
     public static func of(dirfd: Int32, name: String, flags: Int32 = 0) -> (FileIdentity, HostStat)? {
         // struct statx, read by offset: Glibc as Swift imports it has no statx.
-        var b = [UInt8](repeating: 0, count: 256)
-        guard b.withUnsafeMutableBytes({ pico_statx(dirfd, name, flags | symlinkNofollow, mask, $0.baseAddress) }) == 0 else {
-            return nil
+        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b -> (FileIdentity, HostStat)? in
+            guard pico_statx(dirfd, name, flags | symlinkNofollow, mask, b.baseAddress) == 0 else { return nil }
+            func u32(_ o: Int) -> UInt32 { b.loadUnaligned(fromByteOffset: o, as: UInt32.self) }
+            func u64(_ o: Int) -> UInt64 { b.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
+            func time(_ o: Int) -> timespec { timespec(tv_sec: Int(Int64(bitPattern: u64(o))), tv_nsec: Int(u32(o + 8))) }
+            let birth = u32(0) & 0x800 != 0 ? Int64(bitPattern: u64(80)) * 1_000_000_000 + Int64(u32(88)) : 0
+            let host = HostStat(mode: u32(28) & 0xffff, uid: u32(20), gid: u32(24), inode: u64(32), nlink: u32(16),
+                                size: u64(40), blocks: u64(48), blksize: u32(4),
+                                atime: time(64), mtime: time(112), ctime: time(96))
+            return (FileIdentity(inode: u64(32), birth: birth), host)
         }
-        func u64(_ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
-        let returned = UInt32(truncatingIfNeeded: u64(0))
-        let mode = UInt32(b[28]) | UInt32(b[29]) << 8
-        let birth = returned & 0x800 != 0
-            ? Int64(bitPattern: u64(80)) * 1_000_000_000 + Int64(UInt32(truncatingIfNeeded: u64(88))) : 0
-        let host = HostStat(mode: mode, uid: UInt32(truncatingIfNeeded: u64(20)), gid: UInt32(truncatingIfNeeded: u64(24)))
-        return (FileIdentity(inode: u64(32), birth: birth), host)
     }
 }

@@ -89,6 +89,19 @@ public final class Sidecar: @unchecked Sendable {
         lock.withLock { _ in (try? selectRow(id)) ?? nil }
     }
 
+    /// Runs `body` with a lookup that reads one snapshot of the database,
+    /// holding the lock and one read transaction throughout: many lookups
+    /// without a lock and a transaction each. `body` must not call the
+    /// sidecar otherwise (the lock is held).
+    func reading<T>(_ body: ((FileIdentity) -> Metadata?) -> T) -> T {
+        lock.withLock { _ in
+            // Inside another thread's batch() the lookups join its transaction.
+            let began = sqlite3_get_autocommit(db) != 0 && (try? exec("BEGIN")) != nil
+            defer { if began { _ = try? exec("COMMIT") } }
+            return body { id in (try? self.selectRow(id)) ?? nil }
+        }
+    }
+
     /// Reads, changes and writes the row of `id` as one transaction, so a
     /// chown here and a chmod in another session (or over 9P) at the same
     /// moment both land. `defaults` is the file's view without a row; a

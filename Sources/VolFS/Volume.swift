@@ -11,15 +11,36 @@ public final class Volume: Sendable {
     }
 
     /// The guest metadata of the file `fd` is open on (O_PATH fds included).
-    public func metadata(fd: Int32) -> Metadata? {
-        guard let (id, host) = FileIdentity.of(fd: fd) else { return nil }
-        return sidecar.lookup(id) ?? host.defaults
-    }
+    public func metadata(fd: Int32) -> Metadata? { describe(fd: fd)?.0 }
 
     /// The guest metadata of `name` in directory `dirfd` (not following it).
-    public func metadata(dirfd: Int32, name: String) -> Metadata? {
+    public func metadata(dirfd: Int32, name: String) -> Metadata? { describe(dirfd: dirfd, name: name)?.0 }
+
+    /// The guest metadata and what the host says of the file `fd` is open
+    /// on, from one statx and one lookup.
+    public func describe(fd: Int32) -> (Metadata, FileIdentity.HostStat)? {
+        guard let (id, host) = FileIdentity.of(fd: fd) else { return nil }
+        return (sidecar.lookup(id) ?? host.defaults, host)
+    }
+
+    public func describe(dirfd: Int32, name: String) -> (Metadata, FileIdentity.HostStat)? {
         guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
-        return sidecar.lookup(id) ?? host.defaults
+        return (sidecar.lookup(id) ?? host.defaults, host)
+    }
+
+    /// Many files described from one read of the sidecar (a directory
+    /// listing): one lock and one SQLite transaction, not one per file.
+    public func snapshot<T>(_ body: (Snapshot) -> T) -> T {
+        sidecar.reading { lookup in withoutActuallyEscaping(lookup) { body(Snapshot(lookup: $0)) } }
+    }
+
+    public struct Snapshot {
+        let lookup: (FileIdentity) -> Metadata?
+
+        public func describe(dirfd: Int32, name: String) -> (Metadata, FileIdentity.HostStat)? {
+            guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
+            return (lookup(id) ?? host.defaults, host)
+        }
     }
 
     /// Changes the guest metadata of the file `fd` is open on.

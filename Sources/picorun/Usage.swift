@@ -13,7 +13,7 @@ enum Usage {
            picorun install debian [NAME]             Debian bookworm minbase (debootstrap; root)
            picorun list [-v] | set-default NAME | unregister NAME | fsck [--dry-run] NAME
            picorun config NAME                       the effective picorun.conf of a distro
-           picorun serve NAME --listen unix:PATH|tcp:HOST:PORT [--read-only]   9P2000.L
+           picorun serve NAME --listen unix:PATH|tcp:HOST:PORT [--read-only] [--poll USEC]
            picorun syscalls [--format table|markdown|json|csv]
            picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE.json...
 
@@ -66,6 +66,16 @@ enum Usage {
     $PICORUN_HOME/sidecars.
 
     Subcommands:
+      serve               serve distro NAME over 9P2000.L in the foreground, to
+                          diod's tools, p9fs or a kernel's `mount -t 9p`, with
+                          the guest's owners and modes; attach names map to
+                          users of the distro's /etc/passwd. A unix socket is
+                          made mode 0600; TCP listens where told (say
+                          127.0.0.1). --read-only refuses every change.
+                          --poll USEC: after a reply, wait for the client's
+                          next request this long by polling before sleeping
+                          (default 100; 0 never polls): a round trip costs
+                          less than a wake-up, for one CPU's time meanwhile
       syscalls            print picorun's table of every x86-64 syscall: number,
                           name, support level (passthrough, translated,
                           emulated, partial, unsupported) and note
