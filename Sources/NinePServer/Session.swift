@@ -215,19 +215,8 @@ final class Session {
         case 50:  // Tfsync
             let f = try fid(&r)
             if f.open >= 0 { fsync(f.open) }
-        case 52:  // Tlock: advisory locks are the client's business here
-            _ = try fid(&r)
-            w.u8(0)
-        case 54:  // Tgetlock: nothing is ever locked
-            _ = try fid(&r)
-            _ = try r.u8()
-            let start = try r.u64(), length = try r.u64(), pid = try r.u32()
-            let client = try r.string()
-            w.u8(2)
-            w.u64(start)
-            w.u64(length)
-            w.u32(pid)
-            w.string(client)
+        case 52: try lock(&r, &w)
+        case 54: try getlock(&r, &w)
         case 30: try xattrwalk(&r, &w)
         case 32: try xattrcreate(&r, &w)
         default:
@@ -496,7 +485,7 @@ final class Session {
         w.u64(UInt64(host.nlink))
         w.u64(meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice ? meta.rdev : 0)
         w.u64(host.size); w.u64(UInt64(host.blksize)); w.u64(host.blocks)
-        for t in [host.atime, host.mtime, host.ctime, host.ctime] {
+        for t in [host.atime, host.mtime, host.ctime, host.btime] {
             w.u64(UInt64(bitPattern: Int64(t.tv_sec)))
             w.u64(UInt64(t.tv_nsec))
         }

@@ -31,7 +31,8 @@ public struct FileIdentity: Hashable, Sendable {
     public struct HostStat {
         public let mode: UInt32, uid: UInt32, gid: UInt32
         public let inode: UInt64, nlink: UInt32, size: UInt64, blocks: UInt64, blksize: UInt32
-        public let atime: timespec, mtime: timespec, ctime: timespec
+        /// btime is zero where the filesystem keeps none.
+        public let atime: timespec, mtime: timespec, ctime: timespec, btime: timespec
         public var defaults: Metadata { .defaults(hostMode: mode, hostUID: uid, hostGID: gid) }
     }
 
@@ -43,10 +44,11 @@ public struct FileIdentity: Hashable, Sendable {
             func u32(_ o: Int) -> UInt32 { b.loadUnaligned(fromByteOffset: o, as: UInt32.self) }
             func u64(_ o: Int) -> UInt64 { b.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
             func time(_ o: Int) -> timespec { timespec(tv_sec: Int(Int64(bitPattern: u64(o))), tv_nsec: Int(u32(o + 8))) }
-            let birth = u32(0) & 0x800 != 0 ? Int64(bitPattern: u64(80)) * 1_000_000_000 + Int64(u32(88)) : 0
+            let born = u32(0) & 0x800 != 0
+            let birth = born ? Int64(bitPattern: u64(80)) * 1_000_000_000 + Int64(u32(88)) : 0
             let host = HostStat(mode: u32(28) & 0xffff, uid: u32(20), gid: u32(24), inode: u64(32), nlink: u32(16),
                                 size: u64(40), blocks: u64(48), blksize: u32(4),
-                                atime: time(64), mtime: time(112), ctime: time(96))
+                                atime: time(64), mtime: time(112), ctime: time(96), btime: born ? time(80) : timespec())
             return (FileIdentity(inode: u64(32), birth: birth), host)
         }
     }
