@@ -175,6 +175,15 @@ expect('Tlink bin/hard2 -> bin/new', (walk(7, 9, 'new'), c.rpc(70, struct.pack('
 b = expect('  nlink 2', c.rpc(24, struct.pack('<IQ', 9, 0x3fff)), 25)
 check('  nlink', struct.unpack('<Q', b[33:41])[0] == 2, b[33:41])
 
+before = c.rpc(24, struct.pack('<IQ', 9, 0x3fff))[1]
+_time.sleep(0.02)
+expect('Tsetattr chown bin/new to 4321 (kept in the sidecar)', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x2, 0, 4321, 0, 0, 0, 0, 0, 0)), 27)
+after = c.rpc(24, struct.pack('<IQ', 9, 0x3fff))[1]
+check('  the uid is 4321', struct.unpack('<I', after[25:29])[0] == 4321, after[25:29])
+check('  the change time moved, as a kernel chown moves it', after[105:121] != before[105:121], (before[105:121], after[105:121]))
+check('  so did the qid version', after[9:13] != before[9:13], (before[9:13], after[9:13]))
+expect('  and back to root', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x2, 0, 0, 0, 0, 0, 0, 0, 0)), 27)
+
 b = expect('Tsetattr mode, uid, gid, size, times', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100, 0o4711, 77, 88, 2, 1000, 0, 2000, 0)), 27)
 b = expect('  getattr after', c.rpc(24, struct.pack('<IQ', 9, 0x3fff)), 25)
 mode, uid, gid = struct.unpack('<III', b[21:33])

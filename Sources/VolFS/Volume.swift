@@ -43,10 +43,13 @@ public final class Volume: Sendable {
         }
     }
 
-    /// Changes the guest metadata of the file `fd` is open on.
+    /// Changes the guest metadata of the file `fd` is open on, and moves
+    /// its change time as the kernel's chown and chmod do: a chown kept in
+    /// the sidecar alone shows in stat's ctime and in 9P's qid version.
     public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
         guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
         try sidecar.modify(id, defaults: host.defaults, change)
+        _ = fchownat(fd, "", UInt32.max, UInt32.max, 0x1000)  // AT_EMPTY_PATH: ids unchanged, ctime now
     }
 
     /// Records the metadata of a file just created as `name` in `dirfd`.
