@@ -109,15 +109,18 @@ public final class Sidecar: @unchecked Sendable {
     /// taken for "no row" (which would write the defaults over the truth).
     public func modify(_ id: FileIdentity, defaults: Metadata, _ change: (inout Metadata) -> Void) throws(VolFSError) {
         try lock.withLock { _ throws(VolFSError) in
-            try exec("BEGIN IMMEDIATE")
+            // Inside another thread's batch() the change joins its
+            // transaction: a BEGIN would fail and the ROLLBACK undo the batch.
+            let own = sqlite3_get_autocommit(db) != 0
+            if own { try exec("BEGIN IMMEDIATE") }
             do throws(VolFSError) {
                 let row = try selectRow(id)
                 var meta = row ?? defaults
                 change(&meta)
                 if meta != defaults { try upsertRow(id, meta) } else if row != nil { try deleteRow(id) }
-                try exec("COMMIT")
+                if own { try exec("COMMIT") }
             } catch {
-                _ = try? exec("ROLLBACK")
+                if own { _ = try? exec("ROLLBACK") }
                 throw error
             }
         }

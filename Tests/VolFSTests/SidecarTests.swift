@@ -32,6 +32,41 @@ func touch(_ path: String) {
         #expect(other.metadata(dirfd: d, name: "c")?.mode == 0o104755)
     }
 
+    /// A change from another thread while a batch (an import) runs joins the
+    /// batch's transaction: before, its failed BEGIN rolled the batch back.
+    @Test func aChangeDuringABatchLosesNeither() throws {
+        let sidecar = try Sidecar(path: scratch() + "/meta.db")
+        let ids = (1...3).map { FileIdentity(inode: UInt64($0), birth: 7) }
+        let setuid = Metadata(uid: 5, gid: 5, mode: 0o104755)
+        try sidecar.batch { () throws(VolFSError) in
+            try sidecar.store(ids[0], setuid)
+            let other = Thread {
+                try? sidecar.modify(ids[1], defaults: Metadata(uid: 0, gid: 0, mode: 0o100644)) { $0.uid = 42 }
+            }
+            other.start()
+            while !other.isFinished { usleep(1000) }
+            try sidecar.store(ids[2], setuid)
+        }
+        #expect(sidecar.lookup(ids[0]) == setuid)
+        #expect(sidecar.lookup(ids[1])?.uid == 42)
+        #expect(sidecar.lookup(ids[2]) == setuid)
+    }
+
+    @Test func aSnapshotDescribesAsLookupsDo() throws {
+        let dir = scratch()
+        let volume = Volume(sidecar: try Sidecar(path: dir + "/meta.db"))
+        touch(dir + "/a")
+        touch(dir + "/b")
+        let d = open(dir, O_PATH | O_DIRECTORY)
+        defer { close(d) }
+        try volume.created(dirfd: d, name: "a", Metadata(uid: 1, gid: 2, mode: 0o104755))
+        let seen = volume.snapshot { s in ["a", "b", "missing"].map { s.describe(dirfd: d, name: $0)?.0 } }
+        #expect(seen == [Metadata(uid: 1, gid: 2, mode: 0o104755), volume.metadata(dirfd: d, name: "b"), nil])
+        // The lock and the read transaction are let go after it.
+        try volume.created(dirfd: d, name: "b", Metadata(uid: 3, gid: 3, mode: 0o100600))
+        #expect(volume.metadata(dirfd: d, name: "b")?.uid == 3)
+    }
+
     @Test func aReusedInodeNumberDoesNotInheritARow() throws {
         let dir = scratch()
         let sidecar = try Sidecar(path: dir + "/meta.db")
