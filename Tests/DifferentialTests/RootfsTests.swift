@@ -57,6 +57,8 @@ let rootfsCommands: [RootfsCommand] = ([
     "cd /tmp && rm -f f && touch f && chown 123:456 f && stat -c '%u:%g %a' f && chmod 4755 f && stat -c '%A %U' f && chown 7 f && stat -c '%A %u' f; rm -f f",
     "ls -l /usr/bin/passwd /etc/shadow | cut -d' ' -f1,3,4",
     "cd /tmp && rm -f c && touch c && a=$(stat -c %z c) && sleep 0.05 && chown 9 c && b=$(stat -c %z c) && [ \"$a\" != \"$b\" ] && echo chown moves ctime; rm -f c",
+    // The names unix sockets were bound by, as getsockname and getpeername give them.
+    "cd /tmp && perl -MSocket -e 'for $p (\"/tmp/n.sock\", \"r.sock\") { unlink $p; socket(S, AF_UNIX, SOCK_STREAM, 0); bind(S, pack_sockaddr_un($p)) or die \"bind: $!\"; listen(S, 1); socket(C, AF_UNIX, SOCK_STREAM, 0); connect(C, pack_sockaddr_un($p)) or die \"connect: $!\"; print unpack_sockaddr_un(getsockname(S)), \" \", unpack_sockaddr_un(getpeername(C)), \"\\n\"; unlink $p }'",
     "su nobody -s /bin/sh -c 'id; id -u; cat /etc/shadow; echo x > /root/f; ls /root' 2>&1",
     "touch /tmp/rootfile && su nobody -s /bin/sh -c 'rm -f /tmp/rootfile; echo mine > /tmp/nobodyfile; stat -c %U:%G /tmp/nobodyfile' 2>&1; rm -f /tmp/rootfile /tmp/nobodyfile",
     "mknod /tmp/nul c 1 3 && mkfifo /tmp/fifo && ls -l /tmp/nul /tmp/fifo | cut -d' ' -f1,5,6 && rm /tmp/nul /tmp/fifo",

@@ -21,6 +21,8 @@ enum SocketCalls {
             let w = try walk(c, address, follow: false)
             defer { w.close() }
             if w.exists { throw TraceeError(.EADDRINUSE) }
+            let guest = Array(address[2...].prefix(sunPathMax).prefix { $0 != 0 })
+            if let reply = try SocketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
             if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
                 return try call(bytes) { Glibc.bind(socket, $0, $1) }
             }
