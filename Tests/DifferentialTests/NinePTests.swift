@@ -98,11 +98,12 @@ struct NinePTests {
         #expect(r.stdout == "-rw-r--r--. 321 654\nhi\n", "\(r)")
     }
 
-    /// Every message of the dialect, and malformed ones, with the expected answers.
-    @Test func everyMessage() throws {
+    /// Every message of the dialect, and malformed ones, with the expected
+    /// answers; with the reader polling for requests (the default) and not.
+    @Test(arguments: [[], ["--poll", "0"]]) func everyMessage(_ poll: [String]) throws {
         let h = DistroHome()
         #expect(h.picorun(["import", "nine", try TinyTarball.make(in: h.home)]).status == 0)
-        let r = NineP.withServer(h, "nine", "/usr/bin/python3 \"$FIX/messages9p.py\" 127.0.0.1 $PORT")
+        let r = NineP.withServer(h, "nine", "/usr/bin/python3 \"$FIX/messages9p.py\" 127.0.0.1 $PORT", extra: poll)
         #expect(r.status == 0 && r.stdout.hasSuffix("\n0 failed\n"), "\(r)")
         #expect(!r.stdout.contains("FAIL"), "\(r.stdout)")
     }
@@ -129,6 +130,17 @@ struct NinePTests {
             """
         let r = run("/bin/bash", ["-c", script], env: h.env.merging(["STAGE": staging, "PORT": "\(port)"]) { $1 })
         #expect(r.stdout == "-rw-------. 1234 99\nmine\n", "\(r)")
+    }
+
+    @Test func badServeOptionsAreClearErrors() {
+        let h = DistroHome()
+        for (args, message) in [(["--poll", "x"], "serve: --poll x: expected microseconds, 0 to 100000"),
+                                (["--poll=-1"], "serve: --poll -1: expected microseconds, 0 to 100000"),
+                                (["--poll"], "serve: --poll needs a number of microseconds"),
+                                (["--listen", "udp:1"], "serve: --listen udp:1: expected unix:PATH or tcp:HOST:PORT")] {
+            let r = h.picorun(["serve", "nine"] + (args.first == "--listen" ? [] : ["--listen", "unix:/tmp/x"]) + args)
+            #expect(r.status == 2 && r.stderr == "picorun: \(message)\n", "\(args): \(r)")
+        }
     }
 
     @Test func readOnlyRefusesWrites() throws {
