@@ -62,7 +62,7 @@ public final class Dispatcher: SyscallHandling {
             tree.procLinkOverride = { pid, link in
                 guard processes.isGuest(pid) else { return nil }
                 switch link {
-                case "root": return "/"
+                case "root": return processes.root(ofProcess: pid)
                 case "cwd": return processes.cwd(ofProcess: pid)
                 case "exe": return processes.exe(ofProcess: pid)
                 default: return nil

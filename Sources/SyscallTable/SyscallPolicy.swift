@@ -156,7 +156,7 @@ let syscallPolicy: [String: Policy] = {
     // The host itself.
     set(["mount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "open_tree",
          "mount_setattr"], .hostPrivileged("mounting"))
-    set(["chroot"], .hostPrivileged("chroot (emulated with the distro file tree later)"))
+    set(["chroot"], .path(DirectoryCalls.chroot))
     set(["swapon", "swapoff"], .hostPrivileged("swap"))
     set(["reboot", "kexec_load", "kexec_file_load"], .hostPrivileged("rebooting"))
     set(["init_module", "finit_module", "delete_module"], .hostPrivileged("kernel modules"))

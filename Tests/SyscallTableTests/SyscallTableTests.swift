@@ -59,9 +59,15 @@ func kernelTable() throws -> [(Int, String)] {
 
     /// Nothing that would change the host passes through.
     @Test(arguments: ["mount", "umount2", "reboot", "kexec_load", "init_module", "swapon", "settimeofday",
-                      "ptrace", "io_uring_setup", "open_by_handle_at", "unshare", "setns", "chroot", "bpf"])
+                      "ptrace", "io_uring_setup", "open_by_handle_at", "unshare", "setns", "bpf"])
     func hostChangingCallsAreRefused(name: String) {
         #expect(SyscallTable.entry(named: name)?.level == .unsupported)
+    }
+
+    /// chroot never reaches the kernel: picorun keeps the new root itself.
+    @Test func chrootIsPicorunsOwn() {
+        let e = SyscallTable.entry(named: "chroot")
+        #expect(e != nil && e!.level != .unsupported && e!.level != .passthrough)
     }
 
     @Test func summaryCountsSupportedEntries() {

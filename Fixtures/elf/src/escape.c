@@ -78,6 +78,22 @@ int main(int argc, char **argv) {
     try_path("/proc/self/fd/3/NAME", "/proc/self/fd/3/%s", secret_name);
     attempt("openat(inherited dirfd, ..)", openat(3, "..", O_RDONLY | O_DIRECTORY) >= 0 ? open("/dev/null", O_RDONLY) : -1);
     printf("%-44s %s\n", "link(host path, here)", link(secret, "/tmp/hardlink") == 0 ? "LEAK" : strerrorname_np(errno));
+    /* The classic chroot escape: a root below the cwd, then climb out of
+     * it; and through a directory fd kept from before the chroot. */
+    mkdir("/tmp/jail", 0755);
+    int top = open("/", O_RDONLY | O_DIRECTORY);
+    if (chroot("/tmp/jail") != 0) printf("%-44s %s\n", "chroot(/tmp/jail)", strerrorname_np(errno));
+    for (int i = 0; i < 40; i++) chdir("..");
+    if (chroot(".") != 0) printf("%-44s %s\n", "chroot(.)", strerrorname_np(errno));
+    try_path("chroot, climb out of it, chroot(.)", "%s", secret);
+    try_path("  and dot-dot from there", "%s", strcat(strcpy(malloc(9000), up), secret + 1));
+    chroot("/tmp/jail");
+    fchdir(top);
+    for (int i = 0; i < 40; i++) chdir("..");
+    chroot(".");
+    try_path("fchdir(fd from before chroot), climb, chroot", "%s", secret);
+    try_path("/proc/self/root after the chroots", "/proc/self/root%s", secret);
+    close(top);
     if (argc > 3) {
         /* A listening host unix socket outside the root, by path. */
         struct sockaddr_un a = { .sun_family = AF_UNIX };

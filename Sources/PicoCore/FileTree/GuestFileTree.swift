@@ -89,16 +89,28 @@ public final class GuestFileTree {
         public let tid: pid_t
         /// The caller's working directory as a canonical guest path.
         public let cwd: String
+        /// The caller's root (chroot(2)), a canonical guest path: where its
+        /// absolute names start and its '..' stops. "/" for most.
+        public let root: String
         /// For a caller that does not bypass permissions: whether it may
         /// search the directory an fd is open on (checked for every
         /// directory of the distro a walk passes through; mounts of host
         /// folders keep the host's own checks).
         public var maySearch: (@Sendable (Int32) -> Bool)?
-        public init(tgid: pid_t, tid: pid_t, cwd: String, maySearch: (@Sendable (Int32) -> Bool)? = nil) {
+        public init(tgid: pid_t, tid: pid_t, cwd: String, root: String = "/", maySearch: (@Sendable (Int32) -> Bool)? = nil) {
             self.tgid = tgid
             self.tid = tid
             self.cwd = cwd
+            self.root = root
             self.maySearch = maySearch
+        }
+
+        /// A guest path as the caller names it under its root. One outside
+        /// the root keeps its full name, as the kernel's d_path gives it.
+        public func visible(_ path: String) -> String {
+            if root == "/" { return path }
+            if path == root { return "/" }
+            return path.hasPrefix(root + "/") ? String(path.dropFirst(root.utf8.count)) : path
         }
     }
 
@@ -118,6 +130,9 @@ public final class GuestFileTree {
         /// or /proc magic symlink, ending on the base itself) throws
         /// `needsFullWalk`, and the caller walks from the root instead.
         public static let fromDirectory = Resolve(rawValue: 1 << 40)
+        /// picorun's own: an absolute path is one of the tree's (a guest
+        /// path picorun recorded), not one the caller names under its root.
+        public static let treePath = Resolve(rawValue: 1 << 41)
         public var isScoped: Bool { !intersection([.beneath, .inRoot]).isEmpty }
     }
 
@@ -243,7 +258,8 @@ public final class GuestFileTree {
         let beneath = resolve.contains(.beneath) && base != nil
         let fromDirectory = resolve.contains(.fromDirectory) && base != nil
         if beneath && text.hasPrefix("/") { throw TraceeError(.EXDEV) }
-        let start = text.hasPrefix("/") || base != nil ? "/" : caller.cwd
+        // A chrooted caller's absolute names (its own, and its symlinks') start at its root.
+        let rootComponents: [Substring] = base == nil && caller.root != "/" ? Array(caller.root.split(separator: "/")) : []
         // "name/" must be a directory: a final symlink is followed and
         // anything else is ENOTDIR.
         let trailingSlash = path.last == UInt8(ascii: "/")
@@ -271,9 +287,16 @@ public final class GuestFileTree {
             return fd
         }
 
-        // Start from the root, walk to the caller's cwd first (it is canonical).
+        // Start from the tree's root, walk to the caller's cwd (it is
+        // canonical) or root first.
         var pending: [Substring] = Array(text.split(separator: "/"))
-        if start != "/" { pending = Array(start.split(separator: "/")) + pending }
+        if base == nil {
+            if !text.hasPrefix("/") {
+                pending = Array(caller.cwd.split(separator: "/")) + pending
+            } else if !resolve.contains(.treePath) {
+                pending = rootComponents + pending
+            }
+        }
         do throws(TraceeError) {
             if let base {
                 stack.append((base.fd, base.guestPath, base.mount, false))
@@ -293,7 +316,8 @@ public final class GuestFileTree {
                 if comp == ".." {
                     if stack.count == 1 && beneath { throw TraceeError(.EXDEV) }
                     if stack.count == 1 && fromDirectory { throw Self.needsFullWalk }
-                    if stack.count > 1 {
+                    // At the caller's root '..' stays there, as in the kernel.
+                    if stack.count > 1 && stack[stack.count - 1].guest != caller.root {
                         let left = stack.removeLast()
                         release(left)
                         if resolve.contains(.noXdev) && left.mount.guestPath != stack[stack.count - 1].mount.guestPath {
@@ -378,6 +402,7 @@ public final class GuestFileTree {
                         stack.removeSubrange(1...)
                     }
                     pending = Array(target.split(separator: "/")) + pending
+                    if target.hasPrefix("/") { pending = rootComponents + pending }
                     if pending.isEmpty { finalName = "" }
                     continue
                 }

@@ -10,7 +10,10 @@ enum DirectoryCalls {
     /// Getcwd implements Linux syscall getcwd(2) from picorun's record of the
     /// guest's working directory.
     static func getcwd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let bytes = Array(c.caller.cwd.utf8) + [0]
+        let cwd = c.caller.cwd, root = c.caller.root
+        // Under a chroot, a cwd outside the root is "(unreachable)/...", as Linux has it.
+        let seen = root == "/" || cwd == root || cwd.hasPrefix(root + "/") ? c.caller.visible(cwd) : "(unreachable)" + cwd
+        let bytes = Array(seen.utf8) + [0]
         guard UInt64(bytes.count) <= c.args[1] else { throw TraceeError(.ERANGE) }
         try c.tracee.writeBytes(bytes, at: c.args[0])
         return .value(Int64(bytes.count))
@@ -28,13 +31,19 @@ enum DirectoryCalls {
     /// Fchdir implements Linux syscall fchdir(2).
     static func fchdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let guest = try c.directory(c.int32(0))
-        let w = try c.walk(dirfd: PathContext.atFdcwd, path: Array(guest.utf8), follow: true)
+        let w = try c.walk(dirfd: PathContext.atFdcwd, path: Array(guest.utf8), follow: true, resolve: .treePath)
         defer { w.close() }
         try enter(c, fd: w.object, guestPath: w.guestPath)
         return .value(0)
     }
 
     static func enter(_ c: PathContext, fd: Int32, guestPath: String) throws(TraceeError) {
+        try searchable(c, fd)
+        c.processes.setCwd(c.caller.tid, guestPath)
+    }
+
+    /// A directory the caller may search, as chdir and chroot want theirs.
+    static func searchable(_ c: PathContext, _ fd: Int32) throws(TraceeError) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .errno() }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
@@ -43,7 +52,22 @@ enum DirectoryCalls {
         }
         let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
-        c.processes.setCwd(c.caller.tid, guestPath)
+    }
+
+    /// Chroot implements Linux syscall chroot(2): the directory becomes the
+    /// "/" of the caller's process and of the children it starts from then
+    /// on, kept by picorun; the working directory stays where it was, as in
+    /// Linux. CAP_SYS_CHROOT is the guest root's (in a distro), or the host
+    /// root's running picorun on the host's own tree.
+    static func chroot(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.walk(dirfd: PathContext.atFdcwd, path: try c.path(c.args[0]), follow: true)
+        defer { w.close() }
+        guard w.exists else { throw TraceeError(.ENOENT) }
+        try searchable(c, w.object)
+        let privileged = c.volume != nil ? c.processes.credentials(c.caller.tid).isPrivileged : geteuid() == 0
+        guard privileged else { throw TraceeError(.EPERM) }
+        c.processes.setRoot(c.caller.tid, w.guestPath)
+        return .value(0)
     }
 
     /// A final component that must not exist yet.

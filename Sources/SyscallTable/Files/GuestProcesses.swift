@@ -10,6 +10,8 @@ public final class GuestProcesses: Sendable {
     struct State {
         var tgidOf: [pid_t: pid_t] = [:]
         var cwd: [pid_t: String] = [:]
+        /// chroot(2)'s root, where it is not "/".
+        var root: [pid_t: String] = [:]
         var exe: [pid_t: String] = [:]
         var credentials: [pid_t: Credentials] = [:]
         /// Guest processes that have exited but wait for their parent's
@@ -33,6 +35,7 @@ public final class GuestProcesses: Sendable {
             s.tgidOf[tid] = tgid
             if s.cwd[tgid] == nil {
                 s.cwd[tgid] = parentTgid.flatMap { s.cwd[$0] } ?? initialCwd
+                s.root[tgid] = parentTgid.flatMap { s.root[$0] }
                 s.exe[tgid] = parentTgid.flatMap { s.exe[$0] }
                 s.credentials[tgid] = parentTgid.flatMap { s.credentials[$0] } ?? initialCredentials
             }
@@ -44,6 +47,7 @@ public final class GuestProcesses: Sendable {
             guard let tgid = s.tgidOf.removeValue(forKey: tid) else { return }
             if tid == tgid && !s.tgidOf.values.contains(tgid) {
                 s.cwd[tgid] = nil
+                s.root[tgid] = nil
                 s.exe[tgid] = nil
                 s.credentials[tgid] = nil
                 // Not reaped yet when its parent is another guest (picorun reaps its own child).
@@ -53,23 +57,28 @@ public final class GuestProcesses: Sendable {
         }
     }
 
-    /// A thread that exec'd took over its leader's tid.
+    /// A thread that exec'd took over its leader's tid. `exe` is the path
+    /// the program was opened by, under the process's root.
     func execed(tid: pid_t, exe: String) {
         state.withLock { s in
             let tgid = s.tgidOf[tid] ?? tid
-            s.exe[tgid] = exe
+            s.exe[tgid] = s.root[tgid].map { GuestFileTree.normalize($0 + "/" + exe) } ?? exe
         }
     }
 
     func caller(_ tid: pid_t) -> GuestFileTree.Caller {
         state.withLock { s in
             let tgid = s.tgidOf[tid] ?? tid
-            return GuestFileTree.Caller(tgid: tgid, tid: tid, cwd: s.cwd[tgid] ?? initialCwd)
+            return GuestFileTree.Caller(tgid: tgid, tid: tid, cwd: s.cwd[tgid] ?? initialCwd, root: s.root[tgid] ?? "/")
         }
     }
 
     func setCwd(_ tid: pid_t, _ path: String) {
         state.withLock { s in s.cwd[s.tgidOf[tid] ?? tid] = path }
+    }
+
+    func setRoot(_ tid: pid_t, _ path: String) {
+        state.withLock { s in s.root[s.tgidOf[tid] ?? tid] = path == "/" ? nil : path }
     }
 
     func credentials(_ tid: pid_t) -> Credentials {
@@ -90,6 +99,7 @@ public final class GuestProcesses: Sendable {
 
     func exe(ofProcess pid: pid_t) -> String? { state.withLock { $0.exe[pid] } }
     func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
+    func root(ofProcess pid: pid_t) -> String? { state.withLock { s in s.cwd[pid] == nil ? nil : s.root[pid] ?? "/" } }
     func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }
     /// A thread of a guest process (any tid, not only a leader's).
     func isGuestTask(_ tid: pid_t) -> Bool {

@@ -102,7 +102,8 @@ struct PathContext {
             return w
         }
         let start = isAbsolute ? "/" : try directory(dirfd)
-        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, maySearch: self.caller.maySearch)
+        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, root: self.caller.root,
+                                          maySearch: self.caller.maySearch)
         return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)
     }
 

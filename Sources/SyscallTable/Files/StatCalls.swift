@@ -131,7 +131,7 @@ enum StatCalls {
             }
             guard let t = GuestFileTree.readLink(w.object) else { throw .errno() }
             // The kernel's answers under /proc are host paths; the guest sees guest paths.
-            target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t) ?? t) : t
+            target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t).map(c.caller.visible) ?? t) : t
         }
         let bytes = Array(target.utf8.prefix(Int(min(UInt32(truncatingIfNeeded: size), 4096))))
         try c.tracee.writeBytes(bytes, at: buffer)
@@ -145,9 +145,9 @@ enum StatCalls {
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         guard parts.count == 2, let pid = pid_t(parts[0]), c.processes.isGuest(pid) else { return nil }
         switch parts[1] {
-        case "exe": return c.processes.exe(ofProcess: pid)
-        case "cwd": return c.processes.cwd(ofProcess: pid)
-        case "root": return "/"
+        case "exe": return c.processes.exe(ofProcess: pid).map(c.caller.visible)
+        case "cwd": return c.processes.cwd(ofProcess: pid).map(c.caller.visible)
+        case "root": return c.processes.root(ofProcess: pid).map(c.caller.visible)
         default: return nil
         }
     }

@@ -66,9 +66,11 @@ enum Exec {
         }
         let credentials = files.processes.credentials(tid)
         let search = Permissions.searchCheck(volume: files.volume, credentials: credentials)
-        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, maySearch: search))
+        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, root: caller.root,
+                                                                                  maySearch: search))
         defer { resolver.close() }
-        let top = loaderTop ?? path
+        // The walks below name paths as the caller does, under its root.
+        let top = loaderTop.map(caller.visible) ?? path
         if flags & atSymlinkNofollow != 0 {
             if let w = try? files.tree.walk(Array(top.utf8), caller: resolver.caller, followFinal: false) {
                 var st = stat()
@@ -80,7 +82,10 @@ enum Exec {
         var plan: ProgramResolver.ExecPlan
         do {
             plan = try ProgramResolver.plan(guestPath: top, execfn: execfn, hostPath: resolver.hostPath,
-                                            loaderPath: { p in p.hasPrefix("/") ? p : GuestFileTree.normalize(start + "/" + p) })
+                                            loaderPath: { p in
+                                                // The loader stub opens it as the guest would: under the caller's root.
+                                                GuestFileTree.normalize(p.hasPrefix("/") ? p : caller.visible(GuestFileTree.normalize(start + "/" + p)))
+                                            })
         } catch {
             return fail(error.errno)
         }
