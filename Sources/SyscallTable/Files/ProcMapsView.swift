@@ -16,7 +16,7 @@ enum ProcMapsView {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            out += translate(line, c.tree)
+            out += translate(line, c.tree, c.caller)
             out += "\n"
         }
         out.removeLast()
@@ -29,12 +29,12 @@ enum ProcMapsView {
 
     /// "ADDR PERMS OFFSET DEV INODE   PATH": the path column, if it is a
     /// host path inside the tree, becomes the guest's.
-    static func translate(_ line: Substring, _ tree: GuestFileTree) -> String {
+    static func translate(_ line: Substring, _ tree: GuestFileTree, _ reader: GuestFileTree.Caller) -> String {
         guard let slash = line.firstIndex(of: "/") else { return String(line) }
         var host = String(line[slash...])
         let deleted = host.hasSuffix(" (deleted)")
         if deleted { host.removeLast(" (deleted)".count) }
-        guard let guest = tree.guestPath(ofHost: host) else { return String(line) }
+        guard let guest = tree.guestPath(ofHost: host).map(reader.visible) else { return String(line) }
         return String(line[..<slash]) + guest + (deleted ? " (deleted)" : "")
     }
 }
