@@ -22,8 +22,9 @@ let syscallPolicy: [String: Policy] = {
          "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
          "inotify_init", "inotify_init1", "inotify_rm_watch", "memfd_create", "userfaultfd"],
         .passthrough())
-    set(["fstatfs", "getdents", "getdents64", "fgetxattr", "fsetxattr", "flistxattr", "fremovexattr"],
+    set(["fstatfs", "getdents", "getdents64", "fgetxattr", "flistxattr", "fremovexattr"],
         .passthrough("fd-based; the fd was opened through picorun"))
+    set(["fsetxattr"], .distro(XattrCalls.fsetxattr, "an access ACL sets the mode in the distro's sidecar, as the kernel's does"))
     set(["fstat"], .distro(StatCalls.fstat, "owner, group, mode and device number from the distro's sidecar"))
     set(["fchmod"], .distro(AttributeCalls.fchmod, "the mode goes to the distro's sidecar; the host file stays owner-accessible"))
     set(["fchown"], .distro(AttributeCalls.fchown, "owner and group go to the distro's sidecar"))

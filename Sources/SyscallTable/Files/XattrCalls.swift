@@ -65,12 +65,28 @@ enum XattrCalls {
         let w = try object(c, follow: follow)
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
+        if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let path = target(w, follow: follow)
         let flags = c.int32(4)
         let r = value.withUnsafeBytes { b in
             follow ? CPicoLinux.setxattr(path, name, b.baseAddress, b.count, flags)
                 : CPicoLinux.lsetxattr(path, name, b.baseAddress, b.count, flags)
         }
+        guard r == 0 else { throw .errno() }
+        return .value(0)
+    }
+
+    /// Fsetxattr implements Linux syscall fsetxattr(2) in distro runs, on
+    /// the supervisor's copy of the guest's fd: an access ACL sets the
+    /// guest's mode (see AccessAcl); any other name goes to the host file.
+    static func fsetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let name = try attributeName(c)
+        guard c.args[3] <= UInt64(sizeMax) else { throw TraceeError(.E2BIG) }
+        let value = c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
+        let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, name, $0.baseAddress, $0.count, c.int32(4)) }
         guard r == 0 else { throw .errno() }
         return .value(0)
     }
