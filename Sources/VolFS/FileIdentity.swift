@@ -36,6 +36,15 @@ public struct FileIdentity: Hashable, Sendable {
         public var defaults: Metadata { .defaults(hostMode: mode, hostUID: uid, hostGID: gid) }
     }
 
+    /// Whether the filesystem holding `path` keeps birth times: without
+    /// them a file that reuses a deleted file's inode number cannot be told
+    /// from it, and may inherit its sidecar row.
+    public static func keepsBirthTimes(_ path: String) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b in
+            pico_statx(-100, path, 0, mask, b.baseAddress) == 0 && b.loadUnaligned(fromByteOffset: 0, as: UInt32.self) & 0x800 != 0
+        }
+    }
+
     /// The identity of `name` in directory `dirfd`, not following a symlink.
     public static func of(dirfd: Int32, name: String, flags: Int32 = 0) -> (FileIdentity, HostStat)? {
         // struct statx, read by offset: Glibc as Swift imports it has no statx.

@@ -38,6 +38,24 @@ struct FaultTests {
         #expect(export.status == 0 && tarListing(h.home + "/tiny-again.tar").count > 5, "\(export)")
     }
 
+    /// A root on a filesystem without birth times (ramfs) runs, with one
+    /// warning that a reused inode number can inherit a deleted file's row;
+    /// on one with them (ext4, tmpfs) there is none.
+    @Test func noBirthTimesIsWarnedOf() throws {
+        let h = DistroHome()
+        var outcomes: [String: Outcome] = [:]
+        for fs in ["ramfs", "tmpfs"] {
+            let root = h.home + "/" + fs
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            outcomes[fs] = run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", "mount -t \(fs) none \"$1\" && cp \"$2\" \"$1/hello\" && exec \"$3\" --rootfs \"$1\" /hello",
+                                                   "sh", root, Paths.fixtures + "/hello", Paths.picorun], env: h.env)
+        }
+        let ramfs = try #require(outcomes["ramfs"]), tmpfs = try #require(outcomes["tmpfs"])
+        #expect(ramfs.status == 0 && ramfs.stdout == tmpfs.stdout && !ramfs.stdout.isEmpty, "\(ramfs)")
+        #expect(ramfs.stderr.hasPrefix("picorun: warning: ") && ramfs.stderr.contains("keeps no birth times"), "\(ramfs)")
+        #expect(tmpfs.status == 0 && tmpfs.stderr.isEmpty, "\(tmpfs)")
+    }
+
     /// While another program holds the sidecar's write lock, a guest chmod
     /// waits for it (briefly held) and then lands; held longer than
     /// picorun's wait, the call fails and the database stays intact.
