@@ -45,6 +45,12 @@ public struct FileIdentity: Hashable, Sendable {
         }
     }
 
+    /// What to warn of where `path`'s filesystem keeps no birth times.
+    public static func birthTimeWarning(_ path: String) -> String? {
+        keepsBirthTimes(path) ? nil : "\(path): this filesystem keeps no birth times, so a new file that reuses a deleted one's"
+            + " inode number can inherit its owner and mode (setuid bits included)"
+    }
+
     /// The identity of `name` in directory `dirfd`, not following a symlink.
     public static func of(dirfd: Int32, name: String, flags: Int32 = 0) -> (FileIdentity, HostStat)? {
         // struct statx, read by offset: Glibc as Swift imports it has no statx.

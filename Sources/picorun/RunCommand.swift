@@ -113,9 +113,7 @@ enum RunCommand {
                 hostPathMounts = config.appendHostPath ? HostMounts.hostPath(ProcessInfo.processInfo.environment["PATH"]) : []
                 for m in automounts + hostMounts + hostPathMounts.map(\.mount) { HostMounts.add(m, to: tree) }
                 let volume = openVolume(rootfs: rootfs)
-                if !FileIdentity.keepsBirthTimes(rootfs) {
-                    writeStderr("picorun: warning: \(rootfs): this filesystem keeps no birth times, so a new file that reuses a deleted one's inode number can inherit its owner and mode (setuid bits included)\n")
-                }
+                if let warning = FileIdentity.birthTimeWarning(rootfs) { writeStderr("picorun: warning: \(warning)\n") }
                 dispatcherOptions.volume = volume
                 if let serve9P { startNineP(serve9P, rootfs: rootfs, volume: volume) }
                 dispatcherOptions.hostname = config.hostname

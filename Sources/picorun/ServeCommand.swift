@@ -45,6 +45,7 @@ enum ServeCommand {
         do {
             let volume = try DistroCommands.openVolume(dir)
             let export = try Export(rootPath: dir + "/rootfs", volume: volume, readOnly: readOnly)
+            if !readOnly, let warning = FileIdentity.birthTimeWarning(dir + "/rootfs") { writeStderr("picorun: warning: \(warning)\n") }
             let server = try Server(export: export, address: address, pollMicroseconds: poll)
             writeStderr("picorun: serving \(name) over 9P2000.L at \(listen)\(readOnly ? " (read-only)" : "")\n")
             server.run()
