@@ -44,6 +44,8 @@ except OSError as e: print("missing dgram:", e.strerror)
 """]),
     .init(argv: ["perl", "-e", "my $pid = fork(); if ($pid == 0) { print \"child\\n\"; exit 3 } waitpid($pid, 0); print \"parent saw \", $? >> 8, \"\\n\""]),
     .init(argv: ["/bin/sh", "-c", "printf '#!/bin/sh\\necho script ${0%%-*} $1\\n' > /tmp/picorun-script-$$; chmod +x /tmp/picorun-script-$$; /tmp/picorun-script-$$ arg; rm /tmp/picorun-script-$$"]),
+    // The guest's umask alone decides the modes of what it creates.
+    .init(argv: ["/bin/sh", "-c", "umask 002; d=/tmp/picorun-umask-$$; mkdir $d && touch $d/f && mkfifo $d/p && python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' $d/s && umask 027 && mkdir $d/d && stat -c '%a' $d $d/f $d/p $d/s $d/d; rm -r $d"]),
 ]
 
 @Suite("Host programs behave as natively")

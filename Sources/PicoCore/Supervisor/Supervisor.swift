@@ -95,6 +95,10 @@ public final class Supervisor {
             close(goFD)
             throw SupervisorError("ptrace(PTRACE_SEIZE): \(hostErrorString(Int32(-seized))); is ptrace allowed here?")
         }
+        // The guest has the user's umask from the fork. Files the supervisor
+        // makes for it get the modes its own umask leaves (the handlers apply
+        // it); the supervisor's must take nothing more away.
+        umask(0)
         var go: UInt8 = UInt8(ascii: "g")
         _ = write(goFD, &go, 1)
         close(goFD)

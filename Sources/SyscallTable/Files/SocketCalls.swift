@@ -21,18 +21,42 @@ enum SocketCalls {
             let w = try walk(c, address, follow: false)
             defer { w.close() }
             if w.exists { throw TraceeError(.EADDRINUSE) }
-            let guest = Array(address[2...].prefix(sunPathMax).prefix { $0 != 0 })
-            if let reply = try SocketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
-            if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
-                return try call(bytes) { Glibc.bind(socket, $0, $1) }
-            }
-            // A name too long to follow /proc/self/fd/N/: bound relative to
-            // the directory, on a thread with a working directory of its own.
-            return try inDirectory(w.parent) { () throws(TraceeError) in
-                try call([UInt8(afUnix), 0] + Array(w.name.utf8)) { Glibc.bind(socket, $0, $1) }
-            }
+            let reply = try bindUnix(socket, w, address)
+            bound(c, w)
+            return reply
         }
         return try call(address) { Glibc.bind(socket, $0, $1) }
+    }
+
+    /// Binds a unix socket as the walked name, by a name the kernel can
+    /// resolve without the guest's path: picorun's private one, else
+    /// /proc/self/fd/N/NAME, else NAME relative to the directory.
+    static func bindUnix(_ socket: Int32, _ w: GuestFileTree.Walk, _ address: [UInt8]) throws(TraceeError) -> NotificationReply {
+        let guest = Array(address[2...].prefix(sunPathMax).prefix { $0 != 0 })
+        if let reply = try SocketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
+        if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
+            return try call(bytes) { Glibc.bind(socket, $0, $1) }
+        }
+        // A name too long to follow /proc/self/fd/N/: bound relative to
+        // the directory, on a thread with a working directory of its own.
+        return try inDirectory(w.parent) { () throws(TraceeError) in
+            try call([UInt8(afUnix), 0] + Array(w.name.utf8)) { Glibc.bind(socket, $0, $1) }
+        }
+    }
+
+    /// A socket file just bound: the mode the guest's umask leaves (the
+    /// supervisor's own umask is 0), and in a distro the guest as owner.
+    static func bound(_ c: PathContext, _ w: GuestFileTree.Walk) {
+        guard w.mount.kind != .drvfs else { return }
+        let fd = openat(w.parent, w.name, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else { return }
+        let perms = 0o777 & ~UInt32(c.umask())
+        let distro = c.volume != nil && w.mount.kind == .volume
+        _ = chmod(procPath(fd), mode_t(distro ? Metadata.hostPermissions(guestMode: perms, isDirectory: false) : perms))
+        Ownership.created(c, w, mode: Metadata.socket | perms)
     }
 
     /// Connect implements Linux syscall connect(2). A blocking connect that
