@@ -16,11 +16,13 @@ let package = Package(
         ),
         // The system's SQLite: the VolFS metadata sidecar.
         .systemLibrary(name: "CSQLite"),
-        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux"]),
+        // File names as bytes, held losslessly in Strings.
+        .target(name: "FileNames", dependencies: ["CPicoLinux"]),
+        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames"]),
         .target(name: "DrvFS"),
-        .target(name: "PicoCore", dependencies: ["CPicoLinux"]),
-        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS"]),
-        .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux"]),
+        .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames"]),
+        .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames"]),
         .executableTarget(
             name: "picorun",
             dependencies: ["PicoCore", "SyscallTable", "VolFS", "DrvFS", "NinePServer"],

@@ -56,10 +56,10 @@ nice=(nice -n 19)
 # compiled into the harness module itself.
 modules_for() {
   case $1 in
-    elf) echo PicoCore ;;
-    tar) echo VolFS ;;
-    ninep) echo VolFS NinePServer ;;
-    config) echo PicoCore ;;
+    elf) echo FileNames PicoCore ;;
+    tar) echo FileNames VolFS ;;
+    ninep) echo FileNames VolFS NinePServer ;;
+    config) echo FileNames PicoCore ;;
     *) echo "unknown target $1 (targets: ${all_targets[*]})" >&2; exit 2 ;;
   esac
 }

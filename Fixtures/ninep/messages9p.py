@@ -400,6 +400,24 @@ expect('Tlopen it', c.rpc(12, struct.pack('<II', 2, 0)), 13)
 b = expect('Tread 900 KiB back', c.rpc(116, struct.pack('<IQI', 2, 0, len(data))), 117)
 check('  the same bytes', b[4:] == data, len(b))
 expect('Tremove bin/large', c.rpc(122, struct.pack('<I', 2)), 123)
+# Names are bytes: one that is not UTF-8 comes back as it went in.
+raw = b'lat\xe9-\xef\x9e\x80'
+def sb(b):
+    return struct.pack('<H', len(b)) + b
+expect('Twalk to bin (raw names)', walk(0, 3, 'bin'), 111)
+expect('Tlcreate a name that is not UTF-8', c.rpc(14, struct.pack('<I', 3) + sb(raw) + struct.pack('<III', 0o102, 0o644, 0)), 15)
+expect('Twalk to bin again', walk(0, 4, 'bin'), 111)
+expect('  Tlopen it', c.rpc(12, struct.pack('<II', 4, 0)), 13)
+rk, body = c.rpc(40, struct.pack('<IQI', 4, 0, 8192))
+names = []
+at = 4
+while rk == 41 and at < len(body):
+    n = struct.unpack('<H', body[at + 22:at + 24])[0]
+    names.append(body[at + 24:at + 24 + n])
+    at += 24 + n
+check('  Treaddir lists the very bytes', raw in names, names)
+b = expect('  Twalk to it by them', c.rpc(110, struct.pack('<IIH', 0, 5, 2) + s('bin') + sb(raw)), 111)
+expect('  Tremove it', c.rpc(122, struct.pack('<I', 5)), 123)
 for name, head in (('bigger than msize', struct.pack('<I', (1 << 20) + 4096)), ('below 7', struct.pack('<I', 6)), ('zero', struct.pack('<I', 0))):
     c = Conn()
     c.rpc(100, struct.pack('<I', 1 << 20) + s('9P2000.L'), tag=0xffff)

@@ -340,3 +340,64 @@ long pico_adjtime(int use_clock, int clockid, void *buf) {
 long pico_syscall3(long nr, long a, long b, long c) {
     return result(syscall(nr, a, b, c));
 }
+
+/* The length of the valid UTF-8 sequence at in[0..n), or 0. */
+static size_t utf8_sequence(const unsigned char *in, size_t n, unsigned *scalar) {
+    unsigned char b = in[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf, v;
+    if (b < 0x80) { *scalar = b; return 1; }
+    if (b >= 0xc2 && b <= 0xdf) { len = 2; v = b & 0x1f; }
+    else if (b >= 0xe0 && b <= 0xef) { len = 3; v = b & 0x0f; if (b == 0xe0) lo = 0xa0; if (b == 0xed) hi = 0x9f; }
+    else if (b >= 0xf0 && b <= 0xf4) { len = 4; v = b & 0x07; if (b == 0xf0) lo = 0x90; if (b == 0xf4) hi = 0x8f; }
+    else return 0;
+    if (n < len) return 0;
+    for (size_t i = 1; i < len; i++) {
+        unsigned char c = in[i];
+        if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xbf)) return 0;
+        v = v << 6 | (c & 0x3f);
+    }
+    *scalar = v;
+    return len;
+}
+
+static size_t put_escaped(unsigned char byte, unsigned char *out) {
+    unsigned v = 0xf700 + byte;
+    out[0] = 0xe0 | v >> 12;
+    out[1] = 0x80 | (v >> 6 & 0x3f);
+    out[2] = 0x80 | (v & 0x3f);
+    return 3;
+}
+
+size_t pico_fsname_escape(const unsigned char *in, size_t n, unsigned char *out) {
+    size_t at = 0, w = 0;
+    while (at < n) {
+        unsigned scalar;
+        size_t len = utf8_sequence(in + at, n - at, &scalar);
+        if (len == 0 || (scalar >= 0xf780 && scalar <= 0xf7ff)) {
+            size_t bad = len == 0 ? 1 : len;
+            for (size_t i = 0; i < bad; i++) w += put_escaped(in[at + i], out + w);
+            at += bad;
+        } else {
+            memcpy(out + w, in + at, len);
+            w += len;
+            at += len;
+        }
+    }
+    return w;
+}
+
+size_t pico_fsname_unescape(const unsigned char *in, size_t n, unsigned char *out) {
+    size_t at = 0, w = 0;
+    while (at < n) {
+        /* U+F780..U+F7FF is EF 9E 80..EF 9F BF. */
+        if (n - at >= 3 && in[at] == 0xef && (in[at + 1] == 0x9e || in[at + 1] == 0x9f) && in[at + 2] >= 0x80 && in[at + 2] <= 0xbf) {
+            unsigned v = (in[at] & 0x0f) << 12 | (in[at + 1] & 0x3f) << 6 | (in[at + 2] & 0x3f);
+            out[w++] = (unsigned char)(v - 0xf700);
+            at += 3;
+        } else {
+            out[w++] = in[at++];
+        }
+    }
+    return w;
+}

@@ -1,4 +1,5 @@
 import CPicoLinux
+import FileNames
 import Glibc
 import VolFS
 
@@ -183,7 +184,7 @@ final class Session {
             var buf = [UInt8](repeating: 0, count: 4097)
             let n = buf.withUnsafeMutableBytes { readlinkat(f.fd, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
             guard n >= 0 else { throw Failure.last() }
-            w.string(String(decoding: buf[0..<n], as: UTF8.self))
+            w.string(FileNames.string(buf[0..<n]))
         case 16, 18, 72: try make(type, &r, &w)
         case 20:  // Trename fid dfid name
             let f = try fid(&r), dir = try fid(&r)
@@ -209,7 +210,8 @@ final class Session {
             let dir = try fid(&r), f = try fid(&r)
             let name = try component(try r.string())
             try writable(dir)
-            guard linkat(f.fd, "", dir.fd, name, AT_EMPTY_PATH) == 0 || linkat(AT_FDCWD, "/proc/self/fd/\(f.fd)", dir.fd, name, AT_SYMLINK_FOLLOW) == 0 else {
+            guard linkat(f.fd, "", dir.fd, FileNames.cString(name), AT_EMPTY_PATH) == 0
+                    || linkat(AT_FDCWD, "/proc/self/fd/\(f.fd)", dir.fd, FileNames.cString(name), AT_SYMLINK_FOLLOW) == 0 else {
                 throw Failure.last()
             }
         case 50:  // Tfsync
@@ -254,14 +256,14 @@ final class Session {
     func readLink(_ path: String) -> String? {
         var buf = [UInt8](repeating: 0, count: 4097)
         let n = buf.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
-        return n < 0 ? nil : String(decoding: buf[0..<n], as: UTF8.self)
+        return n < 0 ? nil : FileNames.string(buf[0..<n])
     }
 
     /// An O_PATH fd for components below the root.
     func open(_ path: [String]) throws -> Int32 {
         var fd = dup(export.root)
         for name in path {
-            let next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            let next = openat(fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
             close(fd)
             guard next >= 0 else { throw Failure.last() }
             fd = next
@@ -350,7 +352,7 @@ final class Session {
                 if !path.isEmpty { path.removeLast() }
                 next = (try? open(path)) ?? -1
             } else {
-                next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+                next = openat(fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
                 if next >= 0 { path.append(name) }
             }
             if next < 0 { failure = Glibc.errno; break }
@@ -406,10 +408,10 @@ final class Session {
         try writable(f)
         let (gid, mode) = try newOwnerGroup(f, asked, requested & 0o7777, directory: false)
         let host = Metadata.hostPermissions(guestMode: mode & 0o7777, isDirectory: false)
-        let fd = openat(f.fd, name, Self.openFlags(flags) | O_CREAT | O_EXCL, mode_t(host))
+        let fd = openat(f.fd, FileNames.cString(name), Self.openFlags(flags) | O_CREAT | O_EXCL, mode_t(host))
         guard fd >= 0 else { throw Failure.last() }
         try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: Metadata.regular | mode))
-        let object = openat(f.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        let object = openat(f.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard object >= 0 else { close(fd); throw Failure.last() }
         // The fid now names the new, open file.
         let created = Fid(path: f.path + [name], fd: object, user: f.user)
@@ -581,7 +583,7 @@ final class Session {
         return export.volume.snapshot { sidecar in
             var out: [(String, Qid, UInt8)] = []
             while let e = Glibc.readdir(dir) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: e.pointee.d_name) { FileNames.string($0.prefix { $0 != 0 }) }
                 // Each name is described where it is (never followed): '..' of
                 // the export's root is the root itself.
                 let (base, entry) = name == ".." && f.path.isEmpty ? (export.root, ".") : (dirfd(dir), name)
@@ -610,7 +612,7 @@ final class Session {
         case 16:  // Tsymlink name target gid
             let target = try r.string()
             let (gid, _) = try newOwnerGroup(dir, try r.u32(), 0o777, directory: false)
-            guard !target.isEmpty, symlinkat(target, dir.fd, name) == 0 else { throw target.isEmpty ? Failure(ENOENT) : Failure.last() }
+            guard !target.isEmpty, symlinkat(FileNames.cString(target), dir.fd, FileNames.cString(name)) == 0 else { throw target.isEmpty ? Failure(ENOENT) : Failure.last() }
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.symlink | 0o777)
         case 18:  // Tmknod name mode major minor gid
             let given = try r.u32(), major = try r.u32(), minor = try r.u32()
@@ -622,9 +624,9 @@ final class Session {
             if (kind == Metadata.charDevice || kind == Metadata.blockDevice) && !dir.user.isRoot { throw Failure(EPERM) }
             let host = mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: false))
             if kind == Metadata.fifo {
-                guard mkfifoat(dir.fd, name, host) == 0 else { throw Failure.last() }
+                guard mkfifoat(dir.fd, FileNames.cString(name), host) == 0 else { throw Failure.last() }
             } else {
-                let fd = openat(dir.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, host)
+                let fd = openat(dir.fd, FileNames.cString(name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, host)
                 guard fd >= 0 else { throw Failure.last() }
                 close(fd)
             }
@@ -633,11 +635,11 @@ final class Session {
         default:  // Tmkdir name mode gid
             let given = try r.u32()
             let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: true)
-            guard mkdirat(dir.fd, name, mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: true))) == 0 else { throw Failure.last() }
+            guard mkdirat(dir.fd, FileNames.cString(name), mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: true))) == 0 else { throw Failure.last() }
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.directory | (mode & 0o7777))
         }
         try? export.volume.created(dirfd: dir.fd, name: name, meta)
-        let object = openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        let object = openat(dir.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard object >= 0 else { throw Failure.last() }
         defer { close(object) }
         w.qid(try qid(object))
@@ -650,7 +652,7 @@ final class Session {
         try sticky(user, fromDir, old)
         try sticky(user, toDir, new)
         let forget = export.volume.removal(dirfd: toDir, name: new)
-        guard renameat(fromDir, old, toDir, new) == 0 else { throw Failure.last() }
+        guard renameat(fromDir, FileNames.cString(old), toDir, FileNames.cString(new)) == 0 else { throw Failure.last() }
         forget()
     }
 
@@ -659,7 +661,7 @@ final class Session {
         try check(user, parent, 3)
         try sticky(user, parent, name)
         let forget = export.volume.removal(dirfd: parent, name: name)
-        guard unlinkat(parent, name, directory ? AT_REMOVEDIR : 0) == 0 else { throw Failure.last() }
+        guard unlinkat(parent, FileNames.cString(name), directory ? AT_REMOVEDIR : 0) == 0 else { throw Failure.last() }
         forget()
     }
 
@@ -667,7 +669,7 @@ final class Session {
     /// owner or root may remove or replace a name.
     func sticky(_ user: User, _ dir: Int32, _ name: String) throws {
         guard !user.isRoot, let d = try? metadata(dir), d.mode & 0o1000 != 0, d.uid != user.uid else { return }
-        let fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        let fd = openat(dir, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return }  // nothing there: the call itself says ENOENT
         defer { close(fd) }
         if let m = try? metadata(fd), m.uid != user.uid { throw Failure(EPERM) }

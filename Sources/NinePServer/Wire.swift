@@ -1,3 +1,5 @@
+import FileNames
+
 /// 9P's wire format: little-endian integers, strings as u16 length + UTF-8
 /// bytes, qids as 13 bytes. Decoding never trusts a length: a message that
 /// ends early is a `Malformed` error, never a read out of bounds.
@@ -42,7 +44,7 @@ struct WireReader {
         let n = Int(try u16())
         guard at + n <= bytes.count else { throw Malformed() }
         defer { at += n }
-        return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
+        return FileNames.string(bytes[at..<(at + n)])
     }
 
     mutating func data(_ count: Int) throws(Malformed) -> ArraySlice<UInt8> {
@@ -69,7 +71,7 @@ struct WireWriter {
     mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
 
     mutating func string(_ s: String) {
-        let b = Array(s.utf8.prefix(65535))
+        let b = Array(FileNames.bytes(s).prefix(65535))
         u16(UInt16(b.count))
         bytes += b
     }

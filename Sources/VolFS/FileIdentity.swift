@@ -1,4 +1,5 @@
 import CPicoLinux
+import FileNames
 import Glibc
 
 /// Which host file a sidecar row belongs to: its inode number and its birth
@@ -55,7 +56,7 @@ public struct FileIdentity: Hashable, Sendable {
     public static func of(dirfd: Int32, name: String, flags: Int32 = 0) -> (FileIdentity, HostStat)? {
         // struct statx, read by offset: Glibc as Swift imports it has no statx.
         withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b -> (FileIdentity, HostStat)? in
-            guard pico_statx(dirfd, name, flags | symlinkNofollow, mask, b.baseAddress) == 0 else { return nil }
+            guard pico_statx(dirfd, FileNames.cString(name), flags | symlinkNofollow, mask, b.baseAddress) == 0 else { return nil }
             func u32(_ o: Int) -> UInt32 { b.loadUnaligned(fromByteOffset: o, as: UInt32.self) }
             func u64(_ o: Int) -> UInt64 { b.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
             func time(_ o: Int) -> timespec { timespec(tv_sec: Int(Int64(bitPattern: u64(o))), tv_nsec: Int(u32(o + 8))) }

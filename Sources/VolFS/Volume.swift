@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 /// A distro's files as the guest sees them: host files, with owners, modes
@@ -76,7 +77,7 @@ public final class Volume: Sendable {
     /// successful removal to drop the row of a file that is then gone.
     public func removal(dirfd: Int32, name: String) -> () -> Void {
         var st = stat()
-        guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0,
+        guard fstatat(dirfd, FileNames.cString(name), &st, AT_SYMLINK_NOFOLLOW) == 0,
               st.st_nlink <= 1 || st.st_mode & S_IFMT == S_IFDIR,
               let (id, _) = FileIdentity.of(dirfd: dirfd, name: name) else { return {} }
         let sidecar = self.sidecar

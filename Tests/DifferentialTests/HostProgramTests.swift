@@ -44,6 +44,22 @@ except OSError as e: print("missing dgram:", e.strerror)
 """]),
     .init(argv: ["perl", "-e", "my $pid = fork(); if ($pid == 0) { print \"child\\n\"; exit 3 } waitpid($pid, 0); print \"parent saw \", $? >> 8, \"\\n\""]),
     .init(argv: ["/bin/sh", "-c", "printf '#!/bin/sh\\necho script ${0%%-*} $1\\n' > /tmp/picorun-script-$$; chmod +x /tmp/picorun-script-$$; /tmp/picorun-script-$$ arg; rm /tmp/picorun-script-$$"]),
+    // An O_PATH fd of a symlink is the link: fstat says so, and so lchmod is refused.
+    .init(argv: ["python3", "-c", """
+import os, stat
+p = "/tmp/picorun-olink-%d" % os.getpid()
+os.symlink("target", p)
+fd = os.open(p, os.O_PATH | os.O_NOFOLLOW)
+print("fstat is a link:", stat.S_ISLNK(os.fstat(fd).st_mode), os.fstat(fd).st_size)
+os.close(fd)
+try:
+    os.chmod(p, 0o600, follow_symlinks=False); print("chmod of the link: done")
+except OSError as e:
+    print("chmod of the link:", e.strerror)
+except NotImplementedError as e:
+    print("chmod of the link: not implemented")
+os.unlink(p)
+"""]),
     // The guest's umask alone decides the modes of what it creates.
     .init(argv: ["/bin/sh", "-c", "umask 002; d=/tmp/picorun-umask-$$; mkdir $d && touch $d/f && mkfifo $d/p && python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' $d/s && umask 027 && mkdir $d/d && stat -c '%a' $d $d/f $d/p $d/s $d/d; rm -r $d"]),
 ]

@@ -140,4 +140,12 @@ long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags);
 int pico_unshare_fs(void);
 long pico_statfs(const char *path, void *buf);
 
+// File names are bytes; picorun's Swift code holds them as Strings. A byte
+// that is not part of valid UTF-8, and each byte of a character in
+// U+F780..U+F7FF, is held as the character U+F700+byte, so every byte string
+// survives the trip. escape: bytes to that UTF-8 (out holds 3*n); unescape:
+// back (out holds n). Both return the length written.
+size_t pico_fsname_escape(const unsigned char *in, size_t n, unsigned char *out);
+size_t pico_fsname_unescape(const unsigned char *in, size_t n, unsigned char *out);
+
 #endif

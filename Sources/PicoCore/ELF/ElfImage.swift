@@ -1,3 +1,5 @@
+import FileNames
+
 /// A validated ELF64 x86-64 executable or shared object: what the loader
 /// needs, nothing more. Validation is stricter than the kernel's where the
 /// kernel would map something that can only crash (segments past end of
@@ -112,7 +114,7 @@ public struct ElfImage: Sendable {
                 guard raw.count == Int(seg.fileSize), raw.last == 0, !raw.dropLast().contains(0) else {
                     throw ElfError("PT_INTERP is not a NUL-terminated path")
                 }
-                interp = String(decoding: raw.dropLast(), as: UTF8.self)
+                interp = FileNames.string(raw.dropLast())
             case 6: // PT_PHDR
                 phdrFromPT = seg.vaddr
             case 0x6474_e551: // PT_GNU_STACK

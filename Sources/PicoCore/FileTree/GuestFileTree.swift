@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 /// The guest's file tree: a root directory on the host plus mounts (host
@@ -66,6 +67,8 @@ public final class GuestFileTree {
         public var hostStat: stat?
 
         public var exists: Bool { object >= 0 }
+        /// `name` as the bytes a syscall takes.
+        public var cName: [CChar] { FileNames.cString(name) }
 
         /// The object an fd names (the supervisor's duplicate `fd`, which
         /// the result owns), for calls that act on an fd rather than a path.
@@ -254,7 +257,7 @@ public final class GuestFileTree {
                      base: Base? = nil) throws(TraceeError) -> Walk {
         guard !path.isEmpty else { throw TraceeError(.ENOENT) }
         guard path.count < Self.pathMax else { throw TraceeError(.ENAMETOOLONG) }
-        let text = String(decoding: path, as: UTF8.self)
+        let text = FileNames.string(path)
         let beneath = resolve.contains(.beneath) && base != nil
         let fromDirectory = resolve.contains(.fromDirectory) && base != nil
         if beneath && text.hasPrefix("/") { throw TraceeError(.EXDEV) }
@@ -351,14 +354,14 @@ public final class GuestFileTree {
                 }
                 if !isLast {
                     // Most components are plain directories: one openat, no fstat.
-                    let dir = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
+                    let dir = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
                     if dir >= 0 {
                         stack.append((dir, guestHere, top.mount, true))
                         continue
                     }
                     if errno != ENOTDIR { throw TraceeError(LinuxErrno(errno)) }
                 }
-                let fd = openat(top.fd, name, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+                let fd = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
                 if fd < 0 {
                     let e = errno
                     if e == ENOENT && isLast {
@@ -493,7 +496,7 @@ public final class GuestFileTree {
         var buf = [UInt8](repeating: 0, count: pathMax + 1)
         let n = buf.withUnsafeMutableBytes { readlinkat(fd, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
         guard n >= 0 else { return nil }
-        return String(decoding: buf[0..<n], as: UTF8.self)
+        return FileNames.string(buf[0..<n])
     }
 
     /// The host path an fd refers to, from /proc/self/fd.
@@ -502,8 +505,8 @@ public final class GuestFileTree {
     /// readlink(2) of a host path (a /proc magic link, usually), as a String.
     public static func linkTarget(_ path: String) -> String? {
         var buf = [UInt8](repeating: 0, count: pathMax + 1)
-        let n = buf.withUnsafeMutableBytes { readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
+        let n = buf.withUnsafeMutableBytes { readlink(FileNames.cString(path), $0.baseAddress!.assumingMemoryBound(to: CChar.self), pathMax) }
         guard n >= 0 else { return nil }
-        return String(decoding: buf[0..<n], as: UTF8.self)
+        return FileNames.string(buf[0..<n])
     }
 }

@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 extension GuestFileTree {
@@ -5,7 +6,7 @@ extension GuestFileTree {
     /// read through the tree so a distro's symlinks cannot point outside it.
     public func readGuestFile(_ guestPath: String, limit: Int = 1 << 22) -> String? {
         let caller = Caller(tgid: getpid(), tid: getpid(), cwd: "/")
-        guard let w = try? walk(Array(guestPath.utf8), caller: caller, followFinal: true) else { return nil }
+        guard let w = try? walk(FileNames.bytes(guestPath), caller: caller, followFinal: true) else { return nil }
         defer { w.close() }
         guard w.exists else { return nil }
         return readSmallFile("/proc/self/fd/\(w.object)", limit: limit)
@@ -14,7 +15,7 @@ extension GuestFileTree {
     /// Whether `guestPath` names a directory of the tree.
     public func isDirectory(_ guestPath: String) -> Bool {
         let caller = Caller(tgid: getpid(), tid: getpid(), cwd: "/")
-        guard let w = try? walk(Array(guestPath.utf8), caller: caller, followFinal: true) else { return false }
+        guard let w = try? walk(FileNames.bytes(guestPath), caller: caller, followFinal: true) else { return false }
         defer { w.close() }
         var st = stat()
         return w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR

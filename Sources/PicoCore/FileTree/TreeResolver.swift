@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 /// Resolves guest paths for code that wants host paths to open (the exec
@@ -15,7 +16,7 @@ public final class TreeResolver {
 
     public func hostPath(_ guest: String) throws(ExecFailure) -> String {
         do throws(TraceeError) {
-            let w = try tree.walk(Array(guest.utf8), caller: caller, followFinal: true)
+            let w = try tree.walk(FileNames.bytes(guest), caller: caller, followFinal: true)
             walks.append(w)
             guard w.exists else { throw TraceeError(.ENOENT) }
             return "/proc/self/fd/\(w.object)"
@@ -37,7 +38,7 @@ extension GuestFileTree {
         if name.contains("/") { return name }
         for dir in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = GuestFileTree.normalize(String(dir) + "/" + name)
-            guard let w = try? walk(Array(candidate.utf8), caller: caller, followFinal: true) else { continue }
+            guard let w = try? walk(FileNames.bytes(candidate), caller: caller, followFinal: true) else { continue }
             defer { w.close() }
             var st = stat()
             if w.exists, fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFREG,

@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 /// Why a program could not be put into a tracee that already exec'd the stub.
@@ -213,7 +214,7 @@ public enum Loader {
     /// The kernel's elf_map/elf_load: file pages, the zeroed tail of the last
     /// file page, then anonymous pages up to p_memsz.
     static func mapImage(_ image: ElfImage, bias: UInt64, path: String, into script: inout LoaderScript) {
-        let name = script.string(Array(path.utf8))
+        let name = script.string(FileNames.bytes(path))
         script.syscall(sysOpenat, [.value(atFdcwd), name, .value(oRdonlyCloexec), .value(0)], saveFD: true,
                        what: "opening \(path)")
         for (i, s) in image.segments.enumerated() {

@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 
 /// Why a program cannot be exec'd, before any process is touched: the errno
@@ -60,8 +61,8 @@ public enum ProgramResolver {
             let head = try readHead(open)
             if head.starts(with: [0x23, 0x21]) {  // "#!"
                 let (interp, arg) = try parseShebang(head, path: current)
-                prefix = [interp] + (arg.map { [$0] } ?? []) + [Array(current.utf8)] + prefix.dropFirst()
-                current = String(decoding: interp, as: UTF8.self)
+                prefix = [interp] + (arg.map { [$0] } ?? []) + [FileNames.bytes(current)] + prefix.dropFirst()
+                current = FileNames.string(interp)
                 continue
             }
             let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn,

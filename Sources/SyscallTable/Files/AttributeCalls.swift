@@ -156,7 +156,7 @@ enum AttributeCalls {
         }
         let r: Int32
         if nofollow && isSymlink(w.object) && !w.name.isEmpty {
-            r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.name, $0, AT_SYMLINK_NOFOLLOW) }
+            r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.cName, $0, AT_SYMLINK_NOFOLLOW) }
         } else {
             r = times.withOptionalBuffer { Glibc.utimensat(AT_FDCWD, procPath(w.object), $0, 0) }
         }

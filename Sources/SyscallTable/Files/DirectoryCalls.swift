@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -13,7 +14,7 @@ enum DirectoryCalls {
         let cwd = c.caller.cwd, root = c.caller.root
         // Under a chroot, a cwd outside the root is "(unreachable)/...", as Linux has it.
         let seen = root == "/" || cwd == root || cwd.hasPrefix(root + "/") ? c.caller.visible(cwd) : "(unreachable)" + cwd
-        let bytes = Array(seen.utf8) + [0]
+        let bytes = FileNames.bytes(seen) + [0]
         guard UInt64(bytes.count) <= c.args[1] else { throw TraceeError(.ERANGE) }
         try c.tracee.writeBytes(bytes, at: c.args[0])
         return .value(Int64(bytes.count))
@@ -31,7 +32,7 @@ enum DirectoryCalls {
     /// Fchdir implements Linux syscall fchdir(2).
     static func fchdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let guest = try c.directory(c.int32(0))
-        let w = try c.walk(dirfd: PathContext.atFdcwd, path: Array(guest.utf8), follow: true, resolve: .treePath)
+        let w = try c.walk(dirfd: PathContext.atFdcwd, path: FileNames.bytes(guest), follow: true, resolve: .treePath)
         defer { w.close() }
         try enter(c, fd: w.object, guestPath: w.guestPath)
         return .value(0)
@@ -111,7 +112,7 @@ enum DirectoryCalls {
         try Permissions.checkParent(c, w)
         let guest = UInt32(mode & 0o7777) & ~UInt32(c.umask())
         let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: true)
-        guard Glibc.mkdirat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
+        guard Glibc.mkdirat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }
         Ownership.created(c, w, mode: Metadata.directory | guest)
         return .value(0)
     }
@@ -143,7 +144,7 @@ enum DirectoryCalls {
         // bits: they would be the host's, for whoever runs it there.
         if c.volume != nil && w.mount.kind != .volume { perms &= 0o1777 }
         guard c.volume != nil, w.mount.kind == .volume else {
-            return try check(Glibc.mknodat(w.parent, w.name, mode_t(type | perms), dev_t(dev)))
+            return try check(Glibc.mknodat(w.parent, w.cName, mode_t(type | perms), dev_t(dev)))
         }
         // In a distro, devices and sockets are empty host files whose type
         // lives in the sidecar, as WSL1 keeps them; a FIFO stays a real one.
@@ -151,9 +152,9 @@ enum DirectoryCalls {
         if isDevice && !c.processes.credentials(c.caller.tid).isPrivileged { throw TraceeError(.EPERM) }
         let host = Metadata.hostPermissions(guestMode: perms, isDirectory: false)
         if type == Metadata.fifo {
-            guard Glibc.mkfifoat(w.parent, w.name, mode_t(host)) == 0 else { throw .errno() }
+            guard Glibc.mkfifoat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }
         } else {
-            let fd = Glibc.openat(w.parent, w.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode_t(host))
+            let fd = Glibc.openat(w.parent, w.cName, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode_t(host))
             guard fd >= 0 else { throw .errno() }
             close(fd)
         }
@@ -199,7 +200,7 @@ enum DirectoryCalls {
     static func remove(_ c: PathContext, _ w: GuestFileTree.Walk, flags: Int32) throws(TraceeError) -> NotificationReply {
         try Permissions.checkRemoval(c, w)
         let forget = c.volume?.removal(dirfd: w.parent, name: w.name)
-        guard Glibc.unlinkat(w.parent, w.name, flags) == 0 else { throw .errno() }
+        guard Glibc.unlinkat(w.parent, w.cName, flags) == 0 else { throw .errno() }
         forget?()
         return .value(0)
     }
@@ -236,7 +237,7 @@ enum DirectoryCalls {
         if to.exists { try Permissions.checkRemoval(c, to) } else { try Permissions.checkParent(c, to) }
         // A replaced destination is gone (RENAME_EXCHANGE keeps both).
         let forget = flags & 2 == 0 && to.exists ? c.volume?.removal(dirfd: to.parent, name: to.name) : nil
-        let r = pico_renameat2(from.parent, from.name, to.parent, to.name, flags)
+        let r = pico_renameat2(from.parent, from.cName, to.parent, to.cName, flags)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
         forget?()
         return .value(0)
@@ -273,10 +274,10 @@ enum DirectoryCalls {
         defer { to.close() }
         try Permissions.checkParent(c, to)
         if flags & symlinkFollow != 0 {
-            return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.name, AT_SYMLINK_FOLLOW))
+            return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.cName, AT_SYMLINK_FOLLOW))
         }
         guard !from.name.isEmpty else { throw TraceeError(.EPERM) }
-        return try check(Glibc.linkat(from.parent, from.name, to.parent, to.name, 0))
+        return try check(Glibc.linkat(from.parent, from.cName, to.parent, to.cName, 0))
     }
 
     /// Symlink implements Linux syscall symlink(2).
@@ -296,7 +297,8 @@ enum DirectoryCalls {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
         try Permissions.checkParent(c, w)
-        guard String(decoding: text, as: UTF8.self).withCString({ Glibc.symlinkat($0, w.parent, w.name) }) == 0 else { throw .errno() }
+        // The target is the guest's bytes as they are, whatever their encoding.
+        guard Glibc.symlinkat(text.map { CChar(bitPattern: $0) } + [0], w.parent, w.cName) == 0 else { throw .errno() }
         Ownership.created(c, w, mode: Metadata.symlink | 0o777)
         return .value(0)
     }

@@ -66,10 +66,10 @@ enum OpenCalls {
             // there meanwhile is refused, never followed.
             let guest = UInt32(perm())
             let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: false)
-            let fd = Glibc.openat(w.parent, w.name, hostFlags | O_NOFOLLOW | O_EXCL, mode_t(host))
+            let fd = Glibc.openat(w.parent, w.cName, hostFlags | O_NOFOLLOW | O_EXCL, mode_t(host))
             if fd < 0 && errno == EEXIST && flags & oExcl == 0 {
                 // Someone else created it since the walk: open theirs, as the kernel would.
-                let theirs = Glibc.openat(w.parent, w.name, hostFlags & ~O_CREAT | O_NOFOLLOW)
+                let theirs = Glibc.openat(w.parent, w.cName, hostFlags & ~O_CREAT | O_NOFOLLOW)
                 guard theirs >= 0 else { throw .errno() }
                 return .fd(theirs, cloexec: cloexec)
             }
@@ -100,10 +100,10 @@ enum OpenCalls {
             // The kernel cannot hand an O_PATH file to another process
             // (SECCOMP_IOCTL_NOTIF_ADDFD takes only real files), so the guest
             // gets a read-only fd on the same object: it can do everything an
-            // O_PATH fd can, and more.
-            if st.st_mode & S_IFMT == S_IFLNK { throw TraceeError(.ELOOP) }
+            // O_PATH fd can, and more; a symlink, a stand-in (PathStandIns).
             // O_PATH|O_DIRECTORY is how programs ask "is this a directory?" (mv, find).
             if flags & oDirectory != 0 && st.st_mode & S_IFMT != S_IFDIR { throw TraceeError(.ENOTDIR) }
+            if st.st_mode & S_IFMT == S_IFLNK { return .fd(try PathStandIns.make(for: w.object), cloexec: cloexec) }
             reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
         }
         if st.st_mode & S_IFMT == S_IFIFO && flags & oNonblock == 0 {

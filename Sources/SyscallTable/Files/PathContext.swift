@@ -134,6 +134,10 @@ struct PathContext {
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         let fd = pico_pidfd_getfd(caller.tid, dirfd)
         guard fd >= 0 else { throw TraceeError(.EBADF) }
+        if let link = PathStandIns.link(standingFor: Int32(fd)) {
+            close(Int32(fd))
+            return GuestFileTree.Walk.held(link, in: tree)
+        }
         return GuestFileTree.Walk.held(Int32(fd), in: tree)
     }
 

@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -40,7 +41,7 @@ enum SocketCalls {
         // A name too long to follow /proc/self/fd/N/: bound relative to
         // the directory, on a thread with a working directory of its own.
         return try inDirectory(w.parent) { () throws(TraceeError) in
-            try call([UInt8(afUnix), 0] + Array(w.name.utf8)) { Glibc.bind(socket, $0, $1) }
+            try call([UInt8(afUnix), 0] + FileNames.bytes(w.name)) { Glibc.bind(socket, $0, $1) }
         }
     }
 
@@ -48,7 +49,7 @@ enum SocketCalls {
     /// supervisor's own umask is 0), and in a distro the guest as owner.
     static func bound(_ c: PathContext, _ w: GuestFileTree.Walk) {
         guard w.mount.kind != .drvfs else { return }
-        let fd = openat(w.parent, w.name, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+        let fd = openat(w.parent, w.cName, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var st = stat()
@@ -209,7 +210,7 @@ enum SocketCalls {
     }
 
     static func unixAddress(_ path: String) throws(TraceeError) -> [UInt8] {
-        let p = Array(path.utf8)
+        let p = FileNames.bytes(path)
         guard p.count < sunPathMax else { throw TraceeError(.ENAMETOOLONG) }
         return [UInt8(afUnix & 0xff), 0] + p + [0]
     }

@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -35,7 +36,7 @@ enum SocketNames {
         defer { unlink(link) }
         bound.withLock { table in
             if k > remembered { table[k - remembered] = nil }
-            table[k] = Bound(name: Array(name.utf8), guest: guest)
+            table[k] = Bound(name: FileNames.bytes(name), guest: guest)
         }
         return try SocketCalls.call(address) { Glibc.bind(socket, $0, $1) }
     }

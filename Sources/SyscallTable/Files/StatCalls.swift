@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -133,7 +134,7 @@ enum StatCalls {
             // The kernel's answers under /proc are host paths; the guest sees guest paths.
             target = w.mount.isProc && t.hasPrefix("/") ? (c.tree.guestPath(ofHost: t).map(c.caller.visible) ?? t) : t
         }
-        let bytes = Array(target.utf8.prefix(Int(min(UInt32(truncatingIfNeeded: size), 4096))))
+        let bytes = Array(FileNames.bytes(target).prefix(Int(min(UInt32(truncatingIfNeeded: size), 4096))))
         try c.tracee.writeBytes(bytes, at: buffer)
         return .value(Int64(bytes.count))
     }

@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -21,7 +22,7 @@ enum WatchCalls {
         // With IN_DONT_FOLLOW the kernel would not follow /proc/self/fd/N
         // either: name the entry inside the walked directory instead.
         let path = follow || w.name.isEmpty ? procPath(w.object) : procPath(w.parent) + "/" + w.name
-        let wd = inotify_add_watch(Int32(fd), path, UInt32(truncatingIfNeeded: mask))
+        let wd = inotify_add_watch(Int32(fd), FileNames.cString(path), UInt32(truncatingIfNeeded: mask))
         guard wd >= 0 else { throw .errno() }
         return .value(Int64(wd))
     }

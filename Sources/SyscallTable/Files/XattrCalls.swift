@@ -1,3 +1,4 @@
+import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
@@ -29,8 +30,8 @@ enum XattrCalls {
     static func lremovexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try remove(c, follow: false) }
 
     /// The host path naming the walked object, for a call that takes only a path.
-    static func target(_ w: GuestFileTree.Walk, follow: Bool) -> String {
-        follow || w.name.isEmpty ? procPath(w.object) : procPath(w.parent) + "/" + w.name
+    static func target(_ w: GuestFileTree.Walk, follow: Bool) -> [CChar] {
+        FileNames.cString(follow || w.name.isEmpty ? procPath(w.object) : procPath(w.parent) + "/" + w.name)
     }
 
     static func object(_ c: PathContext, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {

@@ -1,3 +1,4 @@
+import FileNames
 import Glibc
 import PicoCore
 import Synchronization
@@ -47,7 +48,7 @@ enum Exec {
         let guestPath: [UInt8]
         do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
         let tid = c.tracee.tid
-        let path = String(decoding: guestPath, as: UTF8.self)
+        let path = FileNames.string(guestPath)
         guard let files else { return hostExec(c, dirfd: dirfd, guestPath: guestPath, flags: flags, argv: argv, envp: envp) }
         var execfn = guestPath
         let caller = files.processes.caller(tid)
@@ -62,7 +63,7 @@ enum Exec {
             guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
             start = base
             loaderTop = GuestFileTree.normalize(base + "/" + path)
-            execfn = Array("/dev/fd/\(dirfd)/\(path)".utf8)
+            execfn = FileNames.bytes("/dev/fd/\(dirfd)/\(path)")
         }
         let credentials = files.processes.credentials(tid)
         let search = Permissions.searchCheck(volume: files.volume, credentials: credentials)
@@ -72,7 +73,7 @@ enum Exec {
         // The walks below name paths as the caller does, under its root.
         let top = loaderTop.map(caller.visible) ?? path
         if flags & atSymlinkNofollow != 0 {
-            if let w = try? files.tree.walk(Array(top.utf8), caller: resolver.caller, followFinal: false) {
+            if let w = try? files.tree.walk(FileNames.bytes(top), caller: resolver.caller, followFinal: false) {
                 var st = stat()
                 let isLink = w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
                 w.close()
@@ -173,7 +174,7 @@ enum Exec {
 
     /// Exec without a guest file tree (unit tests of the table): host paths.
     static func hostExec(_ c: SyscallContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
-        let path = String(decoding: guestPath, as: UTF8.self)
+        let path = FileNames.string(guestPath)
         guard !path.isEmpty, path.hasPrefix("/") || dirfd == atFdcwd else { return fail(.ENOENT) }
         let plan: ProgramResolver.ExecPlan
         do {

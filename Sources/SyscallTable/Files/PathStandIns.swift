@@ -1,0 +1,66 @@
+import CPicoLinux
+import Glibc
+import PicoCore
+import Synchronization
+
+/// O_PATH fds of symlinks. The kernel hands no O_PATH file to another
+/// process (SECCOMP_IOCTL_NOTIF_ADDFD takes real files only), and a symlink
+/// opens no other way; so the guest gets an empty memfd standing in for the
+/// link, and the calls that take an fd with an empty path (fstat,
+/// readlinkat, fchownat, ... through PathContext.fdObject) act on the link
+/// itself. glibc's fchmodat(AT_SYMLINK_NOFOLLOW) and lchmod need that (they
+/// open the link O_PATH and fstat it, then say EOPNOTSUPP), and so does
+/// tar extracting symlinks with them.
+enum PathStandIns {
+    struct Key: Hashable {
+        let dev: UInt64
+        let ino: UInt64
+    }
+
+    struct Table {
+        var links: [Key: Int32] = [:]
+        var order: [Key] = []
+    }
+
+    static let table = Mutex(Table())
+    static let count = Atomic<Int>(0)
+    /// Links held at a time (each is an fd of the supervisor's); the oldest
+    /// goes first: a stand-in is used at once and closed, as glibc does.
+    static let limit = 256
+
+    /// A stand-in fd for the symlink `link` (an O_PATH fd; the table keeps
+    /// its own duplicate).
+    static func make(for link: Int32) throws(TraceeError) -> Int32 {
+        // Sealed: it stays empty, as the check in `link(standingFor:)` wants.
+        let memfd = pico_memfd_sealed("picorun: O_PATH of a symlink", nil, 0)
+        guard memfd >= 0 else { throw .errno() }
+        var st = stat()
+        let held = dup(link)
+        guard held >= 0, fstat(memfd, &st) == 0 else {
+            close(memfd)
+            if held >= 0 { close(held) }
+            throw .errno()
+        }
+        let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        table.withLock { t in
+            if t.order.count >= limit, let oldest = t.order.first {
+                t.order.removeFirst()
+                if let fd = t.links.removeValue(forKey: oldest) { close(fd) }
+            }
+            t.links[key] = held
+            t.order.append(key)
+            count.store(t.links.count, ordering: .relaxed)
+        }
+        return memfd
+    }
+
+    /// The symlink `fd` (the supervisor's copy of a guest fd) stands in
+    /// for, as a new O_PATH fd; nil for any other file.
+    static func link(standingFor fd: Int32) -> Int32? {
+        guard count.load(ordering: .relaxed) > 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 else { return nil }
+        let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        return table.withLock { t in t.links[key].map { dup($0) } }
+    }
+}
