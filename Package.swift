@@ -32,7 +32,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PicoCoreTests",
-            dependencies: ["PicoCore", "SyscallTable"]
+            dependencies: ["PicoCore", "SyscallTable", "FileNames"]
         ),
         .testTarget(
             name: "VolFSTests",
