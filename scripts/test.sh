@@ -21,6 +21,8 @@ command -v zstd >/dev/null || need+=(zstd)
 command -v bzip2 >/dev/null || need+=(bzip2)
 [ -x /usr/sbin/diodls ] || need+=(diod)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# CPython's own regression tests, run natively and under picorun.
+python3 -c 'import test.test_os' 2>/dev/null || need+=("libpython$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
