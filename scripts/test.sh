@@ -21,8 +21,13 @@ command -v zstd >/dev/null || need+=(zstd)
 command -v bzip2 >/dev/null || need+=(bzip2)
 [ -x /usr/sbin/diodls ] || need+=(diod)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
-# CPython's own regression tests, run natively and under picorun.
-python3 -c 'import test.test_os' 2>/dev/null || need+=("libpython$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")
+# CPython's own regression tests for Debian's python3 (not one on PATH
+# from elsewhere), run natively and under picorun.
+if [ ! -x /usr/bin/python3 ]; then
+  need+=(python3 libpython3.11-testsuite)
+elif ! /usr/bin/python3 -c 'import test.test_os' 2>/dev/null; then
+  need+=("libpython$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
