@@ -19,14 +19,32 @@ enum PathStandIns {
 
     struct Table {
         var links: [Key: Int32] = [:]
-        var order: [Key] = []
+        /// Oldest first, with when each was made.
+        var order: [(key: Key, made: Int)] = []
+
+        /// Lets go of the oldest beyond `limit`, and of any older than
+        /// `lifetime`: a stand-in is used at once and closed, as glibc does,
+        /// and until the table is empty every fstat pays a look here.
+        mutating func prune(now: Int, keep: Int) {
+            while let first = order.first, order.count > keep || now - first.made > PathStandIns.lifetime {
+                order.removeFirst()
+                if let fd = links.removeValue(forKey: first.key) { close(fd) }
+            }
+            PathStandIns.count.store(links.count, ordering: .relaxed)
+        }
     }
 
     static let table = Mutex(Table())
     static let count = Atomic<Int>(0)
-    /// Links held at a time (each is an fd of the supervisor's); the oldest
-    /// goes first: a stand-in is used at once and closed, as glibc does.
-    static let limit = 256
+    /// Links held at a time (each is an fd of the supervisor's), and for
+    /// how many seconds.
+    static let limit = 256, lifetime = 30
+
+    static func now() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec
+    }
 
     /// A stand-in fd for the symlink `link` (an O_PATH fd; the table keeps
     /// its own duplicate).
@@ -42,13 +60,11 @@ enum PathStandIns {
             throw .errno()
         }
         let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let made = now()
         table.withLock { t in
-            if t.order.count >= limit, let oldest = t.order.first {
-                t.order.removeFirst()
-                if let fd = t.links.removeValue(forKey: oldest) { close(fd) }
-            }
+            t.prune(now: made, keep: limit - 1)
             t.links[key] = held
-            t.order.append(key)
+            t.order.append((key, made))
             count.store(t.links.count, ordering: .relaxed)
         }
         return memfd
@@ -58,6 +74,8 @@ enum PathStandIns {
     /// for, as a new O_PATH fd; nil for any other file.
     static func link(standingFor fd: Int32) -> Int32? {
         guard count.load(ordering: .relaxed) > 0 else { return nil }
+        let when = now()
+        table.withLock { $0.prune(now: when, keep: limit) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 else { return nil }
         let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
