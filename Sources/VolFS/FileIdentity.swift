@@ -41,9 +41,10 @@ public struct FileIdentity: Hashable, Sendable {
     /// them a file that reuses a deleted file's inode number cannot be told
     /// from it, and may inherit its sidecar row.
     public static func keepsBirthTimes(_ path: String) -> Bool {
-        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b in
-            pico_statx(-100, path, 0, mask, b.baseAddress) == 0 && b.loadUnaligned(fromByteOffset: 0, as: UInt32.self) & 0x800 != 0
-        }
+        let fd = open(FileNames.cString(path), O_PATH | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return (of(fd: fd)?.0.birth ?? 0) != 0
     }
 
     /// What to warn of where `path`'s filesystem keeps no birth times.

@@ -25,8 +25,7 @@ public final class Volume: Sendable {
     }
 
     public func describe(dirfd: Int32, name: String) -> (Metadata, FileIdentity.HostStat)? {
-        guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { return nil }
-        return (sidecar.lookup(id) ?? host.defaults, host)
+        Snapshot(lookup: sidecar.lookup).describe(dirfd: dirfd, name: name)
     }
 
     /// Many files described from one read of the sidecar (a directory

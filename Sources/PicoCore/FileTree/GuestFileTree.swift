@@ -110,10 +110,14 @@ public final class GuestFileTree {
 
         /// A guest path as the caller names it under its root. One outside
         /// the root keeps its full name, as the kernel's d_path gives it.
-        public func visible(_ path: String) -> String {
+        public func visible(_ path: String) -> String { underRoot(path) ?? path }
+
+        /// A guest path as the caller names it under its root; nil for one
+        /// outside the root (which the caller cannot name at all).
+        public func underRoot(_ path: String) -> String? {
             if root == "/" { return path }
             if path == root { return "/" }
-            return path.hasPrefix(root + "/") ? String(path.dropFirst(root.utf8.count)) : path
+            return path.hasPrefix(root + "/") ? String(path.dropFirst(root.utf8.count)) : nil
         }
     }
 

@@ -11,9 +11,8 @@ enum DirectoryCalls {
     /// Getcwd implements Linux syscall getcwd(2) from picorun's record of the
     /// guest's working directory.
     static func getcwd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let cwd = c.caller.cwd, root = c.caller.root
         // Under a chroot, a cwd outside the root is "(unreachable)/...", as Linux has it.
-        let seen = root == "/" || cwd == root || cwd.hasPrefix(root + "/") ? c.caller.visible(cwd) : "(unreachable)" + cwd
+        let seen = c.caller.underRoot(c.caller.cwd) ?? "(unreachable)" + c.caller.cwd
         let bytes = FileNames.bytes(seen) + [0]
         guard UInt64(bytes.count) <= c.args[1] else { throw TraceeError(.ERANGE) }
         try c.tracee.writeBytes(bytes, at: c.args[0])

@@ -12,10 +12,7 @@ import Synchronization
 /// open the link O_PATH and fstat it, then say EOPNOTSUPP), and so does
 /// tar extracting symlinks with them.
 enum PathStandIns {
-    struct Key: Hashable {
-        let dev: UInt64
-        let ino: UInt64
-    }
+    typealias Key = FifoOpens.Inode
 
     struct Table {
         var links: [Key: Int32] = [:]
@@ -59,7 +56,7 @@ enum PathStandIns {
             if held >= 0 { close(held) }
             throw .errno()
         }
-        let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let key = Key(st)
         let made = now()
         table.withLock { t in
             t.prune(now: made, keep: limit - 1)
@@ -78,7 +75,7 @@ enum PathStandIns {
         table.withLock { $0.prune(now: when, keep: limit) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 else { return nil }
-        let key = Key(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let key = Key(st)
         return table.withLock { t in t.links[key].map { dup($0) } }
     }
 }

@@ -20,6 +20,7 @@ enum SocketNames {
     /// Unique to this supervisor: a host user cannot guess it to get in the
     /// way, and /tmp's sticky bit keeps others from replacing a link.
     static let prefix = "/tmp/.picorun-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-"
+    static let prefixBytes = Array(prefix.utf8)
     static let counter = Atomic<UInt64>(0)
     static let bound = Mutex<[UInt64: Bound]>([:])
     /// Names remembered: the newest this many binds (a socket long closed
@@ -46,9 +47,8 @@ enum SocketNames {
     static func guestAddress(_ kernel: [UInt8]) -> [UInt8]? {
         guard kernel.count > 2, UInt16(kernel[0]) | UInt16(kernel[1]) << 8 == SocketCalls.afUnix else { return nil }
         let path = kernel[2...].prefix { $0 != 0 }
-        let head = Array(prefix.utf8)
-        guard path.starts(with: head) else { return nil }
-        let rest = path.dropFirst(head.count)
+        guard path.starts(with: prefixBytes) else { return nil }
+        let rest = path.dropFirst(prefixBytes.count)
         guard let slash = rest.firstIndex(of: UInt8(ascii: "/")),
               let k = UInt64(String(decoding: rest[..<slash], as: UTF8.self), radix: 16),
               let b = bound.withLock({ $0[k] }), b.name.elementsEqual(rest[(slash + 1)...]) else { return nil }

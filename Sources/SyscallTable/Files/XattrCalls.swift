@@ -44,6 +44,12 @@ enum XattrCalls {
         return String(decoding: raw, as: UTF8.self)
     }
 
+    /// The value a set call gives (arguments 2 and 3 in every variant).
+    static func attributeValue(_ c: PathContext) throws(TraceeError) -> [UInt8] {
+        guard c.args[3] <= UInt64(sizeMax) else { throw TraceeError(.E2BIG) }
+        return c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
+    }
+
     static func get(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
         let name = try attributeName(c)
         let w = try object(c, follow: follow)
@@ -61,8 +67,7 @@ enum XattrCalls {
 
     static func set(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
         let name = try attributeName(c)
-        guard c.args[3] <= UInt64(sizeMax) else { throw TraceeError(.E2BIG) }
-        let value = c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
+        let value = try attributeValue(c)
         let w = try object(c, follow: follow)
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
@@ -82,8 +87,7 @@ enum XattrCalls {
     /// guest's mode (see AccessAcl); any other name goes to the host file.
     static func fsetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let name = try attributeName(c)
-        guard c.args[3] <= UInt64(sizeMax) else { throw TraceeError(.E2BIG) }
-        let value = c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
+        let value = try attributeValue(c)
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
