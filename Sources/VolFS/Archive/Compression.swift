@@ -136,9 +136,21 @@ public final class ArchiveInput: @unchecked Sendable {
         }
     }
 
-    /// Closes everything and reports a failed decompressor.
+    /// Closes everything and reports a failed decompressor. The tool's
+    /// output is read to its end first: the tar reader stops at the
+    /// end-of-archive blocks, and closing the pipe while the tool still
+    /// writes the record's padding killed it with SIGPIPE, which read as a
+    /// corrupt stream (under load, now and then).
     public func finish() throws(ArchiveError) {
-        if reader.fd != source { close(reader.fd) }
+        if reader.fd != source {
+            var sink = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = sink.withUnsafeMutableBytes { read(reader.fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+            }
+            close(reader.fd)
+        }
         if let feeder { pthread_join(feeder, nil) }
         feeder = nil
         close(source)
