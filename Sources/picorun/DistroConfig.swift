@@ -138,7 +138,12 @@ struct DistroConfig {
     func render() -> String {
         var out = "[user]\ndefault = \(Self.quoted(defaultUser))\n\n[automount]\nenabled = \(automount)\nroot = \(Self.quoted(automountRoot))\n"
         out += "options = \(automountReadOnly ? "ro" : "rw")\n\n[mounts]\n"
-        for m in mounts { out += "\(m.name) = \(Self.quoted(m.host + (m.readOnly ? ":ro" : "")))\n" }
+        for m in mounts {
+            // A host path that itself ends in ":ro" or ":rw" keeps it: the suffix
+            // written after it is the one the parser takes off.
+            let suffix = m.readOnly ? ":ro" : m.host.hasSuffix(":ro") || m.host.hasSuffix(":rw") ? ":rw" : ""
+            out += "\(m.name) = \(Self.quoted(m.host + suffix))\n"
+        }
         out += "\n[network]\ngenerateHosts = \(generateHosts)\ngenerateResolvConf = \(generateResolvConf)\n"
         if let hostname { out += "hostname = \(Self.quoted(hostname))\n" }
         out += "\n[interop]\nappendHostPath = \(appendHostPath)\n"
