@@ -59,15 +59,18 @@ public final class Dispatcher: SyscallHandling {
             if tree.root.hostPath != "/" {
                 tree.procShows = { pid in processes.isGuestTask(pid) }
             }
+            // exe is an object (procObject), never a path to walk again.
             tree.procLinkOverride = { pid, link in
                 guard processes.isGuest(pid) else { return nil }
                 switch link {
                 case "root": return processes.root(ofProcess: pid)
                 case "cwd": return processes.cwd(ofProcess: pid)
-                case "exe": return processes.exe(ofProcess: pid)
                 default: return nil
                 }
             }
+            let links = ProcLinks(processes: processes, emulated: options.credentials != nil)
+            tree.procObject = { caller, link throws(TraceeError) in try links.object(caller, link) }
+            tree.procAccess = { caller, pid in links.mayAccess(caller, pid) }
         }
     }
 
@@ -197,7 +200,7 @@ public final class Dispatcher: SyscallHandling {
             processes.spawned(tid: task.tid, tgid: task.process.tgid, parentTgid: parent?.process.tgid)
         case .execed(let task):
             if case .awaitingExec(let request)? = task.loading {
-                processes.execed(tid: task.tid, exe: request.programPath)
+                processes.execed(tid: task.tid, files: request.files)
             }
             if let next = Exec.pendingCredentials.withLock({ $0.removeValue(forKey: task.process.tgid) }) {
                 _ = processes.updateCredentials(task.tid) { $0 = next; return true }

@@ -1,11 +1,27 @@
 import FileNames
 import Glibc
+import Synchronization
 
 /// A distro's files as the guest sees them: host files, with owners, modes
 /// and file types from the sidecar where it has a row, else the defaults
 /// (root:root, the host's mode).
 public final class Volume: Sendable {
     public let sidecar: Sidecar
+    /// Rows of files whose last name was removed while this session ran:
+    /// a process may still hold one open and reopen it through
+    /// /proc/PID/fd/N, where Linux still judges it by its owner and mode.
+    /// Kept in memory only (the file is gone once no one holds it) and
+    /// bounded: the oldest are dropped first.
+    let orphans = Mutex(Orphans())
+    struct Orphans {
+        var rows: [FileIdentity: Metadata] = [:]
+        var order: [FileIdentity] = []
+        static let limit = 4096
+        mutating func add(_ id: FileIdentity, _ meta: Metadata) {
+            if rows.updateValue(meta, forKey: id) == nil { order.append(id) }
+            if order.count > Self.limit { rows[order.removeFirst()] = nil }
+        }
+    }
 
     public init(sidecar: Sidecar) {
         self.sidecar = sidecar
@@ -21,6 +37,7 @@ public final class Volume: Sendable {
     /// on, from one statx and one lookup.
     public func describe(fd: Int32) -> (Metadata, FileIdentity.HostStat)? {
         guard let (id, host) = FileIdentity.of(fd: fd) else { return nil }
+        if host.nlink == 0, let orphan = orphans.withLock({ $0.rows[id] }) { return (orphan, host) }
         return (sidecar.lookup(id) ?? host.defaults, host)
     }
 
@@ -79,7 +96,11 @@ public final class Volume: Sendable {
         guard fstatat(dirfd, FileNames.cString(name), &st, AT_SYMLINK_NOFOLLOW) == 0,
               st.st_nlink <= 1 || st.st_mode & S_IFMT == S_IFDIR,
               let (id, _) = FileIdentity.of(dirfd: dirfd, name: name) else { return {} }
-        let sidecar = self.sidecar
-        return { try? sidecar.remove(id) }
+        let isDirectory = st.st_mode & S_IFMT == S_IFDIR
+        return { [self] in
+            guard let row = sidecar.lookup(id) else { return }
+            if !isDirectory { orphans.withLock { $0.add(id, row) } }
+            try? sidecar.remove(id)
+        }
     }
 }

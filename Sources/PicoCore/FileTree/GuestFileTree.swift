@@ -173,6 +173,14 @@ public final class GuestFileTree {
     /// pid namespace would (the supervisor's /proc/PID/mem and fds, and every
     /// host process, stay out of reach). nil on the host tree: all of them.
     public nonisolated(unsafe) var procShows: (@Sendable (pid_t) -> Bool)?
+    /// The object a guest process's magic link names (an fd the result
+    /// owns), for a walk that follows /proc/PID/fd/N or /proc/PID/exe;
+    /// nil when the link is not a guest's (the host's text is walked).
+    public nonisolated(unsafe) var procObject: (@Sendable (_ caller: Caller, _ link: ProcLink) throws(TraceeError) -> Int32?)?
+    /// Whether the caller may look into process `pid`'s fd/, exe, cwd and
+    /// root (ptrace_may_access with PTRACE_MODE_READ_FSCREDS, by the
+    /// caller's own credentials). nil: everyone may.
+    public nonisolated(unsafe) var procAccess: (@Sendable (_ caller: Caller, _ pid: pid_t) -> Bool)?
 
     /// The host kernel's settings under /proc (sys/, sysrq-trigger): read-only
     /// to a distro's guest, which must not change the host through them.
@@ -354,7 +362,17 @@ public final class GuestFileTree {
                         pending.insert(contentsOf: ["\(caller.tgid)", "task", "\(caller.tid)"], at: 0)
                         continue
                     }
-                    if let shows = procShows, let pid = pid_t(name), !shows(pid) { throw TraceeError(.ENOENT) }
+                    if let pid = pid_t(name) {
+                        if caller.tgid != Self.supervisorPid && Self.isSupervisorTask(pid) { throw TraceeError(.ENOENT) }
+                        if let shows = procShows, !shows(pid) { throw TraceeError(.ENOENT) }
+                    }
+                }
+                if top.mount.isProc, caller.tgid != Self.supervisorPid, let procAccess,
+                   ["fd", "exe", "cwd", "root", "map_files"].contains(name), name == "fd" || name == "map_files" ? !isLast : (!isLast || followFinal) {
+                    let dir = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
+                    if dir.count == 1 || (dir.count == 3 && dir[1] == "task"), let pid = Self.procOwner(of: dir), !procAccess(caller, pid) {
+                        throw TraceeError(.EACCES)
+                    }
                 }
                 if !isLast {
                     // Most components are plain directories: one openat, no fstat.
@@ -392,7 +410,17 @@ public final class GuestFileTree {
                         if fromDirectory { throw Self.needsFullWalk }
                         if resolve.isScoped || resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
                         let inProc = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
-                        let override = inProc.count == 1 ? pid_t(inProc[0]).flatMap { procLinkOverride?($0, name) } : nil
+                        let link = ProcLink(in: inProc, name: name)
+                        if let link, isLast && followFinal || link.kind == .exe, let object = try procObject?(caller, link) {
+                            // A program is no directory to walk through.
+                            if !isLast { close(object); throw TraceeError(.ENOTDIR) }
+                            if let held = try heldObject(object, caller: caller, name: name, parentFD: top.fd,
+                                                         parentGuestPath: top.guest, procMount: top.mount) {
+                                closeStack()
+                                return held
+                            }
+                        }
+                        let override = link.flatMap { procLinkOverride?($0.pid, name) }
                         guard let guest = override ?? guestPath(ofHost: target) else { throw TraceeError(.EACCES) }
                         for s in stack.dropFirst() { release(s) }
                         stack.removeSubrange(1...)

@@ -25,6 +25,9 @@ public struct LoadRequest: Sendable {
     /// path; before the program runs, its mapping must be this file, or a
     /// path swapped meanwhile would run other code with those privileges.
     public var privilegedFile: (dev: UInt64, ino: UInt64)?
+    /// The validated program and interpreter, open: the stub maps these
+    /// (through `LoaderFiles` tokens) instead of opening paths again.
+    public var files: ImageFiles?
 
     public init(programPath: String, program: ElfImage, interpreterPath: String?, interpreter: ElfImage?, execfn: [UInt8]) {
         self.programPath = programPath
@@ -93,9 +96,12 @@ public enum Loader {
         }
 
         var script = LoaderScript()
-        mapImage(req.program, bias: exeBias, path: req.programPath, into: &script)
+        func dirfd(_ index: Int) -> UInt64 {
+            req.files == nil ? atFdcwd : UInt64(bitPattern: Int64(LoaderFiles.token(index)))
+        }
+        mapImage(req.program, bias: exeBias, path: req.programPath, dirfd: dirfd(0), into: &script)
         if let interp = req.interpreter, let path = req.interpreterPath {
-            mapImage(interp, bias: interpBias, path: path, into: &script)
+            mapImage(interp, bias: interpBias, path: path, dirfd: dirfd(1), into: &script)
         }
         // The kernel names the task after the file exec'd (comm, 15 bytes);
         // it named it after the stub, so rename it after the guest's program.
@@ -213,9 +219,9 @@ public enum Loader {
 
     /// The kernel's elf_map/elf_load: file pages, the zeroed tail of the last
     /// file page, then anonymous pages up to p_memsz.
-    static func mapImage(_ image: ElfImage, bias: UInt64, path: String, into script: inout LoaderScript) {
+    static func mapImage(_ image: ElfImage, bias: UInt64, path: String, dirfd: UInt64, into script: inout LoaderScript) {
         let name = script.string(FileNames.bytes(path))
-        script.syscall(sysOpenat, [.value(atFdcwd), name, .value(oRdonlyCloexec), .value(0)], saveFD: true,
+        script.syscall(sysOpenat, [.value(dirfd), name, .value(oRdonlyCloexec), .value(0)], saveFD: true,
                        what: "opening \(path)")
         for (i, s) in image.segments.enumerated() {
             let start = bias &+ s.vaddr  // a bias may be "negative" (wraps)
@@ -247,5 +253,50 @@ public enum Loader {
             }
         }
         script.syscall(sysClose, [.savedFD], what: "closing \(path)")
+    }
+}
+
+/// The files an exec validated, held open from the checks to the loader's
+/// mmap and for the life of the image.
+///
+/// Why: the loader stub maps exactly the file the checks read (no path is
+/// looked up twice, so a rename in between cannot swap in other code, and a
+/// deleted file or a memfd runs as on Linux), and /proc/PID/exe of the
+/// process reopens its image even after the file was deleted or replaced.
+/// The stub gets each fd by an openat whose dirfd is `LoaderFiles.token(i)`,
+/// which the supervisor answers from these files only while that process
+/// is loading (no guest code runs between the exec and the stub's opens).
+public final class ImageFiles: @unchecked Sendable {
+    /// Read-only fds, owned.
+    public let program: Int32
+    /// Closed once the loader has taken it (only the stub needs it).
+    public private(set) var interpreter: Int32?
+
+    public init(program: Int32, interpreter: Int32?) {
+        self.program = program
+        self.interpreter = interpreter
+    }
+
+    /// Called by the one owner that hands files to the loader, under its lock.
+    public func dropInterpreter() {
+        if let i = interpreter { close(i) }
+        interpreter = nil
+    }
+
+    deinit {
+        close(program)
+        if let i = interpreter { close(i) }
+    }
+}
+
+/// How the loader stub names the files it maps: a dirfd no real fd has,
+/// answered by the supervisor with the exec's own `ImageFiles`.
+public enum LoaderFiles {
+    static let base: Int32 = -0x7069_6300  // "pic\0": far below AT_FDCWD and any errno
+    /// The dirfd of the stub's openat for file `index` (0: the program, 1: its interpreter).
+    public static func token(_ index: Int) -> Int32 { base - Int32(index) }
+    /// The index a dirfd names, if it is a loader token.
+    public static func index(ofToken dirfd: Int32) -> Int? {
+        dirfd <= base && dirfd > base - 2 ? Int(base - dirfd) : nil
     }
 }

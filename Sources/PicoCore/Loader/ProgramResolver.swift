@@ -111,34 +111,48 @@ public enum ProgramResolver {
     /// named it relative to its own cwd or a dirfd).
     public static func request(openPath: String, guestPath: String, execfn: [UInt8],
                                interpreterHostPath: (String) throws(ExecFailure) -> String = { $0 }) throws(ExecFailure) -> LoadRequest {
-        let program = try openImage(openPath, checkExecutable: true)
+        let (program, programFD) = try openImage(openPath, checkExecutable: true)
         var interp: ElfImage? = nil
+        var interpFD: Int32? = nil
         if let interpPath = program.interpreter {
             do {
-                interp = try openImage(try interpreterHostPath(interpPath), checkExecutable: false)
+                (interp, interpFD) = try openImage(try interpreterHostPath(interpPath), checkExecutable: false)
             } catch {
+                close(programFD)
                 throw ExecFailure(error.errno, "interpreter \(interpPath): \(error.reason)")
             }
-            if interp?.interpreter != nil {
-                throw ExecFailure(.ELIBBAD, "interpreter \(interpPath) itself asks for an interpreter")
-            }
         }
-        return LoadRequest(programPath: guestPath, program: program, interpreterPath: program.interpreter,
-                           interpreter: interp, execfn: execfn)
+        // From here the files close with the request.
+        let files = ImageFiles(program: programFD, interpreter: interpFD)
+        if interp?.interpreter != nil {
+            throw ExecFailure(.ELIBBAD, "interpreter \(program.interpreter ?? "") itself asks for an interpreter")
+        }
+        var request = LoadRequest(programPath: guestPath, program: program, interpreterPath: program.interpreter,
+                                  interpreter: interp, execfn: execfn)
+        request.files = files
+        return request
     }
 
-    static func openImage(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> ElfImage {
+    /// The parsed image and the open file it came from (owned by the caller).
+    static func openImage(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> (ElfImage, Int32) {
         let fd = try openExecutable(path, checkExecutable: checkExecutable)
-        defer { close(fd) }
         do {
-            return try ElfImage.parse(try FileElfSource(fd: fd))
+            return (try ElfImage.parse(try FileElfSource(fd: fd)), fd)
         } catch {
+            close(fd)
             throw ExecFailure(error.errno, error.reason)
         }
     }
 
     /// Opens a file for exec with the checks execve(2) makes, in its order.
     static func openExecutable(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> Int32 {
+        // may_open() refuses to exec what is not a regular file before
+        // anything is opened (a socket or FIFO must not be opened at all).
+        var before = stat()
+        if stat(path, &before) == 0, before.st_mode & S_IFMT != S_IFREG {
+            if before.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
+            throw ExecFailure(.EACCES, "not a regular file")
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno

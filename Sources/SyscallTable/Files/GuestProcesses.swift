@@ -12,7 +12,11 @@ public final class GuestProcesses: Sendable {
         var cwd: [pid_t: String] = [:]
         /// chroot(2)'s root, where it is not "/".
         var root: [pid_t: String] = [:]
-        var exe: [pid_t: String] = [:]
+        /// The image each process runs: what /proc/PID/exe reopens.
+        var image: [pid_t: ImageFiles] = [:]
+        /// Processes between their exec and the loader stub's last open:
+        /// the index of the file the stub takes next.
+        var loaderNext: [pid_t: Int] = [:]
         var credentials: [pid_t: Credentials] = [:]
         /// Guest processes that have exited but wait for their parent's
         /// wait(): still there for kill(pid, 0) and /proc, as on Linux. Keyed
@@ -36,7 +40,7 @@ public final class GuestProcesses: Sendable {
             if s.cwd[tgid] == nil {
                 s.cwd[tgid] = parentTgid.flatMap { s.cwd[$0] } ?? initialCwd
                 s.root[tgid] = parentTgid.flatMap { s.root[$0] }
-                s.exe[tgid] = parentTgid.flatMap { s.exe[$0] }
+                s.image[tgid] = parentTgid.flatMap { s.image[$0] }
                 s.credentials[tgid] = parentTgid.flatMap { s.credentials[$0] } ?? initialCredentials
             }
         }
@@ -48,7 +52,8 @@ public final class GuestProcesses: Sendable {
             if tid == tgid && !s.tgidOf.values.contains(tgid) {
                 s.cwd[tgid] = nil
                 s.root[tgid] = nil
-                s.exe[tgid] = nil
+                s.image[tgid] = nil
+                s.loaderNext[tgid] = nil
                 s.credentials[tgid] = nil
                 // Not reaped yet when its parent is another guest (picorun reaps its own child).
                 if let start = Self.startTime(tgid) { s.zombies[tgid] = start }
@@ -57,12 +62,42 @@ public final class GuestProcesses: Sendable {
         }
     }
 
-    /// A thread that exec'd took over its leader's tid. `exe` is the path
-    /// the program was opened by, under the process's root.
-    func execed(tid: pid_t, exe: String) {
+    /// A thread that exec'd took over its leader's tid; `files` are the
+    /// image it now runs, which its loader stub is about to map.
+    func execed(tid: pid_t, files: ImageFiles?) {
         state.withLock { s in
             let tgid = s.tgidOf[tid] ?? tid
-            s.exe[tgid] = s.root[tgid].map { GuestFileTree.normalize($0 + "/" + exe) } ?? exe
+            s.image[tgid] = files
+            s.loaderNext[tgid] = files == nil ? nil : 0
+        }
+    }
+
+    /// The loader stub's open of file `index` of its exec (LoaderFiles):
+    /// a duplicate for the stub, each file once and in order, and nothing
+    /// once the stub has taken them all (guest code runs only after that).
+    func loaderFile(tid: pid_t, index: Int) -> Int32? {
+        state.withLock { s in
+            let tgid = s.tgidOf[tid] ?? tid
+            guard tid == tgid, s.loaderNext[tgid] == index, let files = s.image[tgid] else { return nil }
+            let fd = index == 0 ? files.program : files.interpreter
+            guard let fd else { return nil }
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+            if index == 1 || files.interpreter == nil {
+                s.loaderNext[tgid] = nil
+                files.dropInterpreter()
+            } else {
+                s.loaderNext[tgid] = index + 1
+            }
+            return copy >= 0 ? copy : nil
+        }
+    }
+
+    /// `body` with the fd of the image process `pid` runs, under the lock
+    /// (the fd closes when the process goes).
+    func withImage<T: Sendable>(ofProcess pid: pid_t, _ body: (Int32) -> T?) -> T? {
+        state.withLock { s -> T? in
+            guard let files = s.image[pid] else { return nil }
+            return body(files.program)
         }
     }
 
@@ -97,7 +132,6 @@ public final class GuestProcesses: Sendable {
         }
     }
 
-    func exe(ofProcess pid: pid_t) -> String? { state.withLock { $0.exe[pid] } }
     func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
     func root(ofProcess pid: pid_t) -> String? { state.withLock { s in s.cwd[pid] == nil ? nil : s.root[pid] ?? "/" } }
     func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }

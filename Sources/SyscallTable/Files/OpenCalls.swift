@@ -18,7 +18,13 @@ enum OpenCalls {
 
     /// Openat implements Linux syscall openat(2).
     static func openat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: c.args[2], mode: c.args[3])
+        // The loader stub taking the files its exec validated (LoaderFiles);
+        // for anyone else such a dirfd is as bad as on Linux.
+        if let index = LoaderFiles.index(ofToken: c.int32(0)) {
+            guard let fd = c.processes.loaderFile(tid: c.caller.tid, index: index) else { throw TraceeError(.EBADF) }
+            return .fd(fd, cloexec: true)
+        }
+        return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: c.args[2], mode: c.args[3])
     }
 
     /// Creat implements Linux syscall creat(2).

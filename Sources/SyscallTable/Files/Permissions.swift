@@ -35,6 +35,11 @@ enum Permissions {
     /// sidecar's in the distro, the host's on /dev and /sys when picorun is
     /// root (`hostView`); nil where the host's own check decides.
     static func judged(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
+        // The kernel's one anonymous inode (eventfd, epoll, signalfd, timerfd
+        // reopened through /proc/PID/fd) belongs to root, mode 0600.
+        if w.guestPath.hasPrefix("anon_inode:"), let (_, k) = applies(c) {
+            return (Metadata(uid: 0, gid: 0, mode: UInt32(S_IFREG) | 0o600), k)
+        }
         if w.mount.kind != .volume { return hostView(c, w, fd: fd) }
         guard let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return nil }
         return (meta, k)

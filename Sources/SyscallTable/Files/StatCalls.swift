@@ -122,6 +122,9 @@ enum StatCalls {
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
         if w.trailingSlash { throw TraceeError(.ENOTDIR) }
+        if let pid = c.tree.procLinkOwner(w), let mayAccess = c.tree.procAccess, !mayAccess(c.caller, pid) {
+            throw TraceeError(.EACCES)
+        }
         let target: String
         if let answer = procLinkAnswer(c, w) {
             target = answer
@@ -146,7 +149,7 @@ enum StatCalls {
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         guard parts.count == 2, let pid = pid_t(parts[0]), c.processes.isGuest(pid) else { return nil }
         switch parts[1] {
-        case "exe": return c.processes.exe(ofProcess: pid).map(c.caller.visible)
+        case "exe": return c.processes.withImage(ofProcess: pid) { c.tree.linkText(ofHeld: $0, caller: c.caller) }
         case "cwd": return c.processes.cwd(ofProcess: pid).map(c.caller.visible)
         case "root": return c.processes.root(ofProcess: pid).map(c.caller.visible)
         default: return nil

@@ -1,3 +1,4 @@
+import CPicoLinux
 import FileNames
 import Glibc
 import PicoCore
@@ -54,11 +55,17 @@ enum Exec {
         let caller = files.processes.caller(tid)
         var loaderTop: String? = nil
         var start = caller.cwd
+        // fexecve: the fd's own file, whatever it is (a memfd, a deleted
+        // file), never a path looked up again.
+        var held: Int32? = nil
+        defer { if let held { close(held) } }
         if guestPath.isEmpty {
             guard flags & atEmptyPath != 0 else { return fail(.ENOENT) }
-            guard let guest = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
-            loaderTop = guest
+            let copy = pico_pidfd_getfd(tid, dirfd)
+            guard copy >= 0 else { return fail(.EBADF) }
+            held = Int32(copy)
             execfn = Array("/dev/fd/\(dirfd)".utf8)
+            loaderTop = FileNames.string(execfn)
         } else if !path.hasPrefix("/") && dirfd != atFdcwd {
             guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
             start = base
@@ -82,9 +89,13 @@ enum Exec {
         }
         var plan: ProgramResolver.ExecPlan
         do {
-            plan = try ProgramResolver.plan(guestPath: top, execfn: execfn, hostPath: resolver.hostPath,
+            plan = try ProgramResolver.plan(guestPath: top, execfn: execfn,
+                                            hostPath: { p throws(ExecFailure) in
+                                                if let held, p == top { return "/proc/self/fd/\(held)" }
+                                                return try resolver.hostPath(p)
+                                            },
                                             loaderPath: { p in
-                                                // The loader stub opens it as the guest would: under the caller's root.
+                                                // Its name in the loader's messages: as the caller names it, under its root.
                                                 GuestFileTree.normalize(p.hasPrefix("/") ? p : caller.visible(GuestFileTree.normalize(start + "/" + p)))
                                             })
         } catch {

@@ -1,0 +1,81 @@
+import Glibc
+import PicoCore
+
+/// /proc/PID/fd/N, /proc/PID/exe and their kin, for the walker: the object
+/// a guest process holds, and who may reach it.
+///
+/// The supervisor opens /proc with its own rights, which reach every
+/// guest; Linux lets a process follow another's links only when
+/// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) allows it, so that rule is
+/// made here with the caller's credentials: the emulated ones in a distro,
+/// the host's (from /proc/PID/status) on the host tree, where guests
+/// change their host ids themselves.
+struct ProcLinks {
+    let processes: GuestProcesses
+    /// Whether guests carry emulated credentials (distro runs).
+    let emulated: Bool
+
+    /// The object `link` names, as an fd the walker takes over; nil for a
+    /// process that is not a guest (the walker then walks the host's text,
+    /// which never names more than a path).
+    func object(_ caller: GuestFileTree.Caller, _ link: ProcLink) throws(TraceeError) -> Int32? {
+        guard processes.isGuestTask(link.tid) else { return nil }
+        switch link.kind {
+        case .fd(let n):
+            // O_PATH through the kernel's own magic link: the very object
+            // the guest's fd refers to, which a reopen gives a new open file
+            // description of, with the mode asked for, as Linux does.
+            let fd = open("/proc/\(link.tid)/fd/\(n)", LinuxFlags.oPath | O_CLOEXEC)
+            guard fd >= 0 else { throw TraceeError(errno == ENOENT ? .ENOENT : LinuxErrno(errno)) }
+            return fd
+        case .exe:
+            // The image picorun loaded (the kernel's exe is the loader stub).
+            guard let fd = processes.withImage(ofProcess: link.pid, { fcntl($0, F_DUPFD_CLOEXEC, 0) }), fd >= 0 else {
+                throw TraceeError(.ENOENT)
+            }
+            return fd
+        case .cwd, .root:
+            return nil  // directories: the walker re-walks their guest paths
+        }
+    }
+
+    /// ptrace_may_access(PTRACE_MODE_READ_FSCREDS): the caller's own
+    /// process always; else CAP_SYS_PTRACE, or the caller's fs ids equal to
+    /// all of the target's real, effective and saved ids, with the target
+    /// dumpable (kernel/ptrace.c:__ptrace_may_access).
+    func mayAccess(_ caller: GuestFileTree.Caller, _ pid: pid_t) -> Bool {
+        if pid == caller.tgid { return true }
+        if emulated {
+            let k = processes.credentials(caller.tid)
+            if k.isPrivileged { return true }
+            guard processes.isGuestTask(pid) else { return false }
+            let t = processes.credentials(pid)
+            return [t.ruid, t.euid, t.suid].allSatisfy { $0 == k.fsuid } && [t.rgid, t.egid, t.sgid].allSatisfy { $0 == k.fsgid }
+        }
+        guard let k = HostIdentity(tid: caller.tid) else { return false }
+        if k.capabilities & (1 << 19) != 0 { return true }  // CAP_SYS_PTRACE
+        guard let t = HostIdentity(tid: pid) else { return false }
+        guard t.uids[0..<3].allSatisfy({ $0 == k.uids[3] }), t.gids[0..<3].allSatisfy({ $0 == k.gids[3] }) else { return false }
+        // A process that is not dumpable has its /proc entries owned by root.
+        var st = stat()
+        return stat("/proc/\(pid)", &st) == 0 && st.st_uid == t.uids[1]
+    }
+}
+
+/// A host task's ids and effective capabilities, from /proc/TID/status.
+struct HostIdentity {
+    /// real, effective, saved, fs
+    var uids: [UInt32] = []
+    var gids: [UInt32] = []
+    var capabilities: UInt64 = 0
+
+    init?(tid: pid_t) {
+        guard let text = readSmallFile("/proc/\(tid)/status") else { return nil }
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("Uid:") { uids = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap { UInt32($0) } }
+            if line.hasPrefix("Gid:") { gids = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap { UInt32($0) } }
+            if line.hasPrefix("CapEff:") { capabilities = UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0 }
+        }
+        guard uids.count == 4, gids.count == 4 else { return nil }
+    }
+}
