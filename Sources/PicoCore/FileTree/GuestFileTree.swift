@@ -368,7 +368,7 @@ public final class GuestFileTree {
                     }
                 }
                 if top.mount.isProc, caller.tgid != Self.supervisorPid, let procAccess,
-                   ["fd", "exe", "cwd", "root", "map_files"].contains(name), name == "fd" || name == "map_files" ? !isLast : (!isLast || followFinal) {
+                   ["fd", "exe", "cwd", "root", "map_files"].contains(name), name == "fd" || name == "map_files" || !isLast || followFinal {
                     let dir = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
                     if dir.count == 1 || (dir.count == 3 && dir[1] == "task"), let pid = Self.procOwner(of: dir), !procAccess(caller, pid) {
                         throw TraceeError(.EACCES)
