@@ -46,6 +46,8 @@ echo "== building picorun (release)"
 swift build -c release
 echo "== building fixtures"
 Fixtures/elf/build.sh
+echo "== bash's own test suite, from Debian's source package (fetched once per machine, cached)"
+scripts/bash-suite.sh --list >/dev/null
 if [ "$(id -u)" = 0 ]; then
   echo "== the Debian test rootfs (built once per machine, cached)"
   export PICORUN_TEST_ROOTFS=$(scripts/make-test-rootfs.sh)

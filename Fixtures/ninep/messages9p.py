@@ -193,6 +193,10 @@ check('  mode, uid, gid, size, mtime', (mode, uid, gid, size, mtime) == (0o10471
 expect_error('Tsetattr with nanoseconds out of range', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x20 | 0x100, 0, 0, 0, 0, 0, 0, 1 << 63, 1 << 62)), EINVAL)
 expect('Tsetattr mtime to now', c.rpc(26, struct.pack('<IIIIIQQQQQ', 9, 0x20, 0, 0, 0, 0, 0, 0, 0, 0)), 27)
 
+walk(7, 13)
+expect_error('Tlopen a directory for writing: EISDIR, as open(2)', c.rpc(12, struct.pack('<II', 13, 1)), 21)
+expect_error('Tlopen a directory O_RDONLY|O_TRUNC: EISDIR', c.rpc(12, struct.pack('<II', 13, 0o1000)), 21)
+c.rpc(120, struct.pack('<I', 13))
 b = expect('Tlopen a directory', (walk(7, 10), c.rpc(12, struct.pack('<II', 10, 0)))[1], 13)
 names = []
 offset = 0

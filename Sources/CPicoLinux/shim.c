@@ -291,6 +291,12 @@ long pico_faccessat2(int dirfd, const char *path, int mode, int flags) {
     return result(syscall(SYS_faccessat2, dirfd, path, mode, flags));
 }
 
+/* The calling thread's own fs ids and groups: the raw syscalls act on one
+ * thread (glibc's setgroups changes every thread of the process). */
+long pico_thread_setfsuid(uid_t uid) { return syscall(SYS_setfsuid, uid); }
+long pico_thread_setfsgid(gid_t gid) { return syscall(SYS_setfsgid, gid); }
+long pico_thread_setgroups(size_t n, const gid_t *groups) { return result(syscall(SYS_setgroups, n, groups)); }
+
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
     return result(syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
 }

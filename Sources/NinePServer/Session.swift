@@ -384,10 +384,13 @@ final class Session {
         let flags = try r.u32()
         guard f.open < 0 else { throw Failure(EBADF) }
         let access = flags & 3
+        let st = try hostStat(f.fd)
+        // may_open(): a directory opened for writing (O_TRUNC writes too) is
+        // EISDIR before any permission or read-only check.
+        if st.st_mode & S_IFMT == S_IFDIR && (access != 0 || flags & 0o1000 != 0) { throw Failure(EISDIR) }
         if export.readOnly && (access != 0 || flags & 0o1000 != 0) { throw Failure(EROFS) }
         // O_TRUNC writes the file, whatever the access mode says.
         try check(f.user, f.fd, (access == 0 ? 4 : access == 1 ? 2 : 6) | (flags & 0o1000 != 0 ? 2 : 0))
-        let st = try hostStat(f.fd)
         if st.st_mode & S_IFMT == S_IFDIR {
             f.open = openat(f.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         } else if st.st_mode & S_IFMT == S_IFIFO {

@@ -9,16 +9,10 @@ import VolFS
 extension Session {
     static let xattrMax = 65536
 
-    /// user.* follows the file's r/w bits; trusted.* is root's only, as
-    /// CAP_SYS_ADMIN makes it in the kernel; other namespaces pass to the host.
+    /// The rulebook's xattr_permission(), as the syscalls judge it.
     func xattrAllowed(_ f: Fid, _ name: String, write: Bool) throws {
-        if name.hasPrefix("trusted.") && !f.user.isRoot { throw Failure(write ? EPERM : ENODATA) }
-        if name.hasPrefix("user.") {
-            let meta = try metadata(f.fd)
-            if write && meta.type != Metadata.regular && meta.type != Metadata.directory { throw Failure(EPERM) }
-            try check(f.user, f.fd, write ? 2 : 4)
-        }
-        if write && !f.user.isRoot && !name.hasPrefix("user.") { throw Failure(EPERM) }
+        let caller = Rulebook.Caller(fsuid: f.user.uid, fsgid: f.user.gid, groups: f.user.groups, privileged: f.user.isRoot)
+        if let e = Rulebook.mayUseXattr(name, try metadata(f.fd), caller, write: write) { throw Failure(e) }
     }
 
     func xattrwalk(_ r: inout WireReader, _ w: inout WireWriter) throws {

@@ -89,9 +89,18 @@ public final class Dispatcher: SyscallHandling {
         "getpriority": 1, "ioprio_get": 1,
     ]
 
+    /// On the host tree with picorun as root, the guest's own host identity
+    /// decides each call (HostIdentity); its identity calls are seen, so
+    /// the identity read from /proc is read again after them.
+    var hostIdentities: Bool { options.credentials == nil && options.fileTree != nil && HostIdentity.supervisorIsRoot }
+    static let hostIdentityChanges: Set<String> = [
+        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capset",
+    ]
+
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
         let entry = SyscallTable.entry(nr)
         if let entry, entry.distroOnly, options.credentials == nil {
+            if hostIdentities && Self.hostIdentityChanges.contains(entry.name) { return .notify }
             return options.traceAll || options.coverage != nil ? .trace : .allow
         }
         if entry?.path != nil {
@@ -111,6 +120,12 @@ public final class Dispatcher: SyscallHandling {
         guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {
             return .error(.ENOSYS)
         }
+        if entry.distroOnly && options.credentials == nil {
+            // A host-tree identity call: the kernel makes it; what is known
+            // of the caller's identity is stale once it has.
+            processes.forgetHostIdentity(n.tid)
+            return .continueCall
+        }
         let c = PathContext(tree: tree, processes: processes, volume: options.volume, hostname: options.hostname, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
@@ -118,6 +133,9 @@ public final class Dispatcher: SyscallHandling {
             notifiedTexts.withLock { $0[n.id] = texts }
         }
         do {
+            if hostIdentities, let who = processes.hostIdentity(n.tid) {
+                return try who.perform({ () throws(TraceeError) in try handler(c) }, refused: { .error(.EPERM) })
+            }
             return try handler(c)
         } catch {
             return .error(error.errno)
@@ -199,6 +217,7 @@ public final class Dispatcher: SyscallHandling {
         case .spawned(let task, let parent):
             processes.spawned(tid: task.tid, tgid: task.process.tgid, parentTgid: parent?.process.tgid)
         case .execed(let task):
+            processes.forgetHostIdentity(task.tid)
             if case .awaitingExec(let request)? = task.loading {
                 processes.execed(tid: task.tid, files: request.files)
             }

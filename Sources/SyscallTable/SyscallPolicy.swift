@@ -94,7 +94,7 @@ let syscallPolicy: [String: Policy] = {
     set(["ptrace"], .unsupported(.EPERM, "a tracee cannot trace: picorun is its tracer"))
     // Another process by pid: guest processes only; the host's are invisible (ESRCH).
     let guestOnly = "reaches guest processes only; a host process's pid is rewritten to one no process has (ESRCH after the kernel's other checks)"
-    set(["kill"], .translated(ProcessTargets.kill, nil, "guest processes only; the group and -1 forms signal the guest members"))
+    set(["kill"], .translated(ProcessTargets.kill, nil, "guest processes only; the group and -1 forms signal the guest members; picorun, the first guest's parent, answers signal 0 and refuses others (EPERM)"))
     set(["tkill"], .translated(ProcessTargets.tkill, nil, guestOnly))
     set(["tgkill"], .translated(ProcessTargets.tgkill, nil, guestOnly))
     set(["rt_sigqueueinfo"], .translated(ProcessTargets.rtSigqueueinfo, nil, guestOnly))
@@ -103,14 +103,17 @@ let syscallPolicy: [String: Policy] = {
     set(["pidfd_send_signal"], .checked(PidfdSignal.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
     set(["process_vm_readv", "process_vm_writev"], .translated(ProcessTargets.processVm, nil, guestOnly))
     set(["kcmp"], .translated(ProcessTargets.kcmp, nil, guestOnly))
-    set(["prlimit64", "sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr",
+    let parentReads = "guest processes; of picorun, the first guest's parent, what any process may read of another"
+    set(["prlimit64"], .translated(ProcessTargets.prlimit, nil, parentReads + " (no new limit)"))
+    set(["sched_setparam", "sched_setscheduler", "sched_setaffinity", "sched_setattr",
          "migrate_pages", "move_pages"], .translated(ProcessTargets.firstPid, nil, guestOnly))
     set(["setpgid"], .translated(ProcessTargets.setpgid, nil, "guest processes, into their own or a guest's process group"))
     set(["setpriority"], .translated(ProcessTargets.setpriority, nil, "guest processes and groups (a group's guest members only); PRIO_USER would reach the host's (EPERM)"))
     set(["getpriority"], .translated(ProcessTargets.getpriority, nil, "guest processes and groups; PRIO_USER as the host reports it"))
     set(["ioprio_get"], .translated(ProcessTargets.ioprioGet, nil, "guest processes and groups; IOPRIO_WHO_USER as the host reports it"))
-    set(["get_robust_list", "getpgid", "getsid", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
-         "sched_getaffinity", "sched_getattr"], .translated(ProcessTargets.firstPid, nil, guestOnly))
+    set(["get_robust_list"], .translated(ProcessTargets.firstPid, nil, guestOnly))
+    set(["getpgid", "getsid", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
+         "sched_getaffinity", "sched_getattr"], .translated(ProcessTargets.firstPidReading, nil, parentReads))
     set(["perf_event_open"], .translated(ProcessTargets.perfEventOpen, nil, "the caller or its guest processes; system-wide and cgroup events are refused (EACCES)"))
     set(["ioprio_set"], .translated(ProcessTargets.ioprioSet, nil, "guest processes and groups; IOPRIO_WHO_USER would reach the host's (EPERM)"))
     set(["unshare", "setns"], .hostPrivileged("new namespaces"))

@@ -83,7 +83,7 @@ struct MagicLinkTests {
     @Test func theSupervisorsProcIsOutOfReach() {
         let probe = """
             p=$PPID
-            for f in mem environ maps fd/0 fd/1 fd/3 exe cwd root status; do
+            for f in mem environ maps fd/0 fd/1 fd/3 exe cwd root auxv task/$p/mem; do
               if cat /proc/$p/$f > /dev/null 2>&1 || ls /proc/$p/$f > /dev/null 2>&1; then echo "LEAK /proc/PICORUN/$f"; fi
             done
             (exec 5<>/proc/$p/mem) 2>/dev/null && echo "LEAK /proc/PICORUN/mem opened O_RDWR"

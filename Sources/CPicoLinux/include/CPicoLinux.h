@@ -132,6 +132,9 @@ long pico_adjtime(int use_clock, int clockid, void *buf);
 long pico_syscall3(long nr, long a, long b, long c);
 #define PICO_TIMEX_SIZE 208
 long pico_faccessat2(int dirfd, const char *path, int mode, int flags);
+long pico_thread_setfsuid(uid_t uid);
+long pico_thread_setfsgid(gid_t gid);
+long pico_thread_setgroups(size_t n, const gid_t *groups);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
 // pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.

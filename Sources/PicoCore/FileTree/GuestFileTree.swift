@@ -324,6 +324,11 @@ public final class GuestFileTree {
             while !pending.isEmpty {
                 let comp = pending.removeFirst()
                 let isLast = pending.isEmpty
+                if comp == "." || comp == ".." {
+                    // Looking up "." or ".." in a directory needs search
+                    // permission on it, as any other name does (may_lookup).
+                    if !Self.maySearch(stack[stack.count - 1], caller) { throw TraceeError(.EACCES) }
+                }
                 if comp == "." {
                     if isLast { finalName = "" }
                     continue
@@ -362,9 +367,12 @@ public final class GuestFileTree {
                         pending.insert(contentsOf: ["\(caller.tgid)", "task", "\(caller.tid)"], at: 0)
                         continue
                     }
-                    if let pid = pid_t(name) {
-                        if caller.tgid != Self.supervisorPid && Self.isSupervisorTask(pid) { throw TraceeError(.ENOENT) }
-                        if let shows = procShows, !shows(pid) { throw TraceeError(.ENOENT) }
+                    if let pid = pid_t(name), caller.tgid != Self.supervisorPid {
+                        // The first guest's parent shows only what anyone may read of it.
+                        let parentView = pid == Self.supervisorPid && Self.supervisorShows(pending)
+                        if !parentView && (Self.isSupervisorTask(pid) || procShows.map({ !$0(pid) }) == true) {
+                            throw TraceeError(.ENOENT)
+                        }
                     }
                 }
                 if top.mount.isProc, caller.tgid != Self.supervisorPid, let procAccess,

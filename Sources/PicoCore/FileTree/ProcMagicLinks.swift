@@ -1,3 +1,4 @@
+import CPicoLinux
 import Glibc
 
 /// /proc's magic links as the walker meets them.
@@ -68,6 +69,15 @@ extension GuestFileTree {
     /// /proc with the supervisor's rights (/proc/PICORUN/mem would be the
     /// supervisor writing into itself for the guest).
     static let supervisorPid = getpid()
+
+    /// What a guest may see of the supervisor, the first guest's parent:
+    /// that it is there (its /proc directory), and what anyone may read of
+    /// any process (stat, status, comm, cmdline), as kill(ppid, 0) and the
+    /// sched_get* calls answer for it; nothing of its fds, memory,
+    /// environment or mappings. `rest` is what the path names below it.
+    static func supervisorShows(_ rest: [Substring]) -> Bool {
+        rest.isEmpty || (rest.count == 1 && ["stat", "status", "comm", "cmdline"].contains(rest[0]))
+    }
 
     /// Whether `pid` names the supervisor or one of its threads.
     static func isSupervisorTask(_ pid: pid_t) -> Bool {
@@ -147,5 +157,16 @@ extension GuestFileTree {
         guard let name = parts.last, ["exe", "cwd", "root"].contains(name),
               parts.count == 2 || (parts.count == 4 && parts[1] == "task") else { return nil }
         return Self.procOwner(of: Array(parts))
+    }
+}
+
+extension GuestFileTree {
+    /// Search permission on a directory the walker holds, for the names the
+    /// walker answers itself ("." and ".."): the sidecar's verdict for the
+    /// distro's own directories, the kernel's (as the supervisor's thread
+    /// is) elsewhere; a name looked up with openat is judged by the kernel.
+    static func maySearch(_ dir: (fd: Int32, guest: String, mount: Mount, owned: Bool), _ caller: Caller) -> Bool {
+        if let maySearch = caller.maySearch, dir.mount.guestPath == "/" { return maySearch(dir.fd) }
+        return pico_faccessat2(dir.fd, "", X_OK, LinuxFlags.atEmptyPath | 0x200) == 0  // AT_EACCESS
     }
 }

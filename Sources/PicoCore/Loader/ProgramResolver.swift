@@ -166,7 +166,8 @@ public enum ProgramResolver {
         }
         let type = st.st_mode & S_IFMT
         // execve(2) says EACCES for a directory; the message says what it is.
-        if type != S_IFREG || (checkExecutable && access(path, X_OK) != 0) {
+        // AT_EACCESS: judged by the thread's fs ids, as execve's own check is.
+        if type != S_IFREG || (checkExecutable && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) {
             close(fd)
             if type == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
             if type != S_IFREG { throw ExecFailure(.EACCES, "not a regular file") }

@@ -48,25 +48,35 @@ public enum StubImage {
     /// directory of the user's ($XDG_RUNTIME_DIR/picorun or
     /// /tmp/picorun-UID, mode 0700, checked), named by a hash of its bytes,
     /// written atomically.
+    ///
+    /// Run as root, picorun's guests may drop to any uid and still exec
+    /// through the stub, so there the directory is /tmp/picorun-0 with
+    /// mode 0711 and the stub 0555: anyone may run it, no one else may
+    /// list, add or replace anything (a root-owned directory, no write bits).
     public static func installedPath() throws(SupervisorError) -> String {
         let uid = getuid()
-        let parent = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let shared = geteuid() == 0
+        let parent = shared ? nil : getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }.flatMap { $0.hasPrefix("/") ? $0 : nil }
         let dir = parent.map { $0 + "/picorun" } ?? "/tmp/picorun-\(uid)"
-        if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+        let mode: mode_t = shared ? 0o711 : 0o700
+        if mkdir(dir, mode) != 0 && errno != EEXIST {
             throw SupervisorError("cannot create \(dir): \(hostErrorString(errno))")
         }
         var st = stat()
-        guard lstat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid, st.st_mode & 0o077 == 0 else {
+        guard lstat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid, st.st_mode & 0o022 == 0,
+              shared || st.st_mode & 0o077 == 0 else {
             throw SupervisorError("\(dir) is not a private directory owned by uid \(uid); remove it and retry")
         }
+        if shared && st.st_mode & 0o777 != mode { chmod(dir, mode) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         let path = dir + "/loader-" + String(hash, radix: 16)
         if fileMatches(path) {
+            if shared { chmod(path, 0o555) }
             return path
         }
         let tmp = path + ".\(getpid()).tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o500)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, shared ? 0o555 : 0o500)
         guard fd >= 0 else { throw SupervisorError("cannot write \(tmp): \(hostErrorString(errno))") }
         let ok = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
         close(fd)

@@ -54,6 +54,13 @@ final class NotificationLoop: @unchecked Sendable {
     }
 
     func run() {
+        // Signals forwarded to the guest must interrupt the wait loop's
+        // waitpid, on the main thread: this thread (and the threads it
+        // starts, which inherit its mask) never takes them.
+        var forwarded = sigset_t()
+        sigemptyset(&forwarded)
+        for sig in [SIGTERM, SIGHUP] { sigaddset(&forwarded, sig) }
+        pthread_sigmask(SIG_BLOCK, &forwarded, nil)
         // The receive blocks until a guest makes a notified call; once every
         // guest is gone it blocks for good, and picorun's exit ends the thread.
         while true {

@@ -22,6 +22,8 @@ public final class Supervisor {
     var mainPid: pid_t = 0
     var mainExit: GuestExit?
     var mainLoadFailed = false
+    /// A forwarded signal asked picorun to end.
+    var terminating = false
     /// The child installs a filter with a listener the supervisor must take
     /// before the child's first exec closes it.
     var listenerPending = false
@@ -160,7 +162,15 @@ public final class Supervisor {
 
     func forwardPendingSignals() {
         while case let sig = pico_take_forwarded_signal(), sig != 0 {
+            terminating = true
             if mainExit == nil { kill(mainPid, sig) }
+        }
+        // picorun was told to end (SIGTERM, SIGHUP) and the first guest is
+        // gone: the session ends, whatever its other processes wait for (a
+        // guest stuck in a call picorun answers could otherwise keep it
+        // alive for good).
+        if terminating && mainExit != nil {
+            for tid in tasks.keys { kill(tid, SIGKILL) }
         }
     }
 

@@ -50,7 +50,8 @@ enum DirectoryCalls {
         if let volume = c.volume, let meta = volume.metadata(fd: fd) {
             if !Permissions.allows(meta, c.processes.credentials(c.caller.tid), Permissions.execute) { throw TraceeError(.EACCES) }
         }
-        let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath)
+        // AT_EACCESS: chdir judges by the fs ids (the performing thread's).
+        let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath | 0x200)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
     }
 
@@ -272,6 +273,8 @@ enum DirectoryCalls {
         let to = try newName(c, dirfd: new.0, path: new.1)
         defer { to.close() }
         try Permissions.checkParent(c, to)
+        let protected = Rulebook.protectedHardlinks
+        try Permissions.rule(c, from, fd: from.object) { Rulebook.mayHardlink($0, $1, protected: protected) }
         if flags & symlinkFollow != 0 {
             return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.cName, AT_SYMLINK_FOLLOW))
         }

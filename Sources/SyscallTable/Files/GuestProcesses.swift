@@ -23,6 +23,9 @@ public final class GuestProcesses: Sendable {
         /// by pid, with the start time that tells the zombie from a process
         /// that took its pid after the reaping.
         var zombies: [pid_t: UInt64] = [:]
+        /// On the host tree, each task's host identity as last read
+        /// (forgotten when the task changes ids or execs).
+        var hostIdentity: [pid_t: HostIdentity] = [:]
     }
 
     let state = Mutex(State())
@@ -48,6 +51,7 @@ public final class GuestProcesses: Sendable {
 
     func exited(tid: pid_t) {
         state.withLock { s in
+            s.hostIdentity[tid] = nil
             guard let tgid = s.tgidOf.removeValue(forKey: tid) else { return }
             if tid == tgid && !s.tgidOf.values.contains(tgid) {
                 s.cwd[tgid] = nil
@@ -99,6 +103,19 @@ public final class GuestProcesses: Sendable {
             guard let files = s.image[pid] else { return nil }
             return body(files.program)
         }
+    }
+
+    /// Task `tid`'s host identity, read from /proc once and kept until
+    /// `forgetHostIdentity` (the task's own identity calls and execs).
+    func hostIdentity(_ tid: pid_t) -> HostIdentity? {
+        if let known = state.withLock({ $0.hostIdentity[tid] }) { return known }
+        guard let read = HostIdentity(tid: tid) else { return nil }
+        state.withLock { $0.hostIdentity[tid] = read }
+        return read
+    }
+
+    func forgetHostIdentity(_ tid: pid_t) {
+        state.withLock { s in _ = s.hostIdentity.removeValue(forKey: tid) }
     }
 
     func caller(_ tid: pid_t) -> GuestFileTree.Caller {

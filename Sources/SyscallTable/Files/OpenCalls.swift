@@ -94,6 +94,7 @@ enum OpenCalls {
             if flags & 0o1000 != 0 { want |= Permissions.write }  // O_TRUNC
             if flags & oTmpfile == oTmpfile { want = Permissions.write | Permissions.execute }
             try Permissions.check(c, w, fd: w.object, want)
+            if flags & 0o1000000 != 0 { try Permissions.rule(c, w, fd: w.object, Rulebook.mayOpenNoatime) }  // O_NOATIME
         }
         if flags & oTmpfile == oTmpfile {
             let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm())
@@ -109,7 +110,9 @@ enum OpenCalls {
             // O_PATH fd can, and more; a symlink, a stand-in (PathStandIns).
             // O_PATH|O_DIRECTORY is how programs ask "is this a directory?" (mv, find).
             if flags & oDirectory != 0 && st.st_mode & S_IFMT != S_IFDIR { throw TraceeError(.ENOTDIR) }
-            if st.st_mode & S_IFMT == S_IFLNK { return .fd(try PathStandIns.make(for: w.object), cloexec: cloexec) }
+            if [S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK].contains(st.st_mode & S_IFMT) {
+                return .fd(try PathStandIns.make(for: w.object), cloexec: cloexec)
+            }
             reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
         }
         if st.st_mode & S_IFMT == S_IFIFO && flags & oNonblock == 0 {

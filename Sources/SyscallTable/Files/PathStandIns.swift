@@ -3,14 +3,17 @@ import Glibc
 import PicoCore
 import Synchronization
 
-/// O_PATH fds of symlinks. The kernel hands no O_PATH file to another
-/// process (SECCOMP_IOCTL_NOTIF_ADDFD takes real files only), and a symlink
-/// opens no other way; so the guest gets an empty memfd standing in for the
-/// link, and the calls that take an fd with an empty path (fstat,
-/// readlinkat, fchownat, ... through PathContext.fdObject) act on the link
-/// itself. glibc's fchmodat(AT_SYMLINK_NOFOLLOW) and lchmod need that (they
-/// open the link O_PATH and fstat it, then say EOPNOTSUPP), and so does
-/// tar extracting symlinks with them.
+/// O_PATH fds of what must not be opened for real: symlinks, FIFOs,
+/// sockets and devices. The kernel hands no O_PATH file to another process
+/// (SECCOMP_IOCTL_NOTIF_ADDFD takes real files only); a symlink opens no
+/// other way, and a real open of a FIFO waits for its other end (forever,
+/// for `mknod -m`'s chmod through O_PATH) while a device's open can act on
+/// the device. So the guest gets an empty memfd standing in for the
+/// object, and the calls that take an fd with an empty path (fstat,
+/// readlinkat, fchownat, ... through PathContext.fdObject) and reopens
+/// through /proc/PID/fd act on the object itself. glibc's
+/// fchmodat(AT_SYMLINK_NOFOLLOW) and lchmod need that (they open the file
+/// O_PATH, fstat it, then chmod /proc/self/fd/N), and so does tar.
 enum PathStandIns {
     typealias Key = FifoOpens.Inode
 
@@ -43,11 +46,11 @@ enum PathStandIns {
         return t.tv_sec
     }
 
-    /// A stand-in fd for the symlink `link` (an O_PATH fd; the table keeps
+    /// A stand-in fd for the object `link` (an O_PATH fd; the table keeps
     /// its own duplicate).
     static func make(for link: Int32) throws(TraceeError) -> Int32 {
         // Sealed: it stays empty, as the check in `link(standingFor:)` wants.
-        let memfd = pico_memfd_sealed("picorun: O_PATH of a symlink", nil, 0)
+        let memfd = pico_memfd_sealed("picorun: O_PATH stand-in", nil, 0)
         guard memfd >= 0 else { throw .errno() }
         var st = stat()
         let held = dup(link)
@@ -67,7 +70,7 @@ enum PathStandIns {
         return memfd
     }
 
-    /// The symlink `fd` (the supervisor's copy of a guest fd) stands in
+    /// The object `fd` (the supervisor's copy of a guest fd) stands in
     /// for, as a new O_PATH fd; nil for any other file.
     static func link(standingFor fd: Int32) -> Int32? {
         guard count.load(ordering: .relaxed) > 0 else { return nil }

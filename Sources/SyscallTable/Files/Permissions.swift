@@ -59,6 +59,19 @@ enum Permissions {
         return (Metadata(uid: st.st_uid, gid: st.st_gid, mode: UInt32(st.st_mode)), k)
     }
 
+    /// The caller as the rulebook (VolFS.Rulebook) sees it.
+    static func rulebookCaller(_ k: Credentials) -> Rulebook.Caller {
+        Rulebook.Caller(fsuid: k.fsuid, fsgid: k.fsgid, groups: k.groups, privileged: k.isFileRoot)
+    }
+
+    /// A rule of the rulebook for the walked object, where picorun judges
+    /// it (a distro file, for a guest that is not root): its errno thrown.
+    static func rule(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32,
+                     _ verdict: (Metadata, Rulebook.Caller) -> Int32?) throws(TraceeError) {
+        guard let (meta, k) = judged(c, w, fd: fd), let e = verdict(meta, rulebookCaller(k)) else { return }
+        throw TraceeError(LinuxErrno(e))
+    }
+
     /// May the caller add or remove names in the walk's parent directory?
     static func checkParent(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try check(c, w, fd: w.parent, write | execute)

@@ -27,6 +27,11 @@ struct ProcLinks {
             // description of, with the mode asked for, as Linux does.
             let fd = open("/proc/\(link.tid)/fd/\(n)", LinuxFlags.oPath | O_CLOEXEC)
             guard fd >= 0 else { throw TraceeError(errno == ENOENT ? .ENOENT : LinuxErrno(errno)) }
+            // A stand-in for an O_PATH fd names what it stands for.
+            if let object = PathStandIns.link(standingFor: fd) {
+                close(fd)
+                return object
+            }
             return fd
         case .exe:
             // The image picorun loaded (the kernel's exe is the loader stub).
@@ -59,23 +64,5 @@ struct ProcLinks {
         // A process that is not dumpable has its /proc entries owned by root.
         var st = stat()
         return stat("/proc/\(pid)", &st) == 0 && st.st_uid == t.uids[1]
-    }
-}
-
-/// A host task's ids and effective capabilities, from /proc/TID/status.
-struct HostIdentity {
-    /// real, effective, saved, fs
-    var uids: [UInt32] = []
-    var gids: [UInt32] = []
-    var capabilities: UInt64 = 0
-
-    init?(tid: pid_t) {
-        guard let text = readSmallFile("/proc/\(tid)/status") else { return nil }
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("Uid:") { uids = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap { UInt32($0) } }
-            if line.hasPrefix("Gid:") { gids = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap { UInt32($0) } }
-            if line.hasPrefix("CapEff:") { capabilities = UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0 }
-        }
-        guard uids.count == 4, gids.count == 4 else { return nil }
     }
 }

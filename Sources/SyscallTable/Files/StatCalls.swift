@@ -97,7 +97,14 @@ enum StatCalls {
                 return .value(0)
             }
         }
-        let r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
+        let r: Int
+        if eaccess == 0, c.volume == nil, let who = c.processes.hostIdentity(c.caller.tid), HostIdentity.supervisorIsRoot {
+            // access(2) judges by the real ids: the performing thread takes
+            // the caller's for the check (the kernel would take the thread's own).
+            r = who.withRealIDs { pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | 0x200) }
+        } else {
+            r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
+        }
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
         return .value(0)
     }

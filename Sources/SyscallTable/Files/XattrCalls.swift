@@ -2,6 +2,7 @@ import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// The path-based extended-attribute calls. The supervisor walks the path
 /// and makes the call on exactly the object found: through its
@@ -71,6 +72,7 @@ enum XattrCalls {
         let w = try object(c, follow: follow)
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let path = target(w, follow: follow)
         let flags = c.int32(4)
@@ -90,6 +92,7 @@ enum XattrCalls {
         let value = try attributeValue(c)
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, name, $0.baseAddress, $0.count, c.int32(4)) }
         guard r == 0 else { throw .errno() }

@@ -88,8 +88,8 @@ enum Exec {
             }
         }
         var plan: ProgramResolver.ExecPlan
-        do {
-            plan = try ProgramResolver.plan(guestPath: top, execfn: execfn,
+        func makePlan() throws(ExecFailure) -> ProgramResolver.ExecPlan? {
+            try ProgramResolver.plan(guestPath: top, execfn: execfn,
                                             hostPath: { p throws(ExecFailure) in
                                                 if let held, p == top { return "/proc/self/fd/\(held)" }
                                                 return try resolver.hostPath(p)
@@ -98,6 +98,15 @@ enum Exec {
                                                 // Its name in the loader's messages: as the caller names it, under its root.
                                                 GuestFileTree.normalize(p.hasPrefix("/") ? p : caller.visible(GuestFileTree.normalize(start + "/" + p)))
                                             })
+        }
+        // On the host tree the kernel judges the exec by the caller's own
+        // identity (HostIdentity), as it judges the guest's own execve.
+        let who = files.volume == nil ? files.processes.hostIdentity(tid) : nil
+        do throws(ExecFailure) {
+            let made: ProgramResolver.ExecPlan?
+            if let who { made = try who.perform({ () throws(ExecFailure) in try makePlan() }, refused: { nil }) } else { made = try makePlan() }
+            guard let made else { return fail(.EPERM) }
+            plan = made
         } catch {
             return fail(error.errno)
         }

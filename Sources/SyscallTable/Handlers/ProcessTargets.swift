@@ -25,6 +25,20 @@ enum ProcessTargets {
         pid > 0 && processes?.isGuestTask(pid_t(pid)) == true
     }
 
+    /// The supervisor is the first guest's parent: getppid() names it, so a
+    /// program may ask whether it is alive (kill(ppid, 0)) and read what any
+    /// process may read of another (sched_get*, getpgid, getsid,
+    /// getpriority, prlimit64 without a new limit); anything that would
+    /// change it or signal it is EPERM, as for a process of another user.
+    static let supervisorPid = Int64(getpid())
+
+    /// `.passthrough` for a read of the supervisor, EPERM for a change, nil
+    /// when the pid at `i` is not the supervisor's.
+    static func supervisor(_ c: SyscallContext, _ i: Int, reads: Bool) -> SyscallAction? {
+        guard pid(c, i) == supervisorPid else { return nil }
+        return reads ? .passthrough : .emulated(-Int64(EPERM))
+    }
+
     /// Rewrites each positive pid argument at `positions` that is not a
     /// guest's; 0 (the caller) and negative values mean nothing outside
     /// the caller to these calls and reach the kernel as they are.
@@ -41,6 +55,7 @@ enum ProcessTargets {
     /// kill(-pgrp) are carried out here, on the guest members only.
     static func kill(_ c: SyscallContext) -> SyscallAction {
         let target = pid(c, 0), sig = Int32(truncatingIfNeeded: c.arg(1))
+        if target == supervisorPid, sig >= 0 && sig <= 64 { return .emulated(sig == 0 ? 0 : -Int64(EPERM)) }
         if target > 0 { return hide(c, 0) }
         guard sig >= 0 && sig <= 64 else { return .emulated(-Int64(EINVAL)) }
         let caller = c.task.process.tgid
@@ -75,7 +90,20 @@ enum ProcessTargets {
 
     /// Calls whose first argument is a pid, 0 meaning the caller: prlimit64,
     /// sched_set*, setpgid, migrate_pages, move_pages.
-    static func firstPid(_ c: SyscallContext) -> SyscallAction { hide(c, 0) }
+    static func firstPid(_ c: SyscallContext) -> SyscallAction {
+        supervisor(c, 0, reads: false) ?? hide(c, 0)
+    }
+
+    /// The same for calls that only read: sched_get*, getpgid, getsid,
+    /// sched_rr_get_interval; prlimit64 reads when it sets no new limit.
+    static func firstPidReading(_ c: SyscallContext) -> SyscallAction {
+        supervisor(c, 0, reads: true) ?? hide(c, 0)
+    }
+
+    /// Prlimit64 implements Linux syscall prlimit64(2).
+    static func prlimit(_ c: SyscallContext) -> SyscallAction {
+        supervisor(c, 0, reads: c.arg(2) == 0) ?? hide(c, 0)
+    }
 
     /// Setpgid implements Linux syscall setpgid(2): a guest process, into
     /// a new group of its own or a guest's group (never, say, the host
@@ -140,7 +168,7 @@ enum ProcessTargets {
 
     static func readPriority(_ c: SyscallContext, process: Int32, group: Int32) -> SyscallAction {
         let which = Int32(truncatingIfNeeded: c.arg(0)), who = pid(c, 1)
-        if which == process { return hide(c, 1) }
+        if which == process { return supervisor(c, 1, reads: true) ?? hide(c, 1) }
         guard which == group, who > 0 else { return .passthrough }
         if !(processes?.members(ofGroup: pid_t(truncatingIfNeeded: who)) ?? []).isEmpty { return .passthrough }
         c.setArg(1, nowhere)
