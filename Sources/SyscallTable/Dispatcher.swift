@@ -93,7 +93,7 @@ public final class Dispatcher: SyscallHandling {
     /// decides each call (HostIdentity); its identity calls are seen, so
     /// the identity read from /proc is read again after them.
     var hostIdentities: Bool { options.credentials == nil && options.fileTree != nil && HostIdentity.supervisorIsRoot }
-    static let hostIdentityChanges: Set<String> = [
+    public static let hostIdentityChanges: Set<String> = [
         "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capset",
     ]
 

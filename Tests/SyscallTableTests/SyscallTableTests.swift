@@ -82,7 +82,8 @@ func kernelTable() throws -> [(Int, String)] {
         for n in 0...highestKernelSyscall {
             let e = SyscallTable.entry(n)
             let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
-                : e?.distroOnly == true ? .allow
+                // As root on the host tree, the identity changes are seen (HostIdentity).
+                : e?.distroOnly == true ? (geteuid() == 0 && Dispatcher.hostIdentityChanges.contains(e!.name) ? .notify : .allow)
                 : e?.path != nil ? .notify
                 : Dispatcher.pidZeroIsSelf[e?.name ?? ""].map { .traceUnlessArgZero($0) }
                     ?? ((e?.traps ?? true) ? .trace : .allow)

@@ -57,6 +57,8 @@ public final class GuestTask {
     public var exitScratch: (UInt64, UInt64) = (0, 0)
     /// True until the task's first ptrace stop has been seen and resumed.
     var awaitingFirstStop = true
+    /// The parent stopped at its fork event until this task starts.
+    var heldParent: pid_t?
 
     public init(tid: pid_t, process: GuestProcess) {
         self.tid = tid

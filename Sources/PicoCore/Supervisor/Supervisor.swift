@@ -19,6 +19,14 @@ public final class Supervisor {
     var tasks: [pid_t: GuestTask] = [:]
     /// New tasks whose first stop arrived before their parent's clone event.
     var earlyStops: Set<pid_t> = []
+    /// New tasks that ended before their parent's clone event, and when.
+    var earlyEnds: [pid_t: Int] = [:]
+
+    static func seconds() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec
+    }
     var mainPid: pid_t = 0
     var mainExit: GuestExit?
     var mainLoadFailed = false
@@ -179,7 +187,15 @@ public final class Supervisor {
             mainExit = pico_wifexited(status) != 0 ? .exited(pico_wexitstatus(status)) : .signaled(pico_wtermsig(status))
         }
         if let task = tasks.removeValue(forKey: pid) {
+            releaseHeldParent(task)
             handler.taskEvent(.exited(task, status: status))
+        } else {
+            // Gone before its parent's fork event said who it is (killed at
+            // once): that event, which comes at once, must neither record
+            // it nor wait for it. Kept a few seconds only (pids are reused).
+            let now = Self.seconds()
+            if earlyEnds.count > 256 { earlyEnds = earlyEnds.filter { now - $0.value < 5 } }
+            earlyEnds[pid] = now
         }
         earlyStops.remove(pid)
     }
@@ -200,8 +216,15 @@ public final class Supervisor {
         case Ptrace.eventSeccomp:
             timed(task) { seccompStop(task) }
         case Ptrace.eventFork, Ptrace.eventVfork, Ptrace.eventClone:
-            newTask(parent: task, event: event)
-            resume(pid, Ptrace.cont, 0)
+            // A new process starts before its parent goes on, as on a
+            // machine with a CPU free for it: the parent waits for the
+            // child's first stop (a shell that races its child, as bash's
+            // coproc tests do, sees what it sees natively).
+            if let child = newTask(parent: task, event: event), child.awaitingFirstStop {
+                child.heldParent = pid
+            } else {
+                resume(pid, Ptrace.cont, 0)
+            }
         case Ptrace.eventExec:
             execStop(task)
         case Ptrace.eventStop:
@@ -209,6 +232,7 @@ public final class Supervisor {
             if sig == SIGTRAP {
                 task.awaitingFirstStop = false
                 resume(pid, Ptrace.cont, 0)
+                releaseHeldParent(task)
             } else {
                 // Group-stop (SIGSTOP, SIGTSTP, ...): stay stopped but let SIGCONT through.
                 resume(pid, Ptrace.listen, 0)
@@ -244,10 +268,24 @@ public final class Supervisor {
         _ = Ptrace.call(how, pid, 0, sig)
     }
 
-    func newTask(parent: GuestTask, event: Int32) {
+    /// Resumes the parent that waited for `task`'s start.
+    func releaseHeldParent(_ task: GuestTask) {
+        guard let parent = task.heldParent else { return }
+        task.heldParent = nil
+        resume(parent, Ptrace.cont, 0)
+    }
+
+    /// The new task a fork, vfork or clone event announces; nil if the
+    /// kernel does not say which.
+    @discardableResult
+    func newTask(parent: GuestTask, event: Int32) -> GuestTask? {
         var msg: UInt = 0
-        guard Ptrace.call(Ptrace.getEventMsg, parent.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &msg) { $0 })) >= 0 else { return }
+        guard Ptrace.call(Ptrace.getEventMsg, parent.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &msg) { $0 })) >= 0 else { return nil }
         let child = pid_t(truncatingIfNeeded: msg)
+        if let ended = earlyEnds.removeValue(forKey: child), Self.seconds() - ended < 5 {
+            earlyStops.remove(child)
+            return nil
+        }
         var flags: UInt64 = event == Ptrace.eventVfork ? Self.cloneVM : 0
         if event == Ptrace.eventClone, let regs = try? parent.tracee.registers() {
             if regs.orig_rax == 435 {  // clone3: flags are the first field of struct clone_args
@@ -270,6 +308,8 @@ public final class Supervisor {
             task.awaitingFirstStop = false
             resume(child, Ptrace.cont, 0)
         }
+        // Threads go on side by side with their creator, whichever runs first.
+        return flags & Self.cloneThread != 0 ? nil : task
     }
 
     // MARK: - Syscall stops
