@@ -104,7 +104,8 @@ struct RulebookTests {
                                                 ("xattr-user", Rulebook.mayUseXattr("user.rulebook", meta, k, write: true)),
                                                 ("xattr-trusted", Rulebook.mayUseXattr("trusted.rulebook", meta, k, write: true))]
                 if !c.directory {
-                    ours += [("noatime", Rulebook.mayOpenNoatime(meta, k)),
+                    // open(O_RDONLY|O_NOATIME): may_open judges the read first.
+                    ours += [("noatime", Rulebook.mayAccess(meta, k, 4) ?? Rulebook.mayOpenNoatime(meta, k)),
                              ("link", Rulebook.mayHardlink(meta, k, protected: protected))]
                 }
                 for (op, verdict) in ours {
@@ -121,6 +122,6 @@ struct RulebookTests {
             }
         }
         #expect(checked > 1000, "the kernel answered \(checked) checks")
-        #expect(wrong.isEmpty, "\(wrong.count) answers differ:\n\(wrong.prefix(40).joined(separator: "\n"))")
+        #expect(wrong.isEmpty, "\(wrong.count) answers differ:\n\(wrong.prefix(200).joined(separator: "\n"))")
     }
 }
