@@ -407,3 +407,25 @@ size_t pico_fsname_unescape(const unsigned char *in, size_t n, unsigned char *ou
     }
     return w;
 }
+
+/* Layouts Swift reads through the hand-copied structs of CPicoLinux.h. */
+_Static_assert(sizeof(struct pico_notif) == sizeof(struct seccomp_notif), "pico_notif is seccomp_notif");
+_Static_assert(offsetof(struct pico_notif, id) == offsetof(struct seccomp_notif, id), "seccomp_notif.id");
+_Static_assert(offsetof(struct pico_notif, pid) == offsetof(struct seccomp_notif, pid), "seccomp_notif.pid");
+_Static_assert(offsetof(struct pico_notif, flags) == offsetof(struct seccomp_notif, flags), "seccomp_notif.flags");
+_Static_assert(offsetof(struct pico_notif, nr) == offsetof(struct seccomp_notif, data.nr), "seccomp_notif.data.nr");
+_Static_assert(offsetof(struct pico_notif, arch) == offsetof(struct seccomp_notif, data.arch), "seccomp_notif.data.arch");
+_Static_assert(offsetof(struct pico_notif, instruction_pointer) == offsetof(struct seccomp_notif, data.instruction_pointer),
+               "seccomp_notif.data.instruction_pointer");
+_Static_assert(offsetof(struct pico_notif, args) == offsetof(struct seccomp_notif, data.args), "seccomp_notif.data.args");
+_Static_assert(sizeof(struct pico_syscall_info) == sizeof(struct __ptrace_syscall_info), "pico_syscall_info is ptrace_syscall_info");
+_Static_assert(offsetof(struct pico_syscall_info, op) == offsetof(struct __ptrace_syscall_info, op), "ptrace_syscall_info.op");
+_Static_assert(offsetof(struct pico_syscall_info, arch) == offsetof(struct __ptrace_syscall_info, arch), "ptrace_syscall_info.arch");
+_Static_assert(offsetof(struct pico_syscall_info, instruction_pointer) == offsetof(struct __ptrace_syscall_info, instruction_pointer),
+               "ptrace_syscall_info.instruction_pointer");
+_Static_assert(offsetof(struct pico_syscall_info, stack_pointer) == offsetof(struct __ptrace_syscall_info, stack_pointer),
+               "ptrace_syscall_info.stack_pointer");
+_Static_assert(offsetof(struct pico_syscall_info, entry.nr) == offsetof(struct __ptrace_syscall_info, entry.nr), "ptrace_syscall_info.entry");
+_Static_assert(offsetof(struct pico_syscall_info, exit.rval) == offsetof(struct __ptrace_syscall_info, exit.rval), "ptrace_syscall_info.exit");
+_Static_assert(offsetof(struct pico_syscall_info, seccomp.ret_data) == offsetof(struct __ptrace_syscall_info, seccomp.ret_data),
+               "ptrace_syscall_info.seccomp");

@@ -77,6 +77,22 @@ struct MagicLinkTests {
         }
     }
 
+    /// A host file outside the rootfs that the guest inherited: reopened
+    /// through /proc/self/fd as the guest's own identity may, never with
+    /// picorun's rights (picorun as root, the guest as nobody).
+    @Test(.enabled(if: TestRootfs.path != nil && getuid() == 0)) func anInheritedHostFileReopensAsTheGuestMay() throws {
+        let dir = scratchDir()
+        chmod(dir, 0o755)
+        let file = dir + "/hosts-own"
+        try "HOST-FILE\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o644)
+        let inner = "cat /proc/self/fd/7; (echo x > /proc/self/fd/7) 2>/dev/null && echo WROTE || echo refused"
+        let r = run("/bin/sh", ["-c", "exec 7<'\(file)'; exec '\(Paths.picorun)' --rootfs '\(TestRootfs.path!)' -u nobody /bin/sh -c '\(inner)'"],
+                    env: TestRootfs.guestEnvironment())
+        #expect(r.stdout == "HOST-FILE\nrefused\n", "\(r)")
+        #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "HOST-FILE\n")
+    }
+
     /// What the guest does not hold stays out of reach through /proc: the
     /// supervisor's own entries (its memory above all), and on the host
     /// tree the fds of another user's process.

@@ -65,6 +65,9 @@ public final class GuestFileTree {
         /// The host's stat of `object`, when the walk made one on its way
         /// (it needs the type): the stat calls answer from it, one syscall fewer.
         public var hostStat: stat?
+        /// A host file outside the tree and its mounts that a guest holds,
+        /// reached through /proc/PID/fd/N: judged by its host owner and mode.
+        public var outsideTree = false
 
         public var exists: Bool { object >= 0 }
         /// `name` as the bytes a syscall takes.

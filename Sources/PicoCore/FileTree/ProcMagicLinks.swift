@@ -144,6 +144,9 @@ extension GuestFileTree {
         var w = Walk(parent: parent, parentGuestPath: parentGuestPath, name: name, object: object,
                      guestPath: text, mount: mount)
         w.hostStat = st
+        // Pipes, sockets and memfds are the guests' own; a named host file
+        // outside the tree is the host's.
+        w.outsideTree = live.hasPrefix("/") && !live.hasPrefix("/memfd:") && guestPath(ofHost: live) == nil
         return w
     }
 }

@@ -40,7 +40,7 @@ enum Permissions {
         if w.guestPath.hasPrefix("anon_inode:"), let (_, k) = applies(c) {
             return (Metadata(uid: 0, gid: 0, mode: UInt32(S_IFREG) | 0o600), k)
         }
-        if w.mount.kind != .volume { return hostView(c, w, fd: fd) }
+        if w.mount.kind != .volume || w.outsideTree { return hostView(c, w, fd: fd) }
         guard let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return nil }
         return (meta, k)
     }
@@ -53,7 +53,7 @@ enum Permissions {
     /// mode against the guest's ids. /proc keeps the host's checks (its
     /// per-process files belong to the guests' host identity).
     static func hostView(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
-        guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc, let (_, k) = applies(c) else { return nil }
+        guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc || w.outsideTree, let (_, k) = applies(c) else { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
         return (Metadata(uid: st.st_uid, gid: st.st_gid, mode: UInt32(st.st_mode)), k)
