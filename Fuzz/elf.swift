@@ -31,7 +31,7 @@ public func fuzzElf(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                                                        randomize: false)
     var script = LoaderScript()
     if let exeBias, let programSpan {
-        Loader.mapImage(image, bias: exeBias, path: "/fuzz/program", into: &script)
+        Loader.mapImage(image, bias: exeBias, path: "/fuzz/program", dirfd: UInt64(bitPattern: Int64(LoaderFiles.token(0))), into: &script)
         // The auxv values and brk start Loader.begin derives from the bias
         // (the same expressions: begin itself needs a live tracee).
         _ = exeBias &+ image.phdrAddress
@@ -39,7 +39,7 @@ public func fuzzElf(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = roundUpToPage(programSpan.1)
     }
     if let interpBias {
-        Loader.mapImage(image, bias: interpBias, path: "/fuzz/interpreter", into: &script)
+        Loader.mapImage(image, bias: interpBias, path: "/fuzz/interpreter", dirfd: UInt64(bitPattern: Int64(LoaderFiles.token(1))), into: &script)
         _ = Loader.span(image, interpBias)
         _ = interpBias &+ image.entry
     }
