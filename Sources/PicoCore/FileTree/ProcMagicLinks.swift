@@ -68,7 +68,7 @@ extension GuestFileTree {
     /// fds, memory and environment are picorun's, and the walker opens
     /// /proc with the supervisor's rights (/proc/PICORUN/mem would be the
     /// supervisor writing into itself for the guest).
-    static let supervisorPid = getpid()
+    public static let supervisorPid = getpid()
 
     /// What a guest may see of the supervisor, the first guest's parent:
     /// that it is there (its /proc directory), and what anyone may read of
@@ -103,11 +103,20 @@ extension GuestFileTree {
 
     /// A host readlink answer from /proc as the guest must see it.
     public func linkText(host: String, caller: Caller) -> String {
-        guard host.hasPrefix("/") else { return host }
-        let deleted = " (deleted)"
-        let live = host.hasSuffix(deleted) ? String(host.dropLast(deleted.utf8.count)) : host
-        guard let guest = guestPath(ofHost: live) else { return host }
-        return caller.visible(guest) + (live == host ? "" : deleted)
+        linkText(host: host, guest: host.hasPrefix("/") ? guestPath(ofHost: Self.withoutDeleted(host)) : nil, caller: caller)
+    }
+
+    /// The same, from the guest path of the live name (nil: not in the tree).
+    func linkText(host: String, guest: String?, caller: Caller) -> String {
+        guard let guest else { return host }
+        return caller.visible(guest) + (host.hasSuffix(Self.deleted) ? Self.deleted : "")
+    }
+
+    static let deleted = " (deleted)"
+
+    /// The name the kernel's readlink gives a file before it appends " (deleted)".
+    static func withoutDeleted(_ host: String) -> String {
+        host.hasSuffix(deleted) ? String(host.dropLast(deleted.utf8.count)) : host
     }
 }
 
@@ -135,18 +144,17 @@ extension GuestFileTree {
             throw TraceeError(LinuxErrno(e))
         }
         let host = Self.fdPath(object) ?? ""
-        let text = linkText(host: host, caller: caller)
+        let live = Self.withoutDeleted(host)
+        let guest = live.hasPrefix("/") ? guestPath(ofHost: live) : nil
         // A file of the tree keeps its mount's rules (the distro's sidecar);
         // pipes, sockets and anonymous inodes are /proc's, judged by the host.
-        let deleted = " (deleted)"
-        let live = host.hasSuffix(deleted) ? String(host.dropLast(deleted.utf8.count)) : host
-        let mount = live.hasPrefix("/") && guestPath(ofHost: live) != nil ? (self.mount(ofHost: live) ?? procMount) : procMount
+        let mount = guest != nil ? (self.mount(ofHost: live) ?? procMount) : procMount
         var w = Walk(parent: parent, parentGuestPath: parentGuestPath, name: name, object: object,
-                     guestPath: text, mount: mount)
+                     guestPath: linkText(host: host, guest: guest, caller: caller), mount: mount)
         w.hostStat = st
         // Pipes, sockets and memfds are the guests' own; a named host file
         // outside the tree is the host's.
-        w.outsideTree = live.hasPrefix("/") && !live.hasPrefix("/memfd:") && guestPath(ofHost: live) == nil
+        w.outsideTree = guest == nil && live.hasPrefix("/") && !live.hasPrefix("/memfd:")
         return w
     }
 }

@@ -33,6 +33,13 @@ extension String {
 }
 
 /// A whole small file (procfs, config), or nil if it cannot be read.
+/// Seconds on the monotonic clock: for ages of records, not for times.
+public func monotonicSeconds() -> Int {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t.tv_sec
+}
+
 public func readSmallFile(_ path: String, limit: Int = 1 << 24) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }

@@ -10,7 +10,8 @@ public struct LoadError: Error, CustomStringConvertible {
 
 /// What the supervisor decided to run, validated before any exec happens.
 public struct LoadRequest: Sendable {
-    /// Host path the stub opens the program by (relative to the tracee's cwd).
+    /// The program's path as the guest names it: what the loader's messages
+    /// say, and what the stub opens when there are no `files` (tests only).
     public let programPath: String
     public let program: ElfImage
     public let interpreterPath: String?
@@ -21,9 +22,9 @@ public struct LoadRequest: Sendable {
     /// keeps one (distro runs); the kernel's values otherwise.
     public var identity: AuxIdentity?
     /// For an exec that raises privileges (setuid/setgid): the file whose
-    /// bits did so, (st_dev, st_ino). The stub opens the program again by
-    /// path; before the program runs, its mapping must be this file, or a
-    /// path swapped meanwhile would run other code with those privileges.
+    /// bits did so, (st_dev, st_ino). Before the program runs, its mapping
+    /// must be this file, or other code would run with those privileges: a
+    /// second guard (the stub maps `files`, never a path looked up again).
     public var privilegedFile: (dev: UInt64, ino: UInt64)?
     /// The validated program and interpreter, open: the stub maps these
     /// (through `LoaderFiles` tokens) instead of opening paths again.

@@ -144,15 +144,22 @@ public enum ProgramResolver {
         }
     }
 
+    /// execve(2)'s EACCES for what is not a regular file; the message says
+    /// what it is.
+    static func notRegular(_ mode: mode_t) -> ExecFailure? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return ExecFailure(.EACCES, hostErrorString(EISDIR))
+        default: return ExecFailure(.EACCES, "not a regular file")
+        }
+    }
+
     /// Opens a file for exec with the checks execve(2) makes, in its order.
     static func openExecutable(_ path: String, checkExecutable: Bool) throws(ExecFailure) -> Int32 {
         // may_open() refuses to exec what is not a regular file before
         // anything is opened (a socket or FIFO must not be opened at all).
         var before = stat()
-        if stat(path, &before) == 0, before.st_mode & S_IFMT != S_IFREG {
-            if before.st_mode & S_IFMT == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
-            throw ExecFailure(.EACCES, "not a regular file")
-        }
+        if stat(path, &before) == 0, let refused = notRegular(before.st_mode) { throw refused }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno
@@ -164,13 +171,14 @@ public enum ProgramResolver {
             close(fd)
             throw ExecFailure(LinuxErrno(e), hostErrorString(e))
         }
-        let type = st.st_mode & S_IFMT
-        // execve(2) says EACCES for a directory; the message says what it is.
+        // The type again, of the file opened (the path may have changed since).
         // AT_EACCESS: judged by the thread's fs ids, as execve's own check is.
-        if type != S_IFREG || (checkExecutable && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) {
+        if let refused = notRegular(st.st_mode) {
             close(fd)
-            if type == S_IFDIR { throw ExecFailure(.EACCES, hostErrorString(EISDIR)) }
-            if type != S_IFREG { throw ExecFailure(.EACCES, "not a regular file") }
+            throw refused
+        }
+        if checkExecutable && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0 {
+            close(fd)
             throw ExecFailure(.EACCES, hostErrorString(EACCES))
         }
         return fd

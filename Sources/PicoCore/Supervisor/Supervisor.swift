@@ -21,12 +21,6 @@ public final class Supervisor {
     var earlyStops: Set<pid_t> = []
     /// New tasks that ended before their parent's clone event, and when.
     var earlyEnds: [pid_t: Int] = [:]
-
-    static func seconds() -> Int {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t.tv_sec
-    }
     var mainPid: pid_t = 0
     var mainExit: GuestExit?
     var mainLoadFailed = false
@@ -193,7 +187,7 @@ public final class Supervisor {
             // Gone before its parent's fork event said who it is (killed at
             // once): that event, which comes at once, must neither record
             // it nor wait for it. Kept a few seconds only (pids are reused).
-            let now = Self.seconds()
+            let now = monotonicSeconds()
             if earlyEnds.count > 256 { earlyEnds = earlyEnds.filter { now - $0.value < 5 } }
             earlyEnds[pid] = now
         }
@@ -282,7 +276,7 @@ public final class Supervisor {
         var msg: UInt = 0
         guard Ptrace.call(Ptrace.getEventMsg, parent.tid, 0, UInt(bitPattern: withUnsafeMutablePointer(to: &msg) { $0 })) >= 0 else { return nil }
         let child = pid_t(truncatingIfNeeded: msg)
-        if let ended = earlyEnds.removeValue(forKey: child), Self.seconds() - ended < 5 {
+        if let ended = earlyEnds.removeValue(forKey: child), monotonicSeconds() - ended < 5 {
             earlyStops.remove(child)
             return nil
         }

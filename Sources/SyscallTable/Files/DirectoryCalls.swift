@@ -273,8 +273,7 @@ enum DirectoryCalls {
         let to = try newName(c, dirfd: new.0, path: new.1)
         defer { to.close() }
         try Permissions.checkParent(c, to)
-        let protected = Rulebook.protectedHardlinks
-        try Permissions.rule(c, from, fd: from.object) { Rulebook.mayHardlink($0, $1, protected: protected) }
+        try Permissions.rule(c, from, fd: from.object) { Rulebook.mayHardlink($0, $1, protected: Rulebook.protectedHardlinks) }
         if flags & symlinkFollow != 0 {
             return try check(Glibc.linkat(AT_FDCWD, procPath(from.object), to.parent, to.cName, AT_SYMLINK_FOLLOW))
         }

@@ -40,11 +40,7 @@ enum PathStandIns {
     /// how many seconds.
     static let limit = 256, lifetime = 30
 
-    static func now() -> Int {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t.tv_sec
-    }
+    static func now() -> Int { monotonicSeconds() }
 
     /// A stand-in fd for the object `link` (an O_PATH fd; the table keeps
     /// its own duplicate).

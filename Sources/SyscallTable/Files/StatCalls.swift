@@ -98,7 +98,7 @@ enum StatCalls {
             }
         }
         let r: Int
-        if eaccess == 0, c.volume == nil, let who = c.processes.hostIdentity(c.caller.tid), HostIdentity.supervisorIsRoot {
+        if eaccess == 0, c.volume == nil, HostIdentity.supervisorIsRoot, let who = c.processes.hostIdentity(c.caller.tid) {
             // access(2) judges by the real ids: the performing thread takes
             // the caller's for the check (the kernel would take the thread's own).
             r = who.withRealIDs { pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | 0x200) }

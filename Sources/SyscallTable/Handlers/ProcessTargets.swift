@@ -30,7 +30,7 @@ enum ProcessTargets {
     /// process may read of another (sched_get*, getpgid, getsid,
     /// getpriority, prlimit64 without a new limit); anything that would
     /// change it or signal it is EPERM, as for a process of another user.
-    static let supervisorPid = Int64(getpid())
+    static let supervisorPid = Int64(GuestFileTree.supervisorPid)
 
     /// `.passthrough` for a read of the supervisor, EPERM for a change, nil
     /// when the pid at `i` is not the supervisor's.

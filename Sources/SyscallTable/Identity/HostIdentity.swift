@@ -76,6 +76,7 @@ struct HostIdentity: Sendable, Equatable {
     /// Runs `body` with the caller's real uid and gid as the thread's fs
     /// ids (what access(2) judges by), inside `perform`.
     func withRealIDs<T>(_ body: () -> T) -> T {
+        guard Self.supervisorIsRoot else { return body() }
         _ = pico_thread_setfsgid(gids[0])
         _ = pico_thread_setfsuid(uids[0])
         defer {
