@@ -297,6 +297,17 @@ long pico_thread_setfsuid(uid_t uid) { return syscall(SYS_setfsuid, uid); }
 long pico_thread_setfsgid(gid_t gid) { return syscall(SYS_setfsgid, gid); }
 long pico_thread_setgroups(size_t n, const gid_t *groups) { return result(syscall(SYS_setgroups, n, groups)); }
 
+// The calling thread's effective capability set (its permitted and
+// inheritable sets stay): capset(2) with pid 0 is per-thread.
+long pico_thread_set_effective_caps(uint64_t effective) {
+    struct { uint32_t version; int pid; } header = { 0x20080522, 0 };  // _LINUX_CAPABILITY_VERSION_3
+    struct { uint32_t effective, permitted, inheritable; } data[2];
+    if (syscall(SYS_capget, &header, data) != 0) return -errno;
+    data[0].effective = (uint32_t)effective;
+    data[1].effective = (uint32_t)(effective >> 32);
+    return result(syscall(SYS_capset, &header, data));
+}
+
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
     return result(syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
 }

@@ -215,9 +215,9 @@ public final class Dispatcher: SyscallHandling {
     public func taskEvent(_ event: TaskEvent) {
         switch event {
         case .spawned(let task, let parent):
-            processes.spawned(tid: task.tid, tgid: task.process.tgid, parentTgid: parent?.process.tgid)
+            processes.spawned(tid: task.tid, tgid: task.process.tgid, parent: parent.map { ($0.tid, $0.process.tgid) })
         case .execed(let task):
-            processes.forgetHostIdentity(task.tid)
+            processes.execedHostIdentity(task.tid)
             if case .awaitingExec(let request)? = task.loading {
                 processes.execed(tid: task.tid, files: request.files)
             }

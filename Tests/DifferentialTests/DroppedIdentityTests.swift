@@ -39,6 +39,24 @@ struct DroppedIdentityTests {
         #expect(guest == native, "native:\n\(native)\npicorun:\n\(guest)")
     }
 
+    /// Root that gave up its capabilities (an empty bounding set, then
+    /// exec) is refused what a mode denies, as natively: picorun lends it
+    /// none of its own.
+    @Test func rootWithoutCapabilitiesOnTheHostTree() {
+        let dir = Self.layout()
+        let theirs = dir + "/public/nobodys"
+        #expect(FileManager.default.createFile(atPath: theirs, contents: Data("theirs\n".utf8)))
+        chown(theirs, 65534, 65534)
+        chmod(theirs, 0o600)
+        let script = "cat '\(theirs)'; echo x >> '\(dir)/public/ro' && echo wrote; chown 65534 '\(dir)/public/rootfile' && echo chowned; "
+            + "chmod 644 '\(theirs)' && echo chmodded; cat '\(dir)/private/secret'; grep CapEff /proc/self/status; id -u"
+        let args = ["--bounding-set=-all", "--inh-caps=-all", "/bin/sh", "-c", script]
+        let native = run("/usr/bin/setpriv", args, env: baseEnvironment())
+        let guest = run(Paths.picorun, ["/usr/bin/setpriv"] + args, env: baseEnvironment())
+        #expect(native.stdout == "SECRET\nCapEff:\t0000000000000000\n0\n", "\(native)")
+        #expect(guest == native, "native:\n\(native)\npicorun:\n\(guest)")
+    }
+
     @Test(.enabled(if: TestRootfs.path != nil)) func inTheRootfsAsInAChroot() {
         let root = TestRootfs.path!
         _ = run("/bin/cp", [Self.fixture, root + "/tmp/dropped"], env: baseEnvironment())

@@ -37,9 +37,14 @@ public final class GuestProcesses: Sendable {
         self.initialCredentials = credentials
     }
 
-    func spawned(tid: pid_t, tgid: pid_t, parentTgid: pid_t?) {
+    /// A new task; `parent` is the thread that cloned it, whose host
+    /// identity it starts with (the kernel copies the credentials), so a
+    /// spawn costs no /proc read.
+    func spawned(tid: pid_t, tgid: pid_t, parent: (tid: pid_t, tgid: pid_t)?) {
+        let parentTgid = parent?.tgid
         state.withLock { s in
             s.tgidOf[tid] = tgid
+            if let parent, let known = s.hostIdentity[parent.tid] { s.hostIdentity[tid] = known }
             if s.cwd[tgid] == nil {
                 s.cwd[tgid] = parentTgid.flatMap { s.cwd[$0] } ?? initialCwd
                 s.root[tgid] = parentTgid.flatMap { s.root[$0] }
@@ -106,7 +111,8 @@ public final class GuestProcesses: Sendable {
     }
 
     /// Task `tid`'s host identity, read from /proc once and kept until
-    /// `forgetHostIdentity` (the task's own identity calls and execs).
+    /// `forgetHostIdentity` (the task's own identity calls, and execs that
+    /// may change its capabilities).
     func hostIdentity(_ tid: pid_t) -> HostIdentity? {
         if let known = state.withLock({ $0.hostIdentity[tid] }) { return known }
         guard let read = HostIdentity(tid: tid) else { return nil }
@@ -116,6 +122,16 @@ public final class GuestProcesses: Sendable {
 
     func forgetHostIdentity(_ tid: pid_t) {
         state.withLock { s in _ = s.hostIdentity.removeValue(forKey: tid) }
+    }
+
+    /// The task exec'd picorun's stub (never setuid, no file capabilities):
+    /// its ids and groups stay, and its capabilities stay in the two common
+    /// cases, so only the others are read again.
+    func execedHostIdentity(_ tid: pid_t) {
+        state.withLock { s in
+            guard let known = s.hostIdentity[tid], !known.keptByExec else { return }
+            s.hostIdentity[tid] = nil
+        }
     }
 
     func caller(_ tid: pid_t) -> GuestFileTree.Caller {

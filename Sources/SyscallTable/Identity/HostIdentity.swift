@@ -13,16 +13,18 @@ import PicoCore
 /// that performs a call first takes the caller's fs uid, fs gid and groups
 /// (`perform`), all per-thread at the syscall level; the kernel then
 /// judges the call exactly as it would the guest's own, including the
-/// owner of what it creates. Capabilities follow: a non-zero fs uid drops
-/// the file capabilities from the thread's effective set, as for the
-/// guest; CAP_SYS_PTRACE, which the supervisor needs to reach the guest's
-/// memory, is no file capability and stays.
+/// owner of what it creates. Capabilities follow: the thread's effective
+/// set becomes the guest's (a root guest that dropped CAP_DAC_OVERRIDE is
+/// refused as natively), except CAP_SYS_PTRACE, which the supervisor needs
+/// to reach the guest's memory and which no path call judges by.
 struct HostIdentity: Sendable, Equatable {
     /// real, effective, saved, fs
     var uids: [UInt32] = []
     var gids: [UInt32] = []
     var groups: [UInt32] = []
+    /// The effective set; the permitted set beside it.
     var capabilities: UInt64 = 0
+    var permitted: UInt64 = 0
 
     var fsuid: UInt32 { uids[3] }
     var fsgid: UInt32 { gids[3] }
@@ -37,6 +39,7 @@ struct HostIdentity: Sendable, Equatable {
             else if line.hasPrefix("Gid:") { gids = numbers(line, after: 4) }
             else if line.hasPrefix("Groups:") { groups = numbers(line, after: 7) }
             else if line.hasPrefix("CapEff:") { capabilities = UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0 }
+            else if line.hasPrefix("CapPrm:") { permitted = UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) ?? 0 }
         }
         guard uids.count == 4, gids.count == 4 else { return nil }
     }
@@ -47,10 +50,26 @@ struct HostIdentity: Sendable, Equatable {
     /// its uid and cannot gain groups (CAP_SETGID) or caps.
     static let supervisorIsRoot = geteuid() == 0
 
+    /// Whether an exec of a file with no setuid bit and no file
+    /// capabilities (picorun's stub) leaves the identity as it is: all ids
+    /// nonzero and no capability, so no ambient set either. A root task's
+    /// capabilities after exec are its bounding set, which prctl changes
+    /// unseen, so those are read again.
+    var keptByExec: Bool { !uids.contains(0) && capabilities == 0 && permitted == 0 }
+
+    static let sysPtrace: UInt64 = 1 << 19
+
+    /// The effective set a thread takes for `self`: the guest's, within
+    /// what the supervisor holds, and CAP_SYS_PTRACE as the supervisor has it.
+    var lentCapabilities: UInt64 {
+        guard let s = Self.supervisor else { return 0 }
+        return (capabilities & s.permitted & ~Self.sysPtrace) | (s.capabilities & Self.sysPtrace)
+    }
+
     /// Whether a thread must change identity to make a call for `self`.
     var differsFromSupervisor: Bool {
         guard let s = Self.supervisor else { return true }
-        return fsuid != s.fsuid || fsgid != s.fsgid || groups != s.groups
+        return fsuid != s.fsuid || fsgid != s.fsgid || groups != s.groups || lentCapabilities != s.capabilities
     }
 
     /// Runs `body` on this thread with the fs ids and groups of `self`,
@@ -64,12 +83,17 @@ struct HostIdentity: Sendable, Equatable {
         let set = groups.withUnsafeBufferPointer { pico_thread_setgroups($0.count, $0.baseAddress) }
         _ = pico_thread_setfsgid(fsgid)
         _ = pico_thread_setfsuid(fsuid)
+        // Last: the calls above need CAP_SETGID and CAP_SETUID.
+        let lent = lentCapabilities
+        let capsSet = lent == s.capabilities ? 0 : pico_thread_set_effective_caps(lent)
         defer {
+            // First: the calls below need CAP_SETUID and CAP_SETGID back.
+            if lent != s.capabilities { _ = pico_thread_set_effective_caps(s.capabilities) }
             _ = pico_thread_setfsuid(s.fsuid)
             _ = pico_thread_setfsgid(s.fsgid)
             _ = s.groups.withUnsafeBufferPointer { pico_thread_setgroups($0.count, $0.baseAddress) }
         }
-        guard set == 0 else { return refused() }
+        guard set == 0, capsSet == 0 else { return refused() }
         return try body()
     }
 
