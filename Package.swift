@@ -16,13 +16,15 @@ let package = Package(
         ),
         // The system's SQLite: the VolFS metadata sidecar.
         .systemLibrary(name: "CSQLite"),
+        // Linux's numbers every module speaks: errno values, capabilities.
+        .target(name: "LinuxABI"),
         // File names as bytes, held losslessly in Strings.
         .target(name: "FileNames", dependencies: ["CPicoLinux"]),
-        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames"]),
-        .target(name: "DrvFS"),
-        .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames"]),
-        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames"]),
-        .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames"]),
+        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames", "LinuxABI"]),
+        .target(name: "DrvFS", dependencies: ["LinuxABI"]),
+        .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames", "LinuxABI"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames", "LinuxABI"]),
+        .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames", "LinuxABI"]),
         .executableTarget(
             name: "picorun",
             dependencies: ["PicoCore", "SyscallTable", "VolFS", "DrvFS", "NinePServer"],
@@ -36,7 +38,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VolFSTests",
-            dependencies: ["VolFS"]
+            dependencies: ["VolFS", "LinuxABI"]
         ),
         .testTarget(
             name: "SyscallTableTests",

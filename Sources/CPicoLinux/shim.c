@@ -93,7 +93,11 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
         close(go[0]);
         if (a->chdir_to && chdir(a->chdir_to) != 0) report_and_exit(report[1], PICO_STEP_SYNC);
         if (a->filter) {
-            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
+            // A filter needs no_new_privs or CAP_SYS_ADMIN. As root, none:
+            // the guest must not inherit a flag it never asked for (it
+            // would change what its execs and its own filters may do).
+            int privileged = geteuid() == 0;
+            if (!privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
             struct sock_fprog prog = { a->filter_len, (struct sock_filter *)a->filter };
             // Once the supervisor has a notification, the task waits for the
             // answer killably only: a handled signal cannot restart a call the
@@ -103,6 +107,15 @@ pid_t pico_spawn_seizable(const struct pico_spawn_args *a, int *go_write_fd, int
             if (listener < 0 && errno == EINVAL && a->want_listener) {
                 flags &= ~PICO_SECCOMP_WAIT_KILLABLE_RECV;  // before Linux 5.19
                 listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+            }
+            if (listener < 0 && errno == EACCES && privileged) {
+                // Root without CAP_SYS_ADMIN (a container's): the flag after all.
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report_and_exit(report[1], PICO_STEP_NO_NEW_PRIVS);
+                listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+                if (listener < 0 && errno == EINVAL && a->want_listener) {
+                    flags &= ~PICO_SECCOMP_WAIT_KILLABLE_RECV;
+                    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+                }
             }
             if (listener < 0) report_and_exit(report[1], PICO_STEP_SECCOMP);
             // The listener stays here, close-on-exec: the supervisor takes

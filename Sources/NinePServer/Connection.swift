@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import VolFS
 
 /// Reads size-prefixed messages and writes the answers. Most requests are
@@ -66,7 +67,7 @@ final class Connection: @unchecked Sendable {
             return false
         }
         // A tag still in use is the client's error; answer it without running.
-        if busy { _ = send(Session.error(tag, EINVAL)); return }
+        if busy { _ = send(Session.error(tag, .EINVAL)); return }
         let started = Feeder.start { [self] in
             let reply = work(p.cancel)
             lock.locked {

@@ -1,6 +1,7 @@
 import CPicoLinux
 import FileNames
 import Glibc
+import LinuxABI
 import VolFS
 
 /// One client connection: its fids and its negotiated msize. Requests are
@@ -53,18 +54,24 @@ final class Session {
     /// Work cancelled by a Tflush: its reply is never sent.
     struct Flushed: Error {}
 
+    /// A 9P user: root holds every capability, as a root process on the
+    /// server's machine would; anyone else none.
     struct User {
         let uid: UInt32
         let gid: UInt32
         let groups: [UInt32]
         var isRoot: Bool { uid == 0 }
         func inGroup(_ g: UInt32) -> Bool { g == gid || groups.contains(g) }
+        /// The user as the rulebook judges it, creating with group `gid`.
+        func caller(gid: UInt32? = nil) -> Rulebook.Caller {
+            Rulebook.Caller(fsuid: uid, fsgid: gid ?? self.gid, groups: groups, capabilities: isRoot ? .all : .none)
+        }
     }
 
     struct Failure: Error {
-        let errno: Int32
-        init(_ e: Int32) { errno = e }
-        static func last() -> Failure { Failure(Glibc.errno) }
+        let errno: LinuxErrno
+        init(_ e: LinuxErrno) { errno = e }
+        static func last() -> Failure { Failure(LinuxErrno(Glibc.errno)) }
     }
 
     let export: Export
@@ -101,12 +108,12 @@ final class Session {
                     // The worker's reply is written without the tag, which is known here.
                     do { return Self.tagged(try work(cancel), tag) } catch is Flushed { return nil } catch let e as Failure {
                         return Self.error(tag, e.errno)
-                    } catch { return Self.error(tag, EIO) }
+                    } catch { return Self.error(tag, .EIO) }
                 }
             } catch let e as Failure {
                 return .now(Self.error(tag, e.errno))
             } catch {
-                return .now(Self.error(tag, EINVAL))  // malformed body
+                return .now(Self.error(tag, .EINVAL))  // malformed body
             }
         }
     }
@@ -118,14 +125,14 @@ final class Session {
         return reply
     }
 
-    static func error(_ tag: UInt16, _ errno: Int32) -> [UInt8] {
+    static func error(_ tag: UInt16, _ errno: LinuxErrno) -> [UInt8] {
         var w = WireWriter(type: 7, tag: tag)
-        w.u32(UInt32(bitPattern: errno))
+        w.u32(UInt32(bitPattern: errno.rawValue))
         return w.finish()
     }
 
     func fid(_ r: inout WireReader) throws -> Fid {
-        guard let f = fids[try r.u32()] else { throw Failure(EBADF) }
+        guard let f = fids[try r.u32()] else { throw Failure(.EBADF) }
         return f
     }
 
@@ -138,20 +145,20 @@ final class Session {
             fids.removeAll()
             // Never more than the client offered (it sized its buffers so), and
             // at least what a Rreadlink or an Rgetattr may need.
-            guard size >= 4096 else { throw Failure(EINVAL) }
+            guard size >= 4096 else { throw Failure(.EINVAL) }
             msize = min(size, Self.maxMsize)
             w.u32(msize)
             w.string(version.hasPrefix("9P2000.L") ? "9P2000.L" : "unknown")
         case 102:  // Tauth: none is configured; ENOENT is how 9P servers say "not required"
-            throw Failure(ENOENT)
+            throw Failure(.ENOENT)
         case 104:  // Tattach
             let fidNumber = try r.u32()
             _ = try r.u32()
             let uname = try r.string()
             _ = try r.string()
             let number = r.remaining >= 4 ? try r.u32() : UInt32.max
-            guard fids[fidNumber] == nil else { throw Failure(EBADF) }
-            guard let u = export.user(name: uname, number: number == UInt32.max ? nil : number) else { throw Failure(EACCES) }
+            guard fids[fidNumber] == nil else { throw Failure(.EBADF) }
+            guard let u = export.user(name: uname, number: number == UInt32.max ? nil : number) else { throw Failure(.EACCES) }
             let fd = dup(export.root)
             let f = Fid(path: [], fd: fd, user: User(uid: u.uid, gid: u.gid, groups: u.groups))
             fids[fidNumber] = f
@@ -165,13 +172,13 @@ final class Session {
         case 118: try writeData(&r, &w)
         case 120:  // Tclunk
             let n = try r.u32()
-            guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
+            guard let f = fids.removeValue(forKey: n) else { throw Failure(.EBADF) }
             try commitXattr(f)
         case 122:  // Tremove: clunked whatever happens
             let n = try r.u32()
-            guard let f = fids.removeValue(forKey: n) else { throw Failure(EBADF) }
+            guard let f = fids.removeValue(forKey: n) else { throw Failure(.EBADF) }
             let path = currentPath(f)
-            guard let name = path.last else { throw Failure(EBUSY) }
+            guard let name = path.last else { throw Failure(.EBUSY) }
             let parent = try open(Array(path.dropLast()))
             defer { close(parent) }
             try remove(f.user, parent: parent, name: name, directory: isDirectory(f.fd))
@@ -190,7 +197,7 @@ final class Session {
             let f = try fid(&r), dir = try fid(&r)
             let name = try component(try r.string())
             let path = currentPath(f)
-            guard let old = path.last else { throw Failure(EBUSY) }
+            guard let old = path.last else { throw Failure(.EBUSY) }
             let from = try open(Array(path.dropLast()))
             defer { close(from) }
             try rename(f.user, from, old, dir.fd, name)
@@ -222,7 +229,7 @@ final class Session {
         case 30: try xattrwalk(&r, &w)
         case 32: try xattrcreate(&r, &w)
         default:
-            throw Failure(EOPNOTSUPP)
+            throw Failure(.EOPNOTSUPP)
         }
         return w.finish()
     }
@@ -232,13 +239,13 @@ final class Session {
     /// One path component: never '/', '.', '..' or empty where a name is created.
     /// A name to create: "/", "." and ".." exist already, as mkdir(2) says.
     func newComponent(_ name: String) throws -> String {
-        if ["/", ".", ".."].contains(name) { throw Failure(EEXIST) }
+        if ["/", ".", ".."].contains(name) { throw Failure(.EEXIST) }
         return try component(name)
     }
 
     func component(_ name: String) throws -> String {
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.utf8.contains(0), name.utf8.count <= 255 else {
-            throw Failure(EINVAL)
+            throw Failure(.EINVAL)
         }
         return name
     }
@@ -302,13 +309,11 @@ final class Session {
     }
 
     func check(_ user: User, _ fd: Int32, _ want: UInt32) throws {
-        guard !user.isRoot else { return }
-        let m = try metadata(fd)
-        if !m.allows(uid: user.uid, gid: user.gid, groups: user.groups, want) { throw Failure(EACCES) }
+        if let e = Rulebook.mayAccess(try metadata(fd), user.caller(), want) { throw Failure(e) }
     }
 
     func writable(_ dir: Fid) throws {
-        if export.readOnly { throw Failure(EROFS) }
+        if export.readOnly { throw Failure(.EROFS) }
         try check(dir.user, dir.fd, 3)
     }
 
@@ -318,23 +323,24 @@ final class Session {
         let f = try fid(&r)
         let newNumber = try r.u32()
         let count = Int(try r.u16())
-        guard count <= Self.maxWalk else { throw Failure(EINVAL) }
+        guard count <= Self.maxWalk else { throw Failure(.EINVAL) }
         var names: [String] = []
         for _ in 0..<count { names.append(try r.string()) }
         let onto = fids[newNumber] === f
-        if !onto && fids[newNumber] != nil { throw Failure(EBADF) }
+        if !onto && fids[newNumber] != nil { throw Failure(.EBADF) }
         // The kernel's name for the fid's file is asked only where '..' needs it.
         var path = names.contains("..") ? currentPath(f) : f.path
         var fd = f.fd  // the fid's own until the first step opens another
         var qids: [Qid] = []
         var failure: Int32 = 0
+        let caller = f.user.caller()
         for name in names {
             guard !name.isEmpty, name == "/" || !name.contains("/"), !name.utf8.contains(0) else { failure = ENOENT; break }
             if !f.user.isRoot {
                 let m: Metadata
-                do { m = try metadata(fd) } catch { failure = (error as? Failure)?.errno ?? EIO; break }
+                do { m = try metadata(fd) } catch { failure = (error as? Failure)?.errno.rawValue ?? EIO; break }
                 guard m.type == Metadata.directory else { failure = ENOTDIR; break }
-                guard m.allows(uid: f.user.uid, gid: f.user.gid, groups: f.user.groups, 1) else { failure = EACCES; break }
+                if let e = Rulebook.mayAccess(m, caller, Rulebook.execute) { failure = e.rawValue; break }
             } else if name == "." || name == "..", !isDirectory(fd) {
                 // Other names: openat below answers ENOTDIR for a non-directory.
                 failure = ENOTDIR
@@ -358,11 +364,11 @@ final class Session {
             if next < 0 { failure = Glibc.errno; break }
             if fd != f.fd { close(fd) }
             fd = next
-            do { qids.append(try qid(fd)) } catch { failure = (error as? Failure)?.errno ?? EIO; break }
+            do { qids.append(try qid(fd)) } catch { failure = (error as? Failure)?.errno.rawValue ?? EIO; break }
         }
         if qids.count < names.count {
             if fd != f.fd { close(fd) }
-            if qids.isEmpty { throw Failure(failure == 0 ? ENOENT : failure) }
+            if qids.isEmpty { throw Failure(failure == 0 ? .ENOENT : LinuxErrno(failure)) }
         } else {
             if fd == f.fd { fd = dup(fd) }
             guard fd >= 0 else { throw Failure.last() }
@@ -382,13 +388,13 @@ final class Session {
     func lopen(_ r: inout WireReader, _ w: inout WireWriter) throws {
         let f = try fid(&r)
         let flags = try r.u32()
-        guard f.open < 0 else { throw Failure(EBADF) }
+        guard f.open < 0 else { throw Failure(.EBADF) }
         let access = flags & 3
         let st = try hostStat(f.fd)
         // may_open(): a directory opened for writing (O_TRUNC writes too) is
         // EISDIR before any permission or read-only check.
-        if st.st_mode & S_IFMT == S_IFDIR && (access != 0 || flags & 0o1000 != 0) { throw Failure(EISDIR) }
-        if export.readOnly && (access != 0 || flags & 0o1000 != 0) { throw Failure(EROFS) }
+        if st.st_mode & S_IFMT == S_IFDIR && (access != 0 || flags & 0o1000 != 0) { throw Failure(.EISDIR) }
+        if export.readOnly && (access != 0 || flags & 0o1000 != 0) { throw Failure(.EROFS) }
         // O_TRUNC writes the file, whatever the access mode says.
         try check(f.user, f.fd, (access == 0 ? 4 : access == 1 ? 2 : 6) | (flags & 0o1000 != 0 ? 2 : 0))
         if st.st_mode & S_IFMT == S_IFDIR {
@@ -436,7 +442,7 @@ final class Session {
             w.bytes += slice
             return
         }
-        guard f.open >= 0 else { throw Failure(EBADF) }
+        guard f.open >= 0 else { throw Failure(.EBADF) }
         if f.fifo { return readFifo(f, Int(count)) }
         // The data is read straight into the reply: no zeroed buffer, no
         // second copy, no regrowth (a third of the server's time went there).
@@ -450,7 +456,7 @@ final class Session {
             for i in 0..<4 { buf[head.count + i] = UInt8(truncatingIfNeeded: UInt32(got) >> (8 * UInt32(i))) }
             initialized = head.count + 4 + got
         }
-        if failure != 0 { throw Failure(failure) }
+        if failure != 0 { throw Failure(LinuxErrno(failure)) }
     }
 
     func writeData(_ r: inout WireReader, _ w: inout WireWriter) throws {
@@ -459,8 +465,8 @@ final class Session {
         let count = Int(try r.u32())
         let data = try r.data(count)
         if f.xattrWrite != nil { return try appendXattr(f, offset, data, &w) }
-        guard f.open >= 0 else { throw Failure(EBADF) }
-        if export.readOnly { throw Failure(EROFS) }
+        guard f.open >= 0 else { throw Failure(.EBADF) }
+        if export.readOnly { throw Failure(.EROFS) }
         if f.fifo { return writeFifo(f, data) }
         let n = data.withUnsafeBytes { pwrite(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
         guard n >= 0 else { throw Failure.last() }
@@ -503,30 +509,33 @@ final class Session {
         let valid = try r.u32(), mode = try r.u32(), uid = try r.u32(), gid = try r.u32()
         let size = try r.u64()
         let atime = (try r.u64(), try r.u64()), mtime = (try r.u64(), try r.u64())
-        if export.readOnly && valid != 0 { throw Failure(EROFS) }
+        if export.readOnly && valid != 0 { throw Failure(.EROFS) }
         let meta = try metadata(f.fd)
-        let owner = f.user.isRoot || f.user.uid == meta.uid
+        let caller = f.user.caller()
         if valid & 0x6 != 0 {
-            if !f.user.isRoot && (valid & 0x2 != 0 && uid != meta.uid || valid & 0x4 != 0 && (!owner || !f.user.inGroup(gid))) {
-                throw Failure(EPERM)
-            }
+            let uid: UInt32? = valid & 0x2 != 0 ? uid : nil, gid: UInt32? = valid & 0x4 != 0 ? gid : nil
+            if let e = Rulebook.mayChown(meta, caller, uid: uid, gid: gid) { throw Failure(e) }
             do {
                 try export.volume.update(fd: f.fd) { m in
-                    if valid & 0x2 != 0 { m.uid = uid }
-                    if valid & 0x4 != 0 { m.gid = gid }
-                    m.mode = Self.afterChown(m.mode)
+                    if let uid { m.uid = uid }
+                    if let gid { m.gid = gid }
+                    m.mode = Rulebook.modeAfterChown(m, caller)
                 }
-            } catch { throw Failure(EIO) }
+            } catch { throw Failure(.EIO) }
         }
         if valid & 0x1 != 0 {
-            guard owner else { throw Failure(EPERM) }
-            if meta.type != Metadata.symlink {
-                _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)))
+            // Judged against the group it has after a chown in the same message, as setattr_prepare does.
+            var judged = meta
+            if valid & 0x4 != 0 { judged.gid = gid }
+            let kept: UInt32
+            switch Rulebook.chmod(judged, caller, to: mode) {
+            case .failure(let e): throw Failure(e)
+            case .success(let m): kept = m
             }
-            // Linux's chmod: setgid is dropped by one outside the file's group.
-            let group = valid & 0x4 != 0 ? gid : meta.gid
-            let kept = f.user.isRoot || f.user.inGroup(group) ? mode & 0o7777 : mode & 0o5777
-            do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | kept } } catch { throw Failure(EIO) }
+            if meta.type != Metadata.symlink {
+                _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: kept, isDirectory: meta.type == Metadata.directory)))
+            }
+            do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | kept } } catch { throw Failure(.EIO) }
         }
         if valid & 0x8 != 0 {
             try check(f.user, f.fd, 2)
@@ -536,13 +545,11 @@ final class Session {
             guard ftruncate(fd, off_t(Int64(bitPattern: size))) == 0 else { throw Failure.last() }
         }
         if valid & 0x30 != 0 {
-            // Explicit times are the owner's; "now" also anyone who may write.
-            guard owner || (valid & 0x180 == 0) else { throw Failure(EPERM) }
-            if !owner { try check(f.user, f.fd, 2) }
+            if let e = Rulebook.maySetTimes(meta, caller, toNow: valid & 0x180 == 0) { throw Failure(e) }
             let omit = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 2)), now = timespec(tv_sec: 0, tv_nsec: Int((1 << 30) - 1))
             // Times come from the wire: any 64-bit value, never trusted to fit.
             for (given, t) in [(UInt32(0x80), atime), (UInt32(0x100), mtime)] where valid & given != 0 && t.1 >= 1_000_000_000 {
-                throw Failure(EINVAL)
+                throw Failure(.EINVAL)
             }
             func time(_ set: UInt32, _ given: UInt32, _ t: (UInt64, UInt64)) -> timespec {
                 valid & set == 0 ? omit : valid & given != 0
@@ -557,7 +564,7 @@ final class Session {
         let f = try fid(&r)
         let offset = try r.u64()
         let count = Int(min(try r.u32(), msize - 11))
-        guard f.open >= 0, isDirectory(f.fd) else { throw Failure(f.open < 0 ? EBADF : ENOTDIR) }
+        guard f.open >= 0, isDirectory(f.fd) else { throw Failure(f.open < 0 ? .EBADF : .ENOTDIR) }
         if f.entries == nil || offset == 0 { f.entries = try listing(f) }
         let entries = f.entries!
         var body = WireWriter(type: 0, tag: 0)
@@ -615,16 +622,16 @@ final class Session {
         case 16:  // Tsymlink name target gid
             let target = try r.string()
             let (gid, _) = try newOwnerGroup(dir, try r.u32(), 0o777, directory: false)
-            guard !target.isEmpty, symlinkat(FileNames.cString(target), dir.fd, FileNames.cString(name)) == 0 else { throw target.isEmpty ? Failure(ENOENT) : Failure.last() }
+            guard !target.isEmpty, symlinkat(FileNames.cString(target), dir.fd, FileNames.cString(name)) == 0 else { throw target.isEmpty ? Failure(.ENOENT) : Failure.last() }
             meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.symlink | 0o777)
         case 18:  // Tmknod name mode major minor gid
             let given = try r.u32(), major = try r.u32(), minor = try r.u32()
             let kind = given & Metadata.typeMask
             let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: false)
             guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(kind) else {
-                throw Failure(EINVAL)
+                throw Failure(.EINVAL)
             }
-            if (kind == Metadata.charDevice || kind == Metadata.blockDevice) && !dir.user.isRoot { throw Failure(EPERM) }
+            if let e = Rulebook.mayMknod(type: kind, dir.user.caller()) { throw Failure(e) }
             let host = mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: false))
             if kind == Metadata.fifo {
                 guard mkfifoat(dir.fd, FileNames.cString(name), host) == 0 else { throw Failure.last() }
@@ -649,7 +656,7 @@ final class Session {
     }
 
     func rename(_ user: User, _ fromDir: Int32, _ old: String, _ toDir: Int32, _ new: String) throws {
-        if export.readOnly { throw Failure(EROFS) }
+        if export.readOnly { throw Failure(.EROFS) }
         try check(user, fromDir, 3)
         try check(user, toDir, 3)
         try sticky(user, fromDir, old)
@@ -660,7 +667,7 @@ final class Session {
     }
 
     func remove(_ user: User, parent: Int32, name: String, directory: Bool) throws {
-        if export.readOnly { throw Failure(EROFS) }
+        if export.readOnly { throw Failure(.EROFS) }
         try check(user, parent, 3)
         try sticky(user, parent, name)
         let forget = export.volume.removal(dirfd: parent, name: name)
@@ -669,40 +676,23 @@ final class Session {
     }
 
     /// In a sticky directory (/tmp) only the file's owner, the directory's
-    /// owner or root may remove or replace a name.
+    /// owner or CAP_FOWNER may remove or replace a name (the rulebook's).
     func sticky(_ user: User, _ dir: Int32, _ name: String) throws {
-        guard !user.isRoot, let d = try? metadata(dir), d.mode & 0o1000 != 0, d.uid != user.uid else { return }
+        guard let d = try? metadata(dir), d.mode & 0o1000 != 0 else { return }
         let fd = openat(dir, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return }  // nothing there: the call itself says ENOENT
         defer { close(fd) }
-        if let m = try? metadata(fd), m.uid != user.uid { throw Failure(EPERM) }
+        if let m = try? metadata(fd), Rulebook.isStickyProtected(m, in: d, user.caller()) { throw Failure(.EPERM) }
     }
 
-    /// The group and mode a new file gets, as Linux decides them: a setgid
-    /// directory passes its group on (and, to directories, its setgid bit);
-    /// otherwise the client's gid, which must be one of the user's groups.
-    /// A file whose group the user is not in cannot be made setgid.
+    /// The group and mode a new file gets: the client's gid, which must be
+    /// one of the user's groups (9P says who creates, the server checks),
+    /// then the rulebook's new owner (a setgid directory's group and bit).
     func newOwnerGroup(_ dir: Fid, _ asked: UInt32, _ mode: UInt32, directory: Bool) throws -> (UInt32, UInt32) {
         let parent = try metadata(dir.fd)
-        var mode = mode
-        let gid: UInt32
-        if parent.mode & 0o2000 != 0 {
-            gid = parent.gid
-            if directory { mode |= 0o2000 }
-        } else {
-            guard dir.user.isRoot || dir.user.inGroup(asked) else { throw Failure(EPERM) }
-            gid = asked
-        }
-        if !directory && !dir.user.isRoot && !dir.user.inGroup(gid) { mode &= ~0o2000 }
-        return (gid, mode)
-    }
-
-    /// Linux's chown of a non-directory drops setuid, and setgid when the
-    /// group may execute (without group-execute it marks mandatory locking).
-    static func afterChown(_ mode: UInt32) -> UInt32 {
-        guard mode & Metadata.typeMask != Metadata.directory else { return mode }
-        var m = mode & ~0o4000
-        if m & 0o2010 == 0o2010 { m &= ~0o2000 }
-        return m
+        guard parent.mode & 0o2000 != 0 || dir.user.isRoot || dir.user.inGroup(asked) else { throw Failure(.EPERM) }
+        let type = directory ? Metadata.directory : Metadata.regular
+        let meta = Rulebook.newOwner(in: parent, dir.user.caller(gid: asked), mode: type | mode)
+        return (meta.gid, meta.mode & 0o7777)
     }
 }

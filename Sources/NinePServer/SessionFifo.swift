@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// FIFOs made through the export (or by a running session) are real host
 /// FIFOs. Their reads, writes and write-only opens may wait for another
@@ -27,7 +28,7 @@ extension Session {
                 if fd < 0 && errno == ENXIO { continue }
                 guard fd >= 0 else { throw Failure.last() }
                 return try lock.locked {
-                    guard f.open < 0 else { close(fd); throw Failure(EBADF) }
+                    guard f.open < 0 else { close(fd); throw Failure(.EBADF) }
                     var w = WireWriter(type: 13, tag: 0)
                     try opened(fd, &w)
                     return w.finish()

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// Tlock and Tgetlock are open-file-description locks on the fid's open
 /// file: two fids conflict as two opens in the kernel do, a lock goes with
@@ -13,12 +14,12 @@ extension Session {
 
     /// The byte range as fcntl takes it: length 0 runs to the end of file.
     func lockRange(_ type: UInt8, _ start: UInt64, _ length: UInt64) throws -> flock {
-        guard start <= UInt64(Int64.max), length <= UInt64(Int64.max) - start else { throw Failure(EINVAL) }
+        guard start <= UInt64(Int64.max), length <= UInt64(Int64.max) - start else { throw Failure(.EINVAL) }
         let kind: Int32 = switch type {
         case Self.lockRead: F_RDLCK
         case Self.lockWrite: F_WRLCK
         case Self.lockUnlock: F_UNLCK
-        default: throw Failure(EINVAL)
+        default: throw Failure(.EINVAL)
         }
         var l = flock()
         l.l_type = Int16(kind)
@@ -35,7 +36,7 @@ extension Session {
         var l = try lockRange(type, try r.u64(), try r.u64())
         _ = try r.u32()
         _ = try r.string()
-        guard f.open >= 0 else { throw Failure(EBADF) }
+        guard f.open >= 0 else { throw Failure(.EBADF) }
         if fcntl(f.open, Self.ofdSetLock, &l) == 0 {
             w.u8(Self.lockSuccess)
         } else if errno == EAGAIN || errno == EACCES {
@@ -52,8 +53,8 @@ extension Session {
         var l = try lockRange(type, start, length)
         let pid = try r.u32()
         let client = try r.string()
-        guard f.open >= 0 else { throw Failure(EBADF) }
-        guard type != Self.lockUnlock else { throw Failure(EINVAL) }
+        guard f.open >= 0 else { throw Failure(.EBADF) }
+        guard type != Self.lockUnlock else { throw Failure(.EINVAL) }
         guard fcntl(f.open, Self.ofdGetLock, &l) == 0 else { throw Failure.last() }
         if Int32(l.l_type) == F_UNLCK {
             // Nothing in the way: the range asked about comes back unlocked.

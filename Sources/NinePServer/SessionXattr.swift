@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import VolFS
 
 /// Extended attributes are the host file's own, as a running session sees
@@ -11,7 +12,7 @@ extension Session {
 
     /// The rulebook's xattr_permission(), as the syscalls judge it.
     func xattrAllowed(_ f: Fid, _ name: String, write: Bool) throws {
-        let caller = Rulebook.Caller(fsuid: f.user.uid, fsgid: f.user.gid, groups: f.user.groups, privileged: f.user.isRoot)
+        let caller = f.user.caller()
         if let e = Rulebook.mayUseXattr(name, try metadata(f.fd), caller, write: write) { throw Failure(e) }
     }
 
@@ -19,8 +20,8 @@ extension Session {
         let f = try fid(&r)
         let newfid = try r.u32()
         let name = try r.string()
-        guard fids[newfid] == nil || fids[newfid] === f else { throw Failure(EBADF) }
-        guard name.utf8.count <= 255, !name.utf8.contains(0) else { throw Failure(ERANGE) }
+        guard fids[newfid] == nil || fids[newfid] === f else { throw Failure(.EBADF) }
+        guard name.utf8.count <= 255, !name.utf8.contains(0) else { throw Failure(.ERANGE) }
         let path = "/proc/self/fd/\(f.fd)"
         var value: [UInt8]
         if name.isEmpty {
@@ -53,7 +54,7 @@ extension Session {
             if n >= 0 { return Array(buf[0..<n]) }
             guard errno == ERANGE else { throw Failure.last() }
         }
-        throw Failure(ERANGE)
+        throw Failure(.ERANGE)
     }
 
     func xattrcreate(_ r: inout WireReader, _ w: inout WireWriter) throws {
@@ -61,18 +62,18 @@ extension Session {
         let name = try r.string()
         let size = try r.u64()
         let flags = try r.u32()
-        if export.readOnly { throw Failure(EROFS) }
-        guard !name.isEmpty, name.utf8.count <= 255, !name.utf8.contains(0) else { throw Failure(ERANGE) }
-        guard size <= UInt64(Self.xattrMax) else { throw Failure(E2BIG) }
-        guard flags & ~3 == 0 else { throw Failure(EINVAL) }
-        guard f.open < 0, f.xattr == nil, f.xattrWrite == nil else { throw Failure(EBADF) }
+        if export.readOnly { throw Failure(.EROFS) }
+        guard !name.isEmpty, name.utf8.count <= 255, !name.utf8.contains(0) else { throw Failure(.ERANGE) }
+        guard size <= UInt64(Self.xattrMax) else { throw Failure(.E2BIG) }
+        guard flags & ~3 == 0 else { throw Failure(.EINVAL) }
+        guard f.open < 0, f.xattr == nil, f.xattrWrite == nil else { throw Failure(.EBADF) }
         try xattrAllowed(f, name, write: true)
         f.xattrWrite = XattrWrite(name: name, size: Int(size), flags: Int32(flags))
     }
 
     func appendXattr(_ f: Fid, _ offset: UInt64, _ data: ArraySlice<UInt8>, _ w: inout WireWriter) throws {
-        guard var x = f.xattrWrite else { throw Failure(EBADF) }
-        guard offset == UInt64(x.value.count), x.value.count + data.count <= x.size else { throw Failure(EINVAL) }
+        guard var x = f.xattrWrite else { throw Failure(.EBADF) }
+        guard offset == UInt64(x.value.count), x.value.count + data.count <= x.size else { throw Failure(.EINVAL) }
         x.value += data
         f.xattrWrite = x
         w.u32(UInt32(data.count))
@@ -81,7 +82,7 @@ extension Session {
     /// Tclunk of a Txattrcreate fid: the value must be whole.
     func commitXattr(_ f: Fid) throws {
         guard let x = f.xattrWrite else { return }
-        guard x.value.count == x.size else { throw Failure(EINVAL) }
+        guard x.value.count == x.size else { throw Failure(.EINVAL) }
         let path = "/proc/self/fd/\(f.fd)"
         let r = x.size == 0
             ? removexattr(path, x.name)

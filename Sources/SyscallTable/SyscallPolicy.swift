@@ -86,7 +86,7 @@ let syscallPolicy: [String: Policy] = {
          "set_robust_list", "getpgrp", "setsid",
          "rseq", "getrlimit", "setrlimit", "getrusage", "times", "sched_yield",
          "sched_get_priority_max", "sched_get_priority_min", "getcpu",
-         "personality", "arch_prctl", "prctl", "seccomp", "modify_ldt", "pidfd_getfd",
+         "personality", "arch_prctl", "seccomp", "modify_ldt", "pidfd_getfd",
          "futex", "futex_waitv", "futex_wake", "futex_wait",
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
          "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
@@ -138,8 +138,9 @@ let syscallPolicy: [String: Policy] = {
         ("setfsgid", IdentityCalls.setfsgid), ("capget", IdentityCalls.capget), ("capset", IdentityCalls.capset),
     ]
     for (name, handler) in identity {
-        set([name], .distro(handler, "the guest's identity, kept per process by picorun (root: every capability)"))
+        set([name], .distro(handler, "the guest's identity and capability sets, kept per process by picorun as the kernel moves them"))
     }
+    set(["prctl"], .distro(IdentityCalls.prctl, "capabilities, securebits, dumpable and no_new_privs as picorun keeps them; the other options are the kernel's"))
 
     // System information.
     set(["uname"], .distro(SystemCalls.uname, "the host's, with the distro's configured host name"))

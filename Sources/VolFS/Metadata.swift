@@ -38,18 +38,6 @@ public struct Metadata: Equatable, Sendable {
 
     static let hostOwnersAreReal = geteuid() == 0
 
-    /// generic_permission(): may a caller with these ids `want` (a mask of
-    /// 4 read, 2 write, 1 execute) this file? Root reads and writes
-    /// anything and executes what anyone may.
-    public func allows(uid: UInt32, gid: UInt32, groups: [UInt32], _ want: UInt32) -> Bool {
-        if uid == 0 { return want & 1 == 0 || type == Self.directory || mode & 0o111 != 0 }
-        let bits: UInt32
-        if uid == self.uid { bits = (mode >> 6) & 7 }
-        else if self.gid == gid || groups.contains(self.gid) { bits = (mode >> 3) & 7 }
-        else { bits = mode & 7 }
-        return bits & want == want
-    }
-
     /// The host mode for a guest mode: a file's permission bits without
     /// setuid/setgid (the host must never run anything setuid for a guest;
     /// a directory keeps its sticky and setgid bits, which grant nothing),

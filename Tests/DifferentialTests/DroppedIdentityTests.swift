@@ -68,3 +68,71 @@ struct DroppedIdentityTests {
         #expect(guest == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(guest)")
     }
 }
+
+/// The Debian test rootfs with the fixture in it, imported as a distro by
+/// an unprivileged host user (every owner and mode in the sidecar), once.
+enum DroppedDistro {
+    static let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    static let home: String? = {
+        guard let root = TestRootfs.path, getuid() == 0 else { return nil }
+        let h = DistroHome()
+        let tarball = h.home + "/rootfs.tar"
+        let fixture = root + "/tmp/dropped-distro"
+        _ = run("/bin/cp", [DroppedIdentityTests.fixture, fixture], env: baseEnvironment())
+        let made = run("/bin/tar", ["-C", root, "--numeric-owner", "-cf", tarball, "."], env: baseEnvironment(), timeout: 600)
+        unlink(fixture)
+        chmod(tarball, 0o644)
+        let imported = run("/usr/bin/setpriv", nobody + [Paths.picorun, "import", "deb", tarball], env: h.env, timeout: 900)
+        unlink(tarball)
+        guard made.status == 0, imported.status == 0 else {
+            Issue.record("the distro could not be made: \(made) \(imported)")
+            return nil
+        }
+        return h.home
+    }()
+
+    /// `script` run by /bin/sh as the distro's root, picorun run by nobody.
+    static func guest(_ script: String) -> Outcome {
+        var env = TestRootfs.guestEnvironment(["PICORUN_HOME": home!])
+        env["HOME"] = "/root"
+        return run("/usr/bin/setpriv", nobody + [Paths.picorun, "-d", "deb", "/bin/sh", "-c", script], env: env, timeout: 120)
+    }
+}
+
+/// The same drops in a distro that belongs to an unprivileged host user:
+/// picorun keeps the guest's ids and capabilities itself, and what Linux
+/// says in a real chroot of the same tree is what the guest is told.
+@Suite("A distro guest that drops privileges gets what Linux gives it",
+       .enabled(if: TestRootfs.path != nil && getuid() == 0))
+struct DroppedInADistroTests {
+    static let layout = "rm -rf /tmp/dz && mkdir -m 755 /tmp/dz && F=/tmp/dropped-distro && [ -x $F ] || F=/tmp/dropped; $F --setup /tmp/dz/t && "
+
+    func compare(_ script: String, expecting needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        let root = TestRootfs.path!
+        _ = run("/bin/cp", [DroppedIdentityTests.fixture, root + "/tmp/dropped-distro"], env: baseEnvironment())
+        let chrooted = TestRootfs.chroot(Self.layout + script + "; rm -rf /tmp/dz", in: root)
+        let guest = DroppedDistro.guest(Self.layout + script + "; rm -rf /tmp/dz")
+        #expect(chrooted.stdout.contains(needle), "\(chrooted)")
+        #expect(guest == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(guest)")
+    }
+
+    @Test func theFixture() {
+        compare("$F /tmp/dz/t", expecting: "open /etc/shadow                         EACCES")
+    }
+
+    /// setpriv's own report (capget, prctl) and what the dropped shell may do.
+    @Test func setpriv() {
+        let inner = "read l < /etc/shadow && echo read-shadow; cat /tmp/dz/t/private/secret; true > /tmp/dz/t/public/x; id; /bin/true && echo exec-ok"
+        compare("setpriv -d; setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '\(inner); setpriv -d'; "
+                + "setpriv --inh-caps=-all --bounding-set=-dac_override,-fowner sh -c 'setpriv -d; cat /tmp/dz/t/private/secret; chmod 777 /tmp/dz/t/public/rootfile; echo x >> /tmp/dz/t/public/ro'",
+                expecting: "uid=65534(nobody)")
+    }
+
+    /// su and runuser: PAM, setgroups from /etc/group, then the user's shell.
+    @Test func suAndRunuser() {
+        compare("su -s /bin/sh nobody -c 'id; cat /etc/shadow; echo x > /tmp/dz/t/public/y; ls /tmp/dz/t/private'; "
+                + "runuser -u nobody -- sh -c 'id; true > /tmp/dz/t/sticky/rootowned; rm -f /tmp/dz/t/sticky/rootowned'",
+                expecting: "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)")
+    }
+}

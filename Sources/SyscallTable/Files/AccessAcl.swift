@@ -48,7 +48,7 @@ enum AccessAcl {
               meta.type != Metadata.symlink else { return nil }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let k = c.processes.credentials(c.caller.tid)
-        if !k.isFileRoot && k.fsuid != meta.uid { throw TraceeError(.EPERM) }
+        if !Rulebook.isOwnerOrCapable(meta, k.fileCaller) { throw TraceeError(.EPERM) }
         let host = procPath(w.object)
         guard !value.isEmpty else {
             // No value removes the ACL; the mode stays.

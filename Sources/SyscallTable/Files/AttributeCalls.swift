@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// Calls that change or read a file's attributes by path, in the guest file
 /// tree: the supervisor acts on the exact object the walk found, through
@@ -149,11 +150,8 @@ enum AttributeCalls {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         // Linux's rules, against the sidecar's owner: explicit times are the
         // owner's to set; "now" also anyone who may write the file.
-        if let (meta, k) = Permissions.judged(c, w, fd: w.object), k.fsuid != meta.uid {
-            let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
-            guard onlyNow else { throw TraceeError(.EPERM) }
-            if !Permissions.allows(meta, k, Permissions.write) { throw TraceeError(.EACCES) }
-        }
+        let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.maySetTimes($0, $1, toNow: onlyNow) }
         let r: Int32
         if nofollow && isSymlink(w.object) && !w.name.isEmpty {
             r = times.withOptionalBuffer { Glibc.utimensat(w.parent, w.cName, $0, AT_SYMLINK_NOFOLLOW) }

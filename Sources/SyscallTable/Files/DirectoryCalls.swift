@@ -65,7 +65,7 @@ enum DirectoryCalls {
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
         try searchable(c, w.object)
-        let privileged = c.volume != nil ? c.processes.credentials(c.caller.tid).isPrivileged : geteuid() == 0
+        let privileged = c.volume != nil ? c.processes.credentials(c.caller.tid).has(.sysChroot) : geteuid() == 0
         guard privileged else { throw TraceeError(.EPERM) }
         c.processes.setRoot(c.caller.tid, w.guestPath)
         return .value(0)
@@ -149,7 +149,7 @@ enum DirectoryCalls {
         // In a distro, devices and sockets are empty host files whose type
         // lives in the sidecar, as WSL1 keeps them; a FIFO stays a real one.
         let isDevice = type == Metadata.charDevice || type == Metadata.blockDevice
-        if isDevice && !c.processes.credentials(c.caller.tid).isPrivileged { throw TraceeError(.EPERM) }
+        if let e = Rulebook.mayMknod(type: type, c.processes.credentials(c.caller.tid).fileCaller) { throw TraceeError(e) }
         let host = Metadata.hostPermissions(guestMode: perms, isDirectory: false)
         if type == Metadata.fifo {
             guard Glibc.mkfifoat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }

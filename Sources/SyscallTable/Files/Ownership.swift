@@ -58,11 +58,8 @@ enum Ownership {
         guard let volume = c.volume, w.mount.kind == .volume else { return }
         let (parent, name) = (w.parent, w.name)
         let k = c.processes.credentials(c.caller.tid)
-        var meta = Metadata(uid: k.fsuid, gid: k.fsgid, mode: mode, rdev: rdev)
-        if let dir = volume.metadata(fd: parent), dir.mode & setgid != 0 {
-            meta.gid = dir.gid
-            if meta.type == Metadata.directory { meta.mode |= setgid }
-        }
+        var meta = Rulebook.newOwner(in: volume.metadata(fd: parent), k.fileCaller, mode: mode)
+        meta.rdev = rdev
         try? volume.created(dirfd: parent, name: name, meta)
     }
 
@@ -81,15 +78,19 @@ enum Ownership {
         }
         guard let volume = c.volume, w.mount.kind == .volume else {
             // Only its owner may chmod a host file, whatever rights picorun has.
-            if let (meta, k) = Permissions.hostView(c, w, fd: fd), k.fsuid != meta.uid { throw TraceeError(.EPERM) }
+            if let (meta, k) = Permissions.hostView(c, w, fd: fd, modesOnly: false),
+               case .failure(let e) = Rulebook.chmod(meta, k.fileCaller, to: requested) {
+                throw TraceeError(e)
+            }
             return try AttributeCalls.check(Glibc.chmod(procPath(fd), mode_t(requested & 0o7777)))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }
         let k = c.processes.credentials(c.caller.tid)
-        if !k.isFileRoot && k.fsuid != meta.uid { throw TraceeError(.EPERM) }
-        var mode = requested & 0o7777
-        // Only a member of the file's group may set its setgid bit.
-        if !k.isFileRoot && !k.inGroup(meta.gid) && meta.type != Metadata.directory { mode &= ~setgid }
+        let mode: UInt32
+        switch Rulebook.chmod(meta, k.fileCaller, to: requested) {
+        case .failure(let e): throw TraceeError(e)
+        case .success(let m): mode = m
+        }
         if meta.type != Metadata.symlink {
             let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)
             guard Glibc.chmod(procPath(fd), mode_t(host)) == 0 else { throw .errno() }
@@ -98,9 +99,10 @@ enum Ownership {
         return .value(0)
     }
 
-    /// chown(2) on the file `fd` names, by the kernel's rules: root may give
+    /// chown(2) on the file `fd` names, by the rulebook: CAP_CHOWN may give
     /// anything away; an owner may only change the group to one of its own.
-    /// A change clears setuid (and setgid with group-exec) on non-directories.
+    /// A chown clears setuid (and setgid, as setattr_should_drop_sgid says)
+    /// on non-directories.
     static func changeOwner(_ c: PathContext, _ w: GuestFileTree.Walk, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
         let fd = w.object
         if w.mount.readOnly { throw TraceeError(.EROFS) }
@@ -112,26 +114,25 @@ enum Ownership {
             return .value(0)
         }
         guard let volume = c.volume, w.mount.kind == .volume else {
-            // Giving a host file away is root's alone.
-            if Permissions.hostView(c, w, fd: fd) != nil { throw TraceeError(.EPERM) }
+            // A host file as the kernel would judge the guest's own chown.
+            if let (meta, k) = Permissions.hostView(c, w, fd: fd, modesOnly: false),
+               let e = Rulebook.mayChown(meta, k.fileCaller, uid: uid == UInt32.max ? nil : uid, gid: gid == UInt32.max ? nil : gid) {
+                throw TraceeError(e)
+            }
             return try AttributeCalls.check(Glibc.fchownat(fd, "", uid, gid, LinuxFlags.atEmptyPath))
         }
         guard let meta = volume.metadata(fd: fd) else { throw .errno() }
-        let k = c.processes.credentials(c.caller.tid)
+        let k = c.processes.credentials(c.caller.tid).fileCaller
         let keep = UInt32.max
-        if !k.isFileRoot {
-            if uid != keep && uid != meta.uid { throw TraceeError(.EPERM) }
-            if gid != keep && gid != meta.gid && (k.fsuid != meta.uid || !k.inGroup(gid)) { throw TraceeError(.EPERM) }
-            if (uid != keep || gid != keep) && k.fsuid != meta.uid { throw TraceeError(.EPERM) }
-        }
+        if let e = Rulebook.mayChown(meta, k, uid: uid == keep ? nil : uid, gid: gid == keep ? nil : gid) { throw TraceeError(e) }
+        let mode = Rulebook.modeAfterChown(meta, k)
+        // Clearing setuid bits is a mode change: a non-owner's chown(-1, -1) of one is refused.
+        if mode != meta.mode && uid == keep && gid == keep && !Rulebook.isOwnerOrCapable(meta, k) { throw TraceeError(.EPERM) }
         do {
             try volume.update(fd: fd) { m in
                 if uid != keep { m.uid = uid }
                 if gid != keep { m.gid = gid }
-                if (uid != keep || gid != keep) && m.type != Metadata.directory {
-                    m.mode &= ~setuid
-                    if m.mode & groupExec != 0 { m.mode &= ~setgid }
-                }
+                m.mode = mode
             }
         } catch {
             throw TraceeError(.EIO)

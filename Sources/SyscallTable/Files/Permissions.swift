@@ -2,25 +2,29 @@ import Glibc
 import PicoCore
 import VolFS
 
-/// The kernel's permission checks, made against the sidecar's owners and
-/// modes for a guest that is not root (the host would allow everything the
-/// host user may, which is every file of the distro). A root guest is left
-/// to the host's checks, whose modes keep the guest's execute bits.
+/// The kernel's permission checks, made with the rulebook (VolFS.Rulebook)
+/// against the sidecar's owners and modes for a guest the host would not
+/// judge right (the host allows everything the host user may, which is
+/// every file of the distro). A guest with CAP_DAC_OVERRIDE is left to the
+/// host's mode checks, whose modes keep the guest's execute bits; one with
+/// every capability, to the host for the other rules too.
 enum Permissions {
     static let read: UInt32 = 4, write: UInt32 = 2, execute: UInt32 = 1
     static let sticky: UInt32 = 0o1000
 
     /// generic_permission() for `want` (a mask of read/write/execute).
-    static func allows(_ meta: Metadata, _ k: Credentials, _ want: UInt32, realIDs: Bool = false) -> Bool {
-        realIDs ? meta.allows(uid: k.ruid, gid: k.rgid, groups: k.groups, want)
-            : meta.allows(uid: k.fsuid, gid: k.fsgid, groups: k.groups, want)
+    static func allows(_ meta: Metadata, _ k: Credentials, _ want: UInt32) -> Bool {
+        Rulebook.mayAccess(meta, k.fileCaller, want) == nil
     }
 
-    /// The checks apply in distro runs, to a guest without root's bypass.
-    static func applies(_ c: PathContext) -> (Volume, Credentials)? {
+    /// The checks apply in distro runs, to a guest whose capabilities do
+    /// not already pass them: `modesOnly` for the mode check alone
+    /// (CAP_DAC_OVERRIDE passes it), else every capability.
+    static func applies(_ c: PathContext, modesOnly: Bool = true) -> (Volume, Credentials)? {
         guard let volume = c.volume else { return nil }
         let k = c.processes.credentials(c.caller.tid)
-        return k.isFileRoot ? nil : (volume, k)
+        if modesOnly ? k.has(.dacOverride) : k.effective == .all { return nil }
+        return (volume, k)
     }
 
     /// EACCES unless the caller may `want` the file `fd` names (files of
@@ -34,14 +38,14 @@ enum Permissions {
     /// The owner and mode a non-root guest is judged by for `fd`: the
     /// sidecar's in the distro, the host's on /dev and /sys when picorun is
     /// root (`hostView`); nil where the host's own check decides.
-    static func judged(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
+    static func judged(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
         // The kernel's one anonymous inode (eventfd, epoll, signalfd, timerfd
         // reopened through /proc/PID/fd) belongs to root, mode 0600.
-        if w.guestPath.hasPrefix("anon_inode:"), let (_, k) = applies(c) {
+        if w.guestPath.hasPrefix("anon_inode:"), let (_, k) = applies(c, modesOnly: modesOnly) {
             return (Metadata(uid: 0, gid: 0, mode: UInt32(S_IFREG) | 0o600), k)
         }
-        if w.mount.kind != .volume || w.outsideTree { return hostView(c, w, fd: fd) }
-        guard let (volume, k) = applies(c), let meta = volume.metadata(fd: fd) else { return nil }
+        if w.mount.kind != .volume || w.outsideTree { return hostView(c, w, fd: fd, modesOnly: modesOnly) }
+        guard let (volume, k) = applies(c, modesOnly: modesOnly), let meta = volume.metadata(fd: fd) else { return nil }
         return (meta, k)
     }
 
@@ -52,24 +56,20 @@ enum Permissions {
     /// host's own check would let everything through: the host's owner and
     /// mode against the guest's ids. /proc keeps the host's checks (its
     /// per-process files belong to the guests' host identity).
-    static func hostView(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32) -> (Metadata, Credentials)? {
-        guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc || w.outsideTree, let (_, k) = applies(c) else { return nil }
+    static func hostView(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
+        guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc || w.outsideTree,
+              let (_, k) = applies(c, modesOnly: modesOnly) else { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
         return (Metadata(uid: st.st_uid, gid: st.st_gid, mode: UInt32(st.st_mode)), k)
     }
 
-    /// The caller as the rulebook (VolFS.Rulebook) sees it.
-    static func rulebookCaller(_ k: Credentials) -> Rulebook.Caller {
-        Rulebook.Caller(fsuid: k.fsuid, fsgid: k.fsgid, groups: k.groups, privileged: k.isFileRoot)
-    }
-
     /// A rule of the rulebook for the walked object, where picorun judges
-    /// it (a distro file, for a guest that is not root): its errno thrown.
+    /// it (a distro file, for a guest without every capability): its errno thrown.
     static func rule(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32,
-                     _ verdict: (Metadata, Rulebook.Caller) -> Int32?) throws(TraceeError) {
-        guard let (meta, k) = judged(c, w, fd: fd), let e = verdict(meta, rulebookCaller(k)) else { return }
-        throw TraceeError(LinuxErrno(e))
+                     _ verdict: (Metadata, Rulebook.Caller) -> LinuxErrno?) throws(TraceeError) {
+        guard let (meta, k) = judged(c, w, fd: fd, modesOnly: false), let e = verdict(meta, k.fileCaller) else { return }
+        throw TraceeError(e)
     }
 
     /// May the caller add or remove names in the walk's parent directory?
@@ -79,23 +79,24 @@ enum Permissions {
 
     /// Removing or replacing `w` (an existing name): write and search on the
     /// directory, and in a sticky directory only the file's or directory's
-    /// owner may do it.
+    /// owner (or CAP_FOWNER) may do it (may_delete).
     static func checkRemoval(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try checkParent(c, w)
+        guard w.exists else { return }
         // /dev/shm, /dev/mqueue: sticky host folders, with picorun perhaps host root.
-        if w.exists, let (dir, k) = hostView(c, w, fd: w.parent), dir.mode & sticky != 0,
-           let (file, _) = hostView(c, w, fd: w.object), k.fsuid != file.uid && k.fsuid != dir.uid {
+        if let (dir, k) = hostView(c, w, fd: w.parent, modesOnly: false), let (file, _) = hostView(c, w, fd: w.object, modesOnly: false),
+           Rulebook.isStickyProtected(file, in: dir, k.fileCaller) {
             throw TraceeError(.EPERM)
         }
-        guard w.exists, w.mount.kind == .volume, let (volume, k) = applies(c),
-              let dir = volume.metadata(fd: w.parent), dir.mode & sticky != 0,
-              let file = volume.metadata(fd: w.object) else { return }
-        if k.fsuid != file.uid && k.fsuid != dir.uid { throw TraceeError(.EPERM) }
+        guard w.mount.kind == .volume, let (volume, k) = applies(c, modesOnly: false),
+              let dir = volume.metadata(fd: w.parent), let file = volume.metadata(fd: w.object) else { return }
+        if Rulebook.isStickyProtected(file, in: dir, k.fileCaller) { throw TraceeError(.EPERM) }
     }
 
     /// The search check the walker makes for every distro directory it passes.
     static func searchCheck(volume: Volume?, credentials k: Credentials) -> (@Sendable (Int32) -> Bool)? {
-        guard let volume, !k.isFileRoot else { return nil }
-        return { fd in volume.metadata(fd: fd).map { allows($0, k, execute) } ?? true }
+        guard let volume, !k.has(.dacOverride) else { return nil }
+        let caller = k.fileCaller
+        return { fd in volume.metadata(fd: fd).map { Rulebook.mayAccess($0, caller, execute) == nil } ?? true }
     }
 }

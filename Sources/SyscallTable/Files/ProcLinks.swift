@@ -52,13 +52,13 @@ struct ProcLinks {
         if pid == caller.tgid { return true }
         if emulated {
             let k = processes.credentials(caller.tid)
-            if k.isPrivileged { return true }
+            if k.has(.sysPtrace) { return true }
             guard processes.isGuestTask(pid) else { return false }
             let t = processes.credentials(pid)
             return [t.ruid, t.euid, t.suid].allSatisfy { $0 == k.fsuid } && [t.rgid, t.egid, t.sgid].allSatisfy { $0 == k.fsgid }
         }
         guard let k = HostIdentity(tid: caller.tid) else { return false }
-        if k.capabilities & (1 << 19) != 0 { return true }  // CAP_SYS_PTRACE
+        if CapabilitySet(rawValue: k.capabilities).contains(.sysPtrace) { return true }
         guard let t = HostIdentity(tid: pid) else { return false }
         guard t.uids[0..<3].allSatisfy({ $0 == k.uids[3] }), t.gids[0..<3].allSatisfy({ $0 == k.gids[3] }) else { return false }
         // A process that is not dumpable has its /proc entries owned by root.

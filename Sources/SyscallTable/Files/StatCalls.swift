@@ -2,6 +2,7 @@ import FileNames
 import CPicoLinux
 import Glibc
 import PicoCore
+import VolFS
 
 /// The stat family, access(2) and readlink(2) in the guest file tree: the
 /// supervisor resolves, asks the host, and writes the answer into the guest.
@@ -91,11 +92,11 @@ enum StatCalls {
         if w.mount.kind == .volume, let volume = c.volume, let meta = volume.metadata(fd: w.object) {
             // A distro file: the sidecar decides, for the real ids unless AT_EACCESS.
             let k = c.processes.credentials(c.caller.tid)
-            let root = eaccess != 0 ? k.fsuid == 0 : k.ruid == 0
-            if !root {
-                if !Permissions.allows(meta, k, UInt32(mode), realIDs: eaccess == 0) { throw TraceeError(.EACCES) }
-                return .value(0)
-            }
+            let verdict = eaccess != 0 ? Rulebook.mayAccess(meta, k.fileCaller, UInt32(mode))
+                : Rulebook.mayAccessByRealIDs(meta, ruid: k.ruid, rgid: k.rgid, groups: k.groups, permitted: k.permitted, UInt32(mode))
+            if let verdict { throw TraceeError(verdict) }
+            if mode & 2 != 0 && w.mount.readOnly { throw TraceeError(.EROFS) }
+            return .value(0)
         }
         let r: Int
         if eaccess == 0, c.volume == nil, HostIdentity.supervisorIsRoot, let who = c.processes.hostIdentity(c.caller.tid) {

@@ -115,7 +115,7 @@ enum Exec {
             case .failure(let e): return fail(e.errno)
             case .success(let next):
                 plan.request.identity = AuxIdentity(uid: next.ruid, euid: next.euid, gid: next.rgid, egid: next.egid,
-                                               secure: next.euid != next.ruid || next.egid != next.rgid)
+                                               secure: next.isSecureExec)
                 var st = stat()
                 if (next.euid != credentials.euid || next.egid != credentials.egid) && stat(plan.programOpenPath, &st) == 0 {
                     plan.request.privilegedFile = (UInt64(st.st_dev), UInt64(st.st_ino))
@@ -131,26 +131,23 @@ enum Exec {
     /// following the effective ones; EACCES when the sidecar's mode denies
     /// execution to this guest.
     static func identity(after plan: ProgramResolver.ExecPlan, credentials k: Credentials, volume: Volume) -> Result<Credentials, TraceeError> {
-        var next = k
         // The file the plan read, by the supervisor's own name for it: the
         // guest's path means nothing on the host.
         let fd = open(plan.programOpenPath, LinuxFlags.oPath | O_CLOEXEC)
-        if fd >= 0, let meta = volume.metadata(fd: fd) {
-            close(fd)
-            guard Permissions.allows(meta, k, Permissions.execute) else { return .failure(TraceeError(.EACCES)) }
-            if plan.argvPrefix.isEmpty {
-                if meta.mode & Ownership.setuid != 0 { next.euid = meta.uid; next.fsuid = meta.uid }
-                if meta.mode & Ownership.setgid != 0 && meta.mode & Ownership.groupExec != 0 {
-                    next.egid = meta.gid
-                    next.fsgid = meta.gid
-                }
-            }
-        } else if fd >= 0 {
-            close(fd)
-        }
-        next.suid = next.euid
-        next.sgid = next.egid
-        return .success(next)
+        guard fd >= 0 else { return .success(k.afterExec(owner: (0, 0), mode: 0, fileCaps: nil)) }
+        defer { close(fd) }
+        guard let meta = volume.metadata(fd: fd) else { return .success(k.afterExec(owner: (0, 0), mode: 0, fileCaps: nil)) }
+        if let e = Rulebook.mayAccess(meta, k.fileCaller, Permissions.execute) { return .failure(TraceeError(e)) }
+        // A script's setuid bits and capabilities count for nothing.
+        guard plan.argvPrefix.isEmpty else { return .success(k.afterExec(owner: (meta.uid, meta.gid), mode: 0, fileCaps: nil)) }
+        return .success(k.afterExec(owner: (meta.uid, meta.gid), mode: meta.mode, fileCaps: fileCapabilities(fd)))
+    }
+
+    /// The program's security.capability (setcap's), where the host keeps it.
+    static func fileCapabilities(_ fd: Int32) -> FileCapabilities? {
+        var buf = [UInt8](repeating: 0, count: 24)
+        let n = buf.withUnsafeMutableBytes { CPicoLinux.getxattr("/proc/self/fd/\(fd)", "security.capability", $0.baseAddress, $0.count) }
+        return n > 0 ? FileCapabilities(xattr: Array(buf[0..<n])) : nil
     }
 
     /// Turns the call into execve(stub, argv', envp) and arms the loader.

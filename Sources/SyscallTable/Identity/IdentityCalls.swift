@@ -58,7 +58,7 @@ enum IdentityCalls {
     static func setgroups(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let size = Int(truncatingIfNeeded: c.args[0])
         guard size >= 0, size <= 65536 else { throw TraceeError(.EINVAL) }
-        guard creds(c).isPrivileged else { throw TraceeError(.EPERM) }
+        guard creds(c).has(.setgid) else { throw TraceeError(.EPERM) }
         let bytes = size == 0 ? [] : try c.tracee.readBytes(at: c.args[1], count: size * 4)
         var groups = Set<UInt32>()
         for i in 0..<size {
@@ -99,75 +99,155 @@ enum IdentityCalls {
     /// Setfsuid implements Linux syscall setfsuid(2): returns the old value.
     static func setfsuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         var old: UInt32 = 0
-        _ = c.processes.updateCredentials(c.caller.tid) { k in
-            old = k.fsuid
-            let u = id(c)
-            if u != invalidID && (k.isPrivileged || [k.ruid, k.euid, k.suid, k.fsuid].contains(u)) { k.fsuid = u }
-            return true
-        }
+        _ = c.processes.updateCredentials(c.caller.tid) { k in old = k.fsuid; k.setFSUID(id(c)); return true }
         return .value(Int64(old))
     }
 
     /// Setfsgid implements Linux syscall setfsgid(2): returns the old value.
     static func setfsgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         var old: UInt32 = 0
-        _ = c.processes.updateCredentials(c.caller.tid) { k in
-            old = k.fsgid
-            let g = id(c)
-            if g != invalidID && (k.isPrivileged || [k.rgid, k.egid, k.sgid, k.fsgid].contains(g)) { k.fsgid = g }
-            return true
-        }
+        _ = c.processes.updateCredentials(c.caller.tid) { k in old = k.fsgid; k.setFSGID(id(c)); return true }
         return .value(Int64(old))
     }
 
+    static let capabilityVersion1: UInt32 = 0x1998_0330
     static let capabilityVersion3: UInt32 = 0x2008_0522
-    static let capabilityVersions: [UInt32] = [0x1998_0330, 0x2007_1026, 0x2008_0522]
+    static let capabilityVersions: [UInt32] = [capabilityVersion1, 0x2007_1026, capabilityVersion3]
 
-    /// Capget implements Linux syscall capget(2): every capability for an
-    /// effective root, none otherwise.
-    static func capget(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    /// The header's version, or EINVAL with the kernel's written back.
+    static func capabilityHeader(_ c: PathContext) throws(TraceeError) -> (version: UInt32, pid: Int32, valid: Bool) {
         let header = try c.tracee.readBytes(at: c.args[0], count: 8)
         let version = (0..<4).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1)) }
+        let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
         guard capabilityVersions.contains(version) else {
             try c.write(capabilityVersion3, to: c.args[0])
+            return (version, pid, false)
+        }
+        return (version, pid, true)
+    }
+
+    /// Capget implements Linux syscall capget(2): the sets picorun keeps
+    /// for the caller or another guest process.
+    static func capget(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let h = try capabilityHeader(c)
+        guard h.valid else {
             if c.args[1] == 0 { return .value(0) }
             throw TraceeError(.EINVAL)
         }
         guard c.args[1] != 0 else { return .value(0) }
-        try capabilityTarget(c, header)
-        let words = version == 0x1998_0330 ? 1 : 2
-        let all: [UInt32] = [0xffff_ffff, 0x1ff]  // CAP_LAST_CAP is 40
+        if h.pid < 0 { throw TraceeError(.EINVAL) }
+        if h.pid != 0 && !c.processes.isGuestTask(h.pid) { throw TraceeError(.ESRCH) }
+        let k = h.pid == 0 ? creds(c) : c.processes.credentials(h.pid)
+        let words = h.version == capabilityVersion1 ? 1 : 2
         var bytes: [UInt8] = []
         for i in 0..<words {
-            let set = creds(c).isPrivileged ? all[i] : 0
-            for v in [set, set, UInt32(0)] { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+            for set in [k.effective, k.permitted, k.inheritable] {
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: set.rawValue >> (32 * UInt64(i))).littleEndian) { bytes += $0 }
+            }
         }
         try c.tracee.writeBytes(bytes, at: c.args[1])
         return .value(0)
     }
 
-    /// Capset implements Linux syscall capset(2): root may set anything (its
-    /// capabilities follow its uid here); others may only drop.
+    /// Capset implements Linux syscall capset(2) by commoncap's rules: the
+    /// caller's own sets only, never beyond its permitted set.
     static func capset(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let header = try c.tracee.readBytes(at: c.args[0], count: 8)
-        let version = (0..<4).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1)) }
-        guard capabilityVersions.contains(version) else {
-            try c.write(capabilityVersion3, to: c.args[0])
-            throw TraceeError(.EINVAL)
+        let h = try capabilityHeader(c)
+        guard h.valid else { throw TraceeError(.EINVAL) }
+        if h.pid != 0 && h.pid != c.caller.tid && h.pid != c.caller.tgid { throw TraceeError(.EPERM) }
+        let words = h.version == capabilityVersion1 ? 1 : 2
+        let data = try c.tracee.readBytes(at: c.args[1], count: 12 * words)
+        func set(_ index: Int) -> CapabilitySet {
+            var v: UInt64 = 0
+            for w in 0..<words {
+                let at = 12 * w + 4 * index
+                let word = (0..<4).reduce(UInt64(0)) { $0 | UInt64(data[at + $1]) << (8 * UInt64($1)) }
+                v |= word << (32 * UInt64(w))
+            }
+            return CapabilitySet(rawValue: v) & .all
         }
-        // Only the caller's own capabilities may be set (pid 0 or its own tid).
-        let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
-        if pid != 0 && pid != c.caller.tid { throw TraceeError(.EPERM) }
-        let data = try c.tracee.readBytes(at: c.args[1], count: version == 0x1998_0330 ? 12 : 24)
-        if creds(c).isPrivileged { return .value(0) }
-        guard data.allSatisfy({ $0 == 0 }) else { throw TraceeError(.EPERM) }
+        var refused: LinuxErrno?
+        _ = c.processes.updateCredentials(c.caller.tid) { k in
+            refused = k.setCapabilities(effective: set(0), permitted: set(1), inheritable: set(2))
+            return true
+        }
+        if let refused { throw TraceeError(refused) }
         return .value(0)
     }
 
-    /// capget's pid: negative is EINVAL, another process must exist (ESRCH).
-    static func capabilityTarget(_ c: PathContext, _ header: [UInt8]) throws(TraceeError) {
-        let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
-        if pid < 0 { throw TraceeError(.EINVAL) }
-        if pid != 0 && !c.processes.isGuestTask(pid) { throw TraceeError(.ESRCH) }
+    static let prGetDumpable = 3, prSetDumpable = 4, prGetKeepCaps = 7, prSetKeepCaps = 8
+    static let prCapbsetRead = 23, prCapbsetDrop = 24, prGetSecurebits = 27, prSetSecurebits = 28
+    static let prSetNoNewPrivs = 38, prGetNoNewPrivs = 39, prCapAmbient = 47
+    static let secureAllBits: UInt32 = 0x55, secureAllLocks: UInt32 = 0xaa, secbitKeepCapsLocked: UInt32 = 1 << 5
+
+    /// Prctl implements Linux syscall prctl(2) in distro runs: the options
+    /// that read or change the identity picorun keeps (capabilities,
+    /// securebits, dumpable, no_new_privs), by security/commoncap.c and
+    /// kernel/sys.c; every other option is the kernel's.
+    static func prctl(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let option = Int(Int32(truncatingIfNeeded: c.args[0]))
+        let a2 = c.args[1], rest = c.args[2] | c.args[3] | c.args[4]
+        let k = creds(c)
+        func valid(_ cap: UInt64) -> Capability? { cap <= UInt64(Capability.last) ? Capability(rawValue: Int(cap)) : nil }
+        func update(_ body: (inout Credentials) -> Void) -> NotificationReply {
+            _ = c.processes.updateCredentials(c.caller.tid) { body(&$0); return true }
+            return .value(0)
+        }
+        switch option {
+        case prGetDumpable:
+            return .value(Int64(k.dumpable))
+        case prSetDumpable:
+            // Emulated only: the kernel's must stay 1, or picorun could not
+            // reach a non-root guest's memory.
+            guard a2 <= 1 else { throw TraceeError(.EINVAL) }
+            return update { $0.dumpable = UInt32(a2) }
+        case prGetKeepCaps:
+            return .value(k.securebits & Credentials.secbitKeepCaps != 0 ? 1 : 0)
+        case prSetKeepCaps:
+            guard a2 <= 1 else { throw TraceeError(.EINVAL) }
+            if k.securebits & secbitKeepCapsLocked != 0 { throw TraceeError(.EPERM) }
+            return update { if a2 == 1 { $0.securebits |= Credentials.secbitKeepCaps } else { $0.securebits &= ~Credentials.secbitKeepCaps } }
+        case prCapbsetRead:
+            guard let cap = valid(a2) else { throw TraceeError(.EINVAL) }
+            return .value(k.bounding.contains(cap) ? 1 : 0)
+        case prCapbsetDrop:
+            guard let cap = valid(a2) else { throw TraceeError(.EINVAL) }
+            guard k.has(.setpcap) else { throw TraceeError(.EPERM) }
+            return update { $0.bounding.remove(cap) }
+        case prGetSecurebits:
+            return .value(Int64(k.securebits))
+        case prSetSecurebits:
+            let new = UInt32(truncatingIfNeeded: a2), old = k.securebits
+            if ((old & secureAllLocks) >> 1) & (old ^ new) != 0 || old & secureAllLocks & ~new != 0
+                || a2 & ~UInt64(secureAllLocks | secureAllBits) != 0 || !k.has(.setpcap) {
+                throw TraceeError(.EPERM)
+            }
+            return update { $0.securebits = new }
+        case prCapAmbient:
+            if a2 == 4 {  // PR_CAP_AMBIENT_CLEAR_ALL
+                guard c.args[2] | c.args[3] | c.args[4] == 0 else { throw TraceeError(.EINVAL) }
+                return update { $0.ambient = .none }
+            }
+            guard let cap = valid(c.args[2]), c.args[3] | c.args[4] == 0 else { throw TraceeError(.EINVAL) }
+            switch a2 {
+            case 1: return .value(k.ambient.contains(cap) ? 1 : 0)  // IS_SET
+            case 2:  // RAISE
+                guard k.permitted.contains(cap), k.inheritable.contains(cap),
+                      k.securebits & Credentials.secbitNoCapAmbientRaise == 0 else { throw TraceeError(.EPERM) }
+                return update { $0.ambient.insert(cap) }
+            case 3: return update { $0.ambient.remove(cap) }  // LOWER
+            default: throw TraceeError(.EINVAL)
+            }
+        case prSetNoNewPrivs:
+            guard a2 == 1, rest == 0 else { throw TraceeError(.EINVAL) }
+            // Recorded, and the kernel's set too (a guest's own seccomp filter needs it).
+            _ = update { $0.noNewPrivs = true }
+            return .continueCall
+        case prGetNoNewPrivs:
+            guard a2 | rest == 0 else { throw TraceeError(.EINVAL) }
+            return .value(k.noNewPrivs ? 1 : 0)
+        default:
+            return .continueCall
+        }
     }
 }

@@ -1,7 +1,7 @@
 /// A Linux errno value as the guest sees it. Guest-visible errors are always
 /// Linux numbers, named here in one place (the host is Linux too, but the
 /// names keep handlers readable and traces exact).
-public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Error {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public init(_ value: Int32) { self.rawValue = value }
@@ -42,6 +42,13 @@ public struct LinuxErrno: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let EOPNOTSUPP = LinuxErrno(95)
     public static let EADDRINUSE = LinuxErrno(98)
     public static let ENOBUFS = LinuxErrno(105)
+    public static let ENXIO = LinuxErrno(6)
+    public static let ENOTTY = LinuxErrno(25)
+    public static let ESPIPE = LinuxErrno(29)
+    public static let EMLINK = LinuxErrno(31)
+    public static let EPIPE = LinuxErrno(32)
+    public static let ENODATA = LinuxErrno(61)
+    public static let EOVERFLOW = LinuxErrno(75)
 
     /// The kernel's symbolic name (EACCES), or "E?N" for numbers without one.
     public var name: String {
