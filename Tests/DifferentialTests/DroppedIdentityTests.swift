@@ -106,33 +106,36 @@ enum DroppedDistro {
 @Suite("A distro guest that drops privileges gets what Linux gives it",
        .enabled(if: TestRootfs.path != nil && getuid() == 0))
 struct DroppedInADistroTests {
-    static let layout = "rm -rf /tmp/dz && mkdir -m 755 /tmp/dz && F=/tmp/dropped-distro && [ -x $F ] || F=/tmp/dropped; $F --setup /tmp/dz/t && "
-
-    func compare(_ script: String, expecting needle: String, file: StaticString = #filePath, line: UInt = #line) {
+    /// Each test its own layout, /tmp/dz-NAME (the tests run at once).
+    func compare(_ name: String, _ script: String, expecting needle: String) {
         let root = TestRootfs.path!
         _ = run("/bin/cp", [DroppedIdentityTests.fixture, root + "/tmp/dropped-distro"], env: baseEnvironment())
-        let chrooted = TestRootfs.chroot(Self.layout + script + "; rm -rf /tmp/dz", in: root)
-        let guest = DroppedDistro.guest(Self.layout + script + "; rm -rf /tmp/dz")
+        let dir = "/tmp/dz-" + name
+        let whole = "rm -rf \(dir) && mkdir -m 755 \(dir) && /tmp/dropped-distro --setup \(dir)/t && { \(script.replacingOccurrences(of: "DIR", with: dir + "/t")); }; rm -rf \(dir)"
+        let chrooted = TestRootfs.chroot(whole, in: root)
+        let guest = DroppedDistro.guest(whole)
         #expect(chrooted.stdout.contains(needle), "\(chrooted)")
         #expect(guest == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(guest)")
     }
 
     @Test func theFixture() {
-        compare("$F /tmp/dz/t", expecting: "open /etc/shadow                         EACCES")
+        compare("fixture", "/tmp/dropped-distro DIR", expecting: "open /etc/shadow                         EACCES")
     }
 
-    /// setpriv's own report (capget, prctl) and what the dropped shell may do.
+    /// setpriv's own report (capget, prctl, /proc/self/status) and what the
+    /// dropped shell may do. (picorun starts a distro's root with root's
+    /// groups, as a login does; the chroot inherits the test's: cleared.)
     @Test func setpriv() {
-        let inner = "read l < /etc/shadow && echo read-shadow; cat /tmp/dz/t/private/secret; true > /tmp/dz/t/public/x; id; /bin/true && echo exec-ok"
-        compare("setpriv -d; setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '\(inner); setpriv -d'; "
-                + "setpriv --inh-caps=-all --bounding-set=-dac_override,-fowner sh -c 'setpriv -d; cat /tmp/dz/t/private/secret; chmod 777 /tmp/dz/t/public/rootfile; echo x >> /tmp/dz/t/public/ro'",
+        let inner = "read l < /etc/shadow && echo read-shadow; cat DIR/private/secret; true > DIR/public/x; id; /bin/true && echo exec-ok"
+        compare("setpriv", "setpriv --clear-groups setpriv -d; setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '\(inner); setpriv -d'; "
+                + "setpriv --clear-groups --inh-caps=-all --bounding-set=-dac_override,-fowner sh -c 'setpriv -d; cat DIR/private/secret; chmod 777 DIR/public/rootfile; echo x >> DIR/public/ro'",
                 expecting: "uid=65534(nobody)")
     }
 
     /// su and runuser: PAM, setgroups from /etc/group, then the user's shell.
     @Test func suAndRunuser() {
-        compare("su -s /bin/sh nobody -c 'id; cat /etc/shadow; echo x > /tmp/dz/t/public/y; ls /tmp/dz/t/private'; "
-                + "runuser -u nobody -- sh -c 'id; true > /tmp/dz/t/sticky/rootowned; rm -f /tmp/dz/t/sticky/rootowned'",
+        compare("su", "su -s /bin/sh nobody -c 'id; cat /etc/shadow; echo x > DIR/public/y; ls DIR/private'; "
+                + "runuser -u nobody -- sh -c 'id; true > DIR/sticky/rootowned; rm -f DIR/sticky/rootowned'",
                 expecting: "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)")
     }
 }

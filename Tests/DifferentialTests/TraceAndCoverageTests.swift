@@ -1,11 +1,28 @@
 import Foundation
 import FoundationXML
+import Synchronization
 import Testing
 
+/// A fresh folder for one test, removed when the test process exits (a
+/// full run makes gigabytes of them: distros, rootfs copies).
 func scratchDir() -> String {
     let dir = "/tmp/picorun-test-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    ScratchDirs.made.withLock { made in
+        if made.isEmpty { atexit { ScratchDirs.removeAll() } }
+        made.append(dir)
+    }
     return dir
+}
+
+enum ScratchDirs {
+    static let made = Mutex<[String]>([])
+    static func removeAll() {
+        for dir in made.withLock({ $0 }) {
+            // rm, not FileManager: a guest may have left folders without write permission for their owner.
+            _ = run("/bin/rm", ["-rf", dir], env: ["PATH": "/usr/bin:/bin"])
+        }
+    }
 }
 
 @Suite("--trace, --coverage and picorun report")

@@ -125,6 +125,7 @@ enum OpenCalls {
         }
         if st.st_mode & S_IFMT == S_IFIFO { FifoOpens.settle(st) }
         if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }
+        if let status = ProcStatusView.translated(c, w, flags: flags) { return .fd(status, cloexec: cloexec) }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }
         return .fd(fd, cloexec: cloexec)
