@@ -312,6 +312,13 @@ final class Session {
         if let e = Rulebook.mayAccess(try metadata(fd), user.caller(), want) { throw Failure(e) }
     }
 
+    /// A write or truncation through `f`: setuid and setgid go as Linux drops them.
+    func written(_ f: Fid) {
+        guard let meta = try? metadata(f.fd) else { return }
+        let mode = Rulebook.modeAfterWrite(meta, f.user.caller())
+        if mode != meta.mode { try? export.volume.update(fd: f.fd) { $0.mode = mode } }
+    }
+
     func writable(_ dir: Fid) throws {
         if export.readOnly { throw Failure(.EROFS) }
         try check(dir.user, dir.fd, 3)
@@ -406,6 +413,7 @@ final class Session {
             if f.open >= 0 && flags & 0o4000 == 0 { _ = fcntl(f.open, F_SETFL, fcntl(f.open, F_GETFL) & ~O_NONBLOCK) }
         }
         guard f.open >= 0 else { throw Failure.last() }
+        if flags & 0o1000 != 0 && st.st_mode & S_IFMT == S_IFREG { written(f) }
         w.qid(try qid(f.fd))
         w.u32(msize - 24)
     }
@@ -470,6 +478,7 @@ final class Session {
         if f.fifo { return writeFifo(f, data) }
         let n = data.withUnsafeBytes { pwrite(f.open, $0.baseAddress, $0.count, off_t(Int64(bitPattern: offset))) }
         guard n >= 0 else { throw Failure.last() }
+        if n > 0 { written(f) }
         w.u32(UInt32(n))
     }
 
@@ -543,6 +552,7 @@ final class Session {
             guard fd >= 0 else { throw Failure.last() }
             defer { close(fd) }
             guard ftruncate(fd, off_t(Int64(bitPattern: size))) == 0 else { throw Failure.last() }
+            written(f)
         }
         if valid & 0x30 != 0 {
             if let e = Rulebook.maySetTimes(meta, caller, toNow: valid & 0x180 == 0) { throw Failure(e) }

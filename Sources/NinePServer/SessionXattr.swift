@@ -25,16 +25,11 @@ extension Session {
         let path = "/proc/self/fd/\(f.fd)"
         var value: [UInt8]
         if name.isEmpty {
-            value = try hostXattr { listxattr(path, $0, $1) }
-            if !f.user.isRoot {
-                // The list a non-root caller sees omits trusted.*, as listxattr(2) does.
-                let names = value.split(separator: 0, omittingEmptySubsequences: true)
-                    .filter { !$0.starts(with: Array("trusted.".utf8)) }
-                value = names.flatMap { Array($0) + [0] }
-            }
+            // The list a non-root caller sees omits trusted.*, as listxattr(2) does.
+            value = XattrNames.guestList(try hostXattr { listxattr(path, $0, $1) }, showTrusted: f.user.isRoot)
         } else {
             try xattrAllowed(f, name, write: false)
-            value = try hostXattr { getxattr(path, name, $0, $1) }
+            value = try hostXattr { getxattr(path, XattrNames.host(name), $0, $1) }
         }
         let n = Fid(path: f.path, fd: dup(f.fd), user: f.user)
         n.xattr = value
@@ -84,9 +79,10 @@ extension Session {
         guard let x = f.xattrWrite else { return }
         guard x.value.count == x.size else { throw Failure(.EINVAL) }
         let path = "/proc/self/fd/\(f.fd)"
+        let host = XattrNames.host(x.name)
         let r = x.size == 0
-            ? removexattr(path, x.name)
-            : x.value.withUnsafeBytes { setxattr(path, x.name, $0.baseAddress, $0.count, x.flags) }
+            ? removexattr(path, host)
+            : x.value.withUnsafeBytes { setxattr(path, host, $0.baseAddress, $0.count, x.flags) }
         guard r == 0 else { throw Failure.last() }
     }
 }

@@ -22,8 +22,11 @@ let syscallPolicy: [String: Policy] = {
          "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
          "inotify_init", "inotify_init1", "inotify_rm_watch", "memfd_create", "userfaultfd"],
         .passthrough())
-    set(["fstatfs", "getdents", "getdents64", "fgetxattr", "flistxattr", "fremovexattr"],
-        .passthrough("fd-based; the fd was opened through picorun"))
+    set(["fstatfs", "getdents", "getdents64"], .passthrough("fd-based; the fd was opened through picorun"))
+    let guestNames = "the guest's names: trusted.* and security.* kept as user.picorun.* when picorun is not root (VolFS.XattrNames)"
+    set(["fgetxattr"], .distro(XattrCalls.fgetxattr, guestNames))
+    set(["flistxattr"], .distro(XattrCalls.flistxattr, guestNames))
+    set(["fremovexattr"], .distro(XattrCalls.fremovexattr, guestNames))
     set(["fsetxattr"], .distro(XattrCalls.fsetxattr, "an access ACL sets the mode in the distro's sidecar, as the kernel's does"))
     set(["fstat"], .distro(StatCalls.fstat, "owner, group, mode and device number from the distro's sidecar"))
     set(["fchmod"], .distro(AttributeCalls.fchmod, "the mode goes to the distro's sidecar; the host file stays owner-accessible"))

@@ -119,6 +119,16 @@ public enum Rulebook {
         return mode
     }
 
+    /// The mode after a write or truncation (fs/attr.c:
+    /// setattr_should_drop_suidgid, file_remove_privs): a regular file loses
+    /// setuid, and setgid as after a chown, unless the caller has CAP_FSETID.
+    public static func modeAfterWrite(_ meta: Metadata, _ k: Caller) -> UInt32 {
+        guard meta.type == Metadata.regular, !k.has(.fsetid) else { return meta.mode }
+        var mode = meta.mode & ~setuid
+        if mode & setgid != 0 && (mode & groupExec != 0 || !k.inGroupOrCapable(meta.gid)) { mode &= ~setgid }
+        return mode
+    }
+
     /// fs/attr.c:setattr_prepare() for ATTR_MODE: the owner or CAP_FOWNER,
     /// and the setgid bit only for a member of the file's group (or
     /// CAP_FSETID); the permission bits it ends with.

@@ -78,10 +78,10 @@ enum DroppedDistro {
         guard let root = TestRootfs.path, getuid() == 0 else { return nil }
         let h = DistroHome()
         let tarball = h.home + "/rootfs.tar"
-        let fixture = root + "/tmp/dropped-distro"
-        _ = run("/bin/cp", [DroppedIdentityTests.fixture, fixture], env: baseEnvironment())
+        let fixtures = [(DroppedIdentityTests.fixture, root + "/tmp/dropped-distro"), (Paths.fixtures + "/rules", root + "/tmp/rules-distro")]
+        for (from, to) in fixtures { _ = run("/bin/cp", [from, to], env: baseEnvironment()) }
         let made = run("/bin/tar", ["-C", root, "--numeric-owner", "-cf", tarball, "."], env: baseEnvironment(), timeout: 600)
-        unlink(fixture)
+        for (_, to) in fixtures { unlink(to) }
         chmod(tarball, 0o644)
         let imported = run("/usr/bin/setpriv", nobody + [Paths.picorun, "import", "deb", tarball], env: h.env, timeout: 900)
         unlink(tarball)

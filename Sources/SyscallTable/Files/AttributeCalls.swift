@@ -172,7 +172,9 @@ enum AttributeCalls {
         let fd = open(procPath(w.object), O_WRONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .errno() }
         defer { close(fd) }
-        return try check(ftruncate(fd, off_t(Int64(bitPattern: c.args[1]))))
+        let r = try check(ftruncate(fd, off_t(Int64(bitPattern: c.args[1]))))
+        Ownership.written(c, w)
+        return r
     }
 
     /// Statfs implements Linux syscall statfs(2).

@@ -63,6 +63,14 @@ enum Ownership {
         try? volume.created(dirfd: parent, name: name, meta)
     }
 
+    /// A truncation or write by the caller: the sidecar's setuid and setgid
+    /// bits go as Linux drops them (the host file never has them).
+    static func written(_ c: PathContext, _ w: GuestFileTree.Walk) {
+        guard let volume = c.volume, w.mount.kind == .volume, let meta = volume.metadata(fd: w.object) else { return }
+        let mode = Rulebook.modeAfterWrite(meta, c.processes.credentials(c.caller.tid).fileCaller)
+        if mode != meta.mode { try? volume.update(fd: w.object) { $0.mode = mode } }
+    }
+
     /// chmod(2) on the file `fd` names: the guest mode to the sidecar, the
     /// host mode kept owner-accessible.
     static func changeMode(_ c: PathContext, _ w: GuestFileTree.Walk, mode requested: UInt32) throws(TraceeError) -> NotificationReply {

@@ -58,8 +58,10 @@ enum XattrCalls {
         let path = target(w, follow: follow)
         let size = min(Int(min(c.args[3], UInt64(sizeMax))), sizeMax)
         var buf = [UInt8](repeating: 0, count: max(size, 1))
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: false) }
+        let host = XattrNames.host(name)
         let n = buf.withUnsafeMutableBytes { b in
-            follow ? CPicoLinux.getxattr(path, name, b.baseAddress, size) : CPicoLinux.lgetxattr(path, name, b.baseAddress, size)
+            follow ? CPicoLinux.getxattr(path, host, b.baseAddress, size) : CPicoLinux.lgetxattr(path, host, b.baseAddress, size)
         }
         guard n >= 0 else { throw .errno() }
         if size > 0 { try c.tracee.writeBytes(Array(buf[0..<n]), at: c.args[2]) }
@@ -76,9 +78,10 @@ enum XattrCalls {
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let path = target(w, follow: follow)
         let flags = c.int32(4)
+        let host = XattrNames.host(name)
         let r = value.withUnsafeBytes { b in
-            follow ? CPicoLinux.setxattr(path, name, b.baseAddress, b.count, flags)
-                : CPicoLinux.lsetxattr(path, name, b.baseAddress, b.count, flags)
+            follow ? CPicoLinux.setxattr(path, host, b.baseAddress, b.count, flags)
+                : CPicoLinux.lsetxattr(path, host, b.baseAddress, b.count, flags)
         }
         guard r == 0 else { throw .errno() }
         return .value(0)
@@ -94,7 +97,7 @@ enum XattrCalls {
         defer { w.close() }
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
-        let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, name, $0.baseAddress, $0.count, c.int32(4)) }
+        let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, XattrNames.host(name), $0.baseAddress, $0.count, c.int32(4)) }
         guard r == 0 else { throw .errno() }
         return .value(0)
     }
@@ -103,15 +106,22 @@ enum XattrCalls {
         let w = try object(c, follow: follow)
         defer { w.close() }
         let path = target(w, follow: follow)
-        let size = Int(min(c.args[2], UInt64(sizeMax)))
-        var buf = [UInt8](repeating: 0, count: max(size, 1))
-        let n = buf.withUnsafeMutableBytes { b in
-            let p = b.baseAddress!.assumingMemoryBound(to: CChar.self)
-            return follow ? CPicoLinux.listxattr(path, p, size) : CPicoLinux.llistxattr(path, p, size)
-        }
+        return try answerList(c, w) { b, n in follow ? CPicoLinux.listxattr(path, b, n) : CPicoLinux.llistxattr(path, b, n) }
+    }
+
+    /// The host's list in the guest's names, into the buffer at args[1] of size args[2].
+    static func answerList(_ c: PathContext, _ w: GuestFileTree.Walk,
+                           _ call: (UnsafeMutablePointer<CChar>?, Int) -> Int) throws(TraceeError) -> NotificationReply {
+        let asked = Int(min(c.args[2], UInt64(sizeMax)))
+        var buf = [UInt8](repeating: 0, count: sizeMax)
+        let n = buf.withUnsafeMutableBytes { call($0.baseAddress!.assumingMemoryBound(to: CChar.self), sizeMax) }
         guard n >= 0 else { throw .errno() }
-        if size > 0 { try c.tracee.writeBytes(Array(buf[0..<n]), at: c.args[1]) }
-        return .value(Int64(n))
+        let showTrusted = c.volume == nil || c.processes.credentials(c.caller.tid).has(.sysAdmin)
+        let names = c.volume == nil ? Array(buf[0..<n]) : XattrNames.guestList(Array(buf[0..<n]), showTrusted: showTrusted)
+        if asked == 0 { return .value(Int64(names.count)) }
+        guard names.count <= asked else { throw TraceeError(.ERANGE) }
+        try c.tracee.writeBytes(names, at: c.args[1])
+        return .value(Int64(names.count))
     }
 
     static func remove(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
@@ -119,9 +129,44 @@ enum XattrCalls {
         let w = try object(c, follow: follow)
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         let path = target(w, follow: follow)
-        let r = follow ? CPicoLinux.removexattr(path, name) : CPicoLinux.lremovexattr(path, name)
+        let host = XattrNames.host(name)
+        let r = follow ? CPicoLinux.removexattr(path, host) : CPicoLinux.lremovexattr(path, host)
         guard r == 0 else { throw .errno() }
+        return .value(0)
+    }
+
+    /// Fgetxattr implements Linux syscall fgetxattr(2) in distro runs, on the
+    /// supervisor's copy of the guest's fd, in the guest's names.
+    static func fgetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let name = try attributeName(c)
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: false) }
+        let size = min(Int(min(c.args[3], UInt64(sizeMax))), sizeMax)
+        var buf = [UInt8](repeating: 0, count: max(size, 1))
+        let n = buf.withUnsafeMutableBytes { CPicoLinux.fgetxattr(w.object, XattrNames.host(name), $0.baseAddress, size) }
+        guard n >= 0 else { throw .errno() }
+        if size > 0 { try c.tracee.writeBytes(Array(buf[0..<n]), at: c.args[2]) }
+        return .value(Int64(n))
+    }
+
+    /// Flistxattr implements Linux syscall flistxattr(2) in distro runs.
+    static func flistxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        return try answerList(c, w) { CPicoLinux.flistxattr(w.object, $0, $1) }
+    }
+
+    /// Fremovexattr implements Linux syscall fremovexattr(2) in distro runs.
+    static func fremovexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        let name = try attributeName(c)
+        let w = try c.fdObject(c.int32(0))
+        defer { w.close() }
+        if w.mount.readOnly { throw TraceeError(.EROFS) }
+        try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
+        guard CPicoLinux.fremovexattr(w.object, XattrNames.host(name)) == 0 else { throw .errno() }
         return .value(0)
     }
 }

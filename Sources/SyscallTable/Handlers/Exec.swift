@@ -146,7 +146,7 @@ enum Exec {
     /// The program's security.capability (setcap's), where the host keeps it.
     static func fileCapabilities(_ fd: Int32) -> FileCapabilities? {
         var buf = [UInt8](repeating: 0, count: 24)
-        let n = buf.withUnsafeMutableBytes { CPicoLinux.getxattr("/proc/self/fd/\(fd)", "security.capability", $0.baseAddress, $0.count) }
+        let n = buf.withUnsafeMutableBytes { CPicoLinux.getxattr("/proc/self/fd/\(fd)", XattrNames.host("security.capability"), $0.baseAddress, $0.count) }
         return n > 0 ? FileCapabilities(xattr: Array(buf[0..<n])) : nil
     }
 
