@@ -21,7 +21,7 @@ let package = Package(
         // File names as bytes, held losslessly in Strings.
         .target(name: "FileNames", dependencies: ["CPicoLinux"]),
         .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames", "LinuxABI"]),
-        .target(name: "DrvFS", dependencies: ["LinuxABI"]),
+        .target(name: "DrvFS", dependencies: ["LinuxABI", "VolFS"]),
         .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames", "LinuxABI"]),
         .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames", "LinuxABI"]),
         .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames", "LinuxABI"]),

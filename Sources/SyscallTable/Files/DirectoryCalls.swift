@@ -138,7 +138,7 @@ enum DirectoryCalls {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
         try Permissions.checkParent(c, w)
-        if w.mount.kind == .drvfs && type != Metadata.regular { throw TraceeError(.EPERM) }  // as WSL1's DrvFS
+        if let e = c.semantics(w).mayMake(type: type, caller: c.processes.credentials(c.caller.tid).fileCaller) { throw TraceeError(e) }
         var perms = (m & 0o7777) & ~UInt32(c.umask())
         // A host file made through a mount never carries setuid or setgid
         // bits: they would be the host's, for whoever runs it there.
@@ -149,7 +149,6 @@ enum DirectoryCalls {
         // In a distro, devices and sockets are empty host files whose type
         // lives in the sidecar, as WSL1 keeps them; a FIFO stays a real one.
         let isDevice = type == Metadata.charDevice || type == Metadata.blockDevice
-        if let e = Rulebook.mayMknod(type: type, c.processes.credentials(c.caller.tid).fileCaller) { throw TraceeError(e) }
         let host = Metadata.hostPermissions(guestMode: perms, isDirectory: false)
         if type == Metadata.fifo {
             guard Glibc.mkfifoat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }

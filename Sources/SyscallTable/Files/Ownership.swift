@@ -1,30 +1,17 @@
 import Glibc
-import DrvFS
 import PicoCore
 import VolFS
 
-/// The guest's owners and modes in a distro run: what stat reports, what
-/// chown/chmod change and who owns a new file. All of it lives in the
-/// sidecar; the host file keeps the host user as owner and a mode the host
-/// user can always read and write.
+/// The guest's owners and modes: what stat reports, what chown/chmod
+/// change and who owns a new file, as the walked object's mount decides
+/// (`PathContext.semantics`: the sidecar's in a distro, DrvFS's fixed ones,
+/// the host's own).
 enum Ownership {
     static let setuid: UInt32 = 0o4000, setgid: UInt32 = 0o2000, groupExec: UInt32 = 0o010
 
-    /// The guest's owner, group and mode for the walked object: the
-    /// sidecar's on the distro, DrvFS's fixed ones on a host folder, the
-    /// host's own on /proc, /dev and /sys. Nil: report the host's stat.
+    /// The guest's owner, group and mode for the walked object; nil: the host's stat.
     static func guestView(_ c: PathContext, _ w: GuestFileTree.Walk) -> Metadata? {
-        switch w.mount.kind {
-        case .volume: return c.volume?.metadata(fd: w.object)
-        case .host: return nil
-        case .drvfs:
-            var st = stat()
-            guard fstat(w.object, &st) == 0 else { return nil }
-            let k = c.processes.credentials(c.caller.tid)
-            let hostMode = UInt32(st.st_mode)
-            let writable = DrvFS.isWritable(fd: w.object, hostMode: hostMode, readOnlyMount: w.mount.readOnly)
-            return Metadata(uid: k.fsuid, gid: k.fsgid, mode: DrvFS.guestMode(hostMode: hostMode, writable: writable))
-        }
+        c.semantics(w).guestView(fd: w.object, caller: c.processes.credentials(c.caller.tid).fileCaller, readOnly: w.mount.readOnly)
     }
 
     /// Puts the guest's view of the walked object into `st`.
@@ -51,16 +38,10 @@ enum Ownership {
         }
     }
 
-    /// Records who owns a file the guest just created as `name` in `parent`
-    /// (a setgid directory passes on its group, and to directories its
-    /// setgid bit), with the guest mode `mode` (type and permissions).
+    /// Records who owns an object the guest just created as the walk's
+    /// name, with the guest mode `mode` (type and permissions).
     static func created(_ c: PathContext, _ w: GuestFileTree.Walk, mode: UInt32, rdev: UInt64 = 0) {
-        guard let volume = c.volume, w.mount.kind == .volume else { return }
-        let (parent, name) = (w.parent, w.name)
-        let k = c.processes.credentials(c.caller.tid)
-        var meta = Rulebook.newOwner(in: volume.metadata(fd: parent), k.fileCaller, mode: mode)
-        meta.rdev = rdev
-        try? volume.created(dirfd: parent, name: name, meta)
+        c.semantics(w).created(parent: w.parent, name: w.name, mode: mode, rdev: rdev, caller: c.processes.credentials(c.caller.tid).fileCaller)
     }
 
     /// A truncation or write by the caller: the sidecar's setuid and setgid
@@ -71,79 +52,21 @@ enum Ownership {
         if mode != meta.mode { try? volume.update(fd: w.object) { $0.mode = mode } }
     }
 
-    /// chmod(2) on the file `fd` names: the guest mode to the sidecar, the
-    /// host mode kept owner-accessible.
+    /// chmod(2) on the walked object, as its mount does it.
     static func changeMode(_ c: PathContext, _ w: GuestFileTree.Walk, mode requested: UInt32) throws(TraceeError) -> NotificationReply {
-        let fd = w.object
         if w.mount.readOnly { throw TraceeError(.EROFS) }
-        if w.mount.kind == .drvfs {
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw .errno() }
-            if let mode = DrvFS.hostModeAfterChmod(requested: requested, hostMode: UInt32(st.st_mode)) {
-                guard Glibc.chmod(procPath(fd), mode_t(mode)) == 0 else { throw .errno() }
-            }
-            return .value(0)
-        }
-        guard let volume = c.volume, w.mount.kind == .volume else {
-            // Only its owner may chmod a host file, whatever rights picorun has.
-            if let (meta, k) = Permissions.hostView(c, w, fd: fd, modesOnly: false),
-               case .failure(let e) = Rulebook.chmod(meta, k.fileCaller, to: requested) {
-                throw TraceeError(e)
-            }
-            return try AttributeCalls.check(Glibc.chmod(procPath(fd), mode_t(requested & 0o7777)))
-        }
-        guard let meta = volume.metadata(fd: fd) else { throw .errno() }
-        let k = c.processes.credentials(c.caller.tid)
-        let mode: UInt32
-        switch Rulebook.chmod(meta, k.fileCaller, to: requested) {
-        case .failure(let e): throw TraceeError(e)
-        case .success(let m): mode = m
-        }
-        if meta.type != Metadata.symlink {
-            let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)
-            guard Glibc.chmod(procPath(fd), mode_t(host)) == 0 else { throw .errno() }
-        }
-        do { try volume.update(fd: fd) { $0.mode = $0.type | mode } } catch { throw TraceeError(.EIO) }
+        let caller = c.processes.credentials(c.caller.tid).fileCaller
+        if let e = c.semantics(w).changeMode(fd: w.object, to: requested, caller: caller) { throw TraceeError(e) }
         return .value(0)
     }
 
-    /// chown(2) on the file `fd` names, by the rulebook: CAP_CHOWN may give
-    /// anything away; an owner may only change the group to one of its own.
-    /// A chown clears setuid (and setgid, as setattr_should_drop_sgid says)
-    /// on non-directories.
+    /// chown(2) on the walked object, as its mount does it ((uid_t)-1: no change).
     static func changeOwner(_ c: PathContext, _ w: GuestFileTree.Walk, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
-        let fd = w.object
         if w.mount.readOnly { throw TraceeError(.EROFS) }
-        if w.mount.kind == .drvfs {
-            // Every DrvFS file already belongs to the caller: giving it to
-            // the caller is a no-op (cp -a, rsync -a), anything else EPERM.
-            let k = c.processes.credentials(c.caller.tid)
-            guard uid == UInt32.max || uid == k.fsuid, gid == UInt32.max || gid == k.fsgid else { throw TraceeError(.EPERM) }
-            return .value(0)
-        }
-        guard let volume = c.volume, w.mount.kind == .volume else {
-            // A host file as the kernel would judge the guest's own chown.
-            if let (meta, k) = Permissions.hostView(c, w, fd: fd, modesOnly: false),
-               let e = Rulebook.mayChown(meta, k.fileCaller, uid: uid == UInt32.max ? nil : uid, gid: gid == UInt32.max ? nil : gid) {
-                throw TraceeError(e)
-            }
-            return try AttributeCalls.check(Glibc.fchownat(fd, "", uid, gid, LinuxFlags.atEmptyPath))
-        }
-        guard let meta = volume.metadata(fd: fd) else { throw .errno() }
-        let k = c.processes.credentials(c.caller.tid).fileCaller
         let keep = UInt32.max
-        if let e = Rulebook.mayChown(meta, k, uid: uid == keep ? nil : uid, gid: gid == keep ? nil : gid) { throw TraceeError(e) }
-        let mode = Rulebook.modeAfterChown(meta, k)
-        // Clearing setuid bits is a mode change: a non-owner's chown(-1, -1) of one is refused.
-        if mode != meta.mode && uid == keep && gid == keep && !Rulebook.isOwnerOrCapable(meta, k) { throw TraceeError(.EPERM) }
-        do {
-            try volume.update(fd: fd) { m in
-                if uid != keep { m.uid = uid }
-                if gid != keep { m.gid = gid }
-                m.mode = mode
-            }
-        } catch {
-            throw TraceeError(.EIO)
+        let caller = c.processes.credentials(c.caller.tid).fileCaller
+        if let e = c.semantics(w).changeOwner(fd: w.object, uid: uid == keep ? nil : uid, gid: gid == keep ? nil : gid, caller: caller) {
+            throw TraceeError(e)
         }
         return .value(0)
     }
