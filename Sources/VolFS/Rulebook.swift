@@ -172,10 +172,22 @@ public enum Rulebook {
         return safe ? nil : .EPERM
     }
 
+    /// fs/namei.c:may_follow_link() with fs.protected_symlinks: in a
+    /// sticky, world-writable directory only a symlink the follower owns,
+    /// or one the directory's owner owns, is followed (root included).
+    public static func mayFollowLink(owner: UInt32, in dir: Metadata, fsuid: UInt32) -> LinuxErrno? {
+        if owner == fsuid || dir.mode & (sticky | 0o002) != sticky | 0o002 || dir.uid == owner { return nil }
+        return .EACCES
+    }
+
     /// Whether the host asks for protected hard links (the kernel's default).
-    public static var protectedHardlinks: Bool {
+    public static var protectedHardlinks: Bool { sysctlOn("/proc/sys/fs/protected_hardlinks") }
+    /// Whether the host asks for protected symlinks (the kernel's default).
+    public static var protectedSymlinks: Bool { sysctlOn("/proc/sys/fs/protected_symlinks") }
+
+    static func sysctlOn(_ path: String) -> Bool {
         var buf = [UInt8](repeating: 0, count: 8)
-        let fd = open("/proc/sys/fs/protected_hardlinks", O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return true }
         defer { close(fd) }
         let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

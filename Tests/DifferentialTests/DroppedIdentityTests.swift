@@ -57,6 +57,32 @@ struct DroppedIdentityTests {
         #expect(guest == native, "native:\n\(native)\npicorun:\n\(guest)")
     }
 
+    /// fs.protected_symlinks, which picorun's walker must apply itself: a
+    /// link in a sticky world-writable folder is followed only by its owner
+    /// or when the folder's owner owns it. Turned on for the run (it is
+    /// read when picorun starts) and put back.
+    @Test(.enabled(if: access("/proc/sys/fs/protected_symlinks", W_OK) == 0)) func protectedSymlinks() {
+        let sysctl = "/proc/sys/fs/protected_symlinks"
+        func write(_ value: String) -> Bool {
+            let fd = open(sysctl, O_WRONLY)
+            defer { if fd >= 0 { close(fd) } }
+            return fd >= 0 && Glibc.write(fd, value, value.utf8.count) == value.utf8.count
+        }
+        let before = (try? String(contentsOfFile: sysctl, encoding: .utf8)) ?? "0\n"
+        #expect(write("1\n"))
+        defer { _ = write(before) }
+        let dir = scratchDir()
+        chmod(dir, 0o1777)
+        let script = "ln -s /etc/hostname \(dir)/theirs && chown -h 65534 \(dir)/theirs && ln -s /etc/hostname \(dir)/mine; "
+            + "cat \(dir)/theirs >/dev/null && echo root-followed-theirs; cat \(dir)/mine >/dev/null && echo root-followed-mine; "
+            + "setpriv --reuid=65534 --regid=65534 --clear-groups cat \(dir)/theirs >/dev/null && echo nobody-followed-its-own; "
+            + "readlink \(dir)/theirs; rm -f \(dir)/theirs \(dir)/mine"
+        let native = run("/bin/sh", ["-c", script], env: baseEnvironment())
+        let guest = run(Paths.picorun, ["/bin/sh", "-c", script], env: baseEnvironment())
+        #expect(native.stdout == "root-followed-mine\nnobody-followed-its-own\n/etc/hostname\n", "\(native)")
+        #expect(guest == native, "native:\n\(native)\npicorun:\n\(guest)")
+    }
+
     @Test(.enabled(if: TestRootfs.path != nil)) func inTheRootfsAsInAChroot() {
         let root = TestRootfs.path!
         _ = run("/bin/cp", [Self.fixture, root + "/tmp/dropped"], env: baseEnvironment())

@@ -103,12 +103,18 @@ public final class GuestFileTree {
         /// directory of the distro a walk passes through; mounts of host
         /// folders keep the host's own checks).
         public var maySearch: (@Sendable (Int32) -> Bool)?
-        public init(tgid: pid_t, tid: pid_t, cwd: String, root: String = "/", maySearch: (@Sendable (Int32) -> Bool)? = nil) {
+        /// fs.protected_symlinks: whether the caller may follow the symlink
+        /// `name` (host stat `link`) found in the directory `dir` (the walker
+        /// follows links itself, so the kernel never asks).
+        public var mayFollow: (@Sendable (_ dir: Int32, _ name: String, _ link: stat) -> Bool)?
+        public init(tgid: pid_t, tid: pid_t, cwd: String, root: String = "/", maySearch: (@Sendable (Int32) -> Bool)? = nil,
+                    mayFollow: (@Sendable (Int32, String, stat) -> Bool)? = nil) {
             self.tgid = tgid
             self.tid = tid
             self.cwd = cwd
             self.root = root
             self.maySearch = maySearch
+            self.mayFollow = mayFollow
         }
 
         /// A guest path as the caller names it under its root. One outside
@@ -438,6 +444,7 @@ public final class GuestFileTree {
                         pending = Array(guest.split(separator: "/")) + pending
                         continue
                     }
+                    if let mayFollow = caller.mayFollow, !mayFollow(top.fd, name, st) { throw TraceeError(.EACCES) }
                     if target.hasPrefix("/") {
                         if beneath { throw TraceeError(.EXDEV) }
                         if fromDirectory { throw Self.needsFullWalk }

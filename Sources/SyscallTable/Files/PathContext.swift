@@ -29,6 +29,7 @@ struct PathContext {
         self.tracee = PtraceTracee(tid: n.tid)
         var caller = processes.caller(n.tid)
         caller.maySearch = Permissions.searchCheck(volume: volume, credentials: processes.credentials(n.tid))
+        caller.mayFollow = Permissions.followCheck(volume: volume, processes: processes, tid: n.tid)
         self.caller = caller
         self.args = n.args
         self.respond = n.respond
@@ -103,7 +104,7 @@ struct PathContext {
         }
         let start = isAbsolute ? "/" : try directory(dirfd)
         let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, root: self.caller.root,
-                                          maySearch: self.caller.maySearch)
+                                          maySearch: self.caller.maySearch, mayFollow: self.caller.mayFollow)
         return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)
     }
 

@@ -93,6 +93,26 @@ enum Permissions {
         if Rulebook.isStickyProtected(file, in: dir, k.fileCaller) { throw TraceeError(.EPERM) }
     }
 
+    /// Read once: the walker asks on every symlink it follows.
+    static let protectedSymlinks = Rulebook.protectedSymlinks
+
+    /// fs.protected_symlinks for the walker (nil when the host turns it
+    /// off): the owners as the guest sees them (the sidecar's in a distro),
+    /// the caller's fs uid (the emulated one in a distro, its host identity
+    /// on the host tree).
+    static func followCheck(volume: Volume?, processes: GuestProcesses, tid: pid_t) -> (@Sendable (Int32, String, stat) -> Bool)? {
+        guard protectedSymlinks else { return nil }
+        return { dir, name, link in
+            var st = stat()
+            guard fstat(dir, &st) == 0, st.st_mode & (S_ISVTX | S_IWOTH) == S_ISVTX | S_IWOTH || volume != nil else { return true }
+            let fsuid = volume != nil ? processes.credentials(tid).fsuid
+                : HostIdentity.supervisorIsRoot ? processes.hostIdentity(tid)?.fsuid ?? 0 : geteuid()
+            let dirMeta = volume?.metadata(fd: dir) ?? Metadata(uid: st.st_uid, gid: st.st_gid, mode: UInt32(st.st_mode))
+            let linkOwner = volume?.metadata(dirfd: dir, name: name)?.uid ?? link.st_uid
+            return Rulebook.mayFollowLink(owner: linkOwner, in: dirMeta, fsuid: fsuid) == nil
+        }
+    }
+
     /// The search check the walker makes for every distro directory it passes.
     static func searchCheck(volume: Volume?, credentials k: Credentials) -> (@Sendable (Int32) -> Bool)? {
         guard let volume, !k.has(.dacOverride) else { return nil }
