@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "Fixtures/elf/out")
 
 
-TARGETS = {"getpid": 1.10, "stat": 5, "find": 4, "spawn": 3, "python": 2, "tar": 2, "gcc": None, "cpu": 1.02}
+TARGETS = {"getpid": 1.10, "stat": 6, "stat-par": 6, "find": 4, "spawn": 2.5, "python": 1.4, "tar": 2, "gcc": None, "cpu": 1.02}
 
 
 def workloads(root):
@@ -36,6 +36,8 @@ def workloads(root):
     w = [
         ("getpid", [f"{b}/getpid-loop", "1000000"], "1,000,000 getpid (pure passthrough)"),
         ("stat", [f"{b}/stat-loop", "200000", "/etc/passwd"], "200,000 stat of one path"),
+        ("stat-par", ["/bin/sh", "-c", f"{b}/stat-loop 100000 /etc/passwd & {b}/stat-loop 100000 /etc/passwd; wait"],
+         "2 processes × 100,000 stat at once (answered in parallel)"),
         ("find", ["/usr/bin/find", "/usr", "-name", "*.h"], "find /usr -name '*.h'"),
         ("spawn", ["/bin/sh", "-c", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done"], "500 × fork+exec /bin/true"),
         ("python", ["/usr/bin/python3", "-c", "pass"], "python3 -c pass startup"),

@@ -453,3 +453,11 @@ _Static_assert(offsetof(struct pico_syscall_info, entry.nr) == offsetof(struct _
 _Static_assert(offsetof(struct pico_syscall_info, exit.rval) == offsetof(struct __ptrace_syscall_info, exit.rval), "ptrace_syscall_info.exit");
 _Static_assert(offsetof(struct pico_syscall_info, seccomp.ret_data) == offsetof(struct __ptrace_syscall_info, seccomp.ret_data),
                "ptrace_syscall_info.seccomp");
+
+// The CPUs this process may run on (sched_getaffinity), at least 1.
+int pico_cpus_allowed(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+}

@@ -136,6 +136,7 @@ long pico_thread_setfsuid(uid_t uid);
 long pico_thread_setfsgid(gid_t gid);
 long pico_thread_setgroups(size_t n, const gid_t *groups);
 long pico_thread_set_effective_caps(uint64_t effective);
+int pico_cpus_allowed(void);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
 // pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.

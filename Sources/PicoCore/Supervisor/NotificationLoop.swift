@@ -1,9 +1,11 @@
 import CPicoLinux
 import Glibc
 
-/// Answers seccomp user notifications on a thread of its own, so a guest
+/// Answers seccomp user notifications on threads of their own, so a guest
 /// blocked in a notified syscall waits only for its own answer, never for
-/// the ptrace loop.
+/// the ptrace loop, and two guests' path calls are answered at once: each
+/// thread receives from the same listener (the kernel hands every
+/// notification to one of them), one per CPU, at most 8.
 final class NotificationLoop: @unchecked Sendable {
 
     let listener: Int32
@@ -14,15 +16,23 @@ final class NotificationLoop: @unchecked Sendable {
         self.handler = handler
     }
 
+    /// How many threads answer: PICORUN_NOTIFY_THREADS, else the CPUs picorun may use.
+    static var threadCount: Int {
+        if let text = getenv("PICORUN_NOTIFY_THREADS").map({ String(cString: $0) }), let n = Int(text), n >= 1 { return min(n, 64) }
+        return max(1, min(Int(pico_cpus_allowed()), 8))
+    }
+
     func start() {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let loop = Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue()
-            loop.run()
-            return nil
-        }, box)
-        if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start the notification thread\n") }
+        for _ in 0..<Self.threadCount {
+            let box = Unmanaged.passRetained(self).toOpaque()
+            var thread = pthread_t()
+            let rc = pthread_create(&thread, nil, { raw in
+                let loop = Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue()
+                loop.run()
+                return nil
+            }, box)
+            if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start a notification thread\n") }
+        }
     }
 
     /// Sends an answer for notification `id`; the result the task sees, or
