@@ -42,6 +42,7 @@ public struct CapabilitySet: RawRepresentable, Hashable, Sendable {
 
     public func contains(_ c: Capability) -> Bool { c.rawValue <= 63 && rawValue & (1 << UInt64(c.rawValue)) != 0 }
     public func isSubset(of other: CapabilitySet) -> Bool { rawValue & ~other.rawValue == 0 }
+    public func isSuperset(of other: CapabilitySet) -> Bool { other.isSubset(of: self) }
     public static func | (a: CapabilitySet, b: CapabilitySet) -> CapabilitySet { CapabilitySet(rawValue: a.rawValue | b.rawValue) }
     public static func & (a: CapabilitySet, b: CapabilitySet) -> CapabilitySet { CapabilitySet(rawValue: a.rawValue & b.rawValue) }
     public func removing(_ b: CapabilitySet) -> CapabilitySet { CapabilitySet(rawValue: rawValue & ~b.rawValue) }

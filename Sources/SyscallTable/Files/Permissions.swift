@@ -17,13 +17,17 @@ enum Permissions {
         Rulebook.mayAccess(meta, k.fileCaller, want) == nil
     }
 
+    /// Every capability a file rule can ask for: a guest holding them all
+    /// passes every rule (a container's root may lack others).
+    static let ruleCapabilities = CapabilitySet.fileSystem | CapabilitySet([.sysAdmin, .setfcap])
+
     /// The checks apply in distro runs, to a guest whose capabilities do
     /// not already pass them: `modesOnly` for the mode check alone
     /// (CAP_DAC_OVERRIDE passes it), else every capability.
     static func applies(_ c: PathContext, modesOnly: Bool = true) -> (Volume, Credentials)? {
         guard let volume = c.volume else { return nil }
         let k = c.processes.credentials(c.caller.tid)
-        if modesOnly ? k.has(.dacOverride) : k.effective == .all { return nil }
+        if modesOnly ? k.has(.dacOverride) : k.effective.isSuperset(of: ruleCapabilities) { return nil }
         return (volume, k)
     }
 

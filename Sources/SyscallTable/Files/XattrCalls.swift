@@ -30,6 +30,10 @@ enum XattrCalls {
     /// Lremovexattr implements Linux syscall lremovexattr(2).
     static func lremovexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try remove(c, follow: false) }
 
+    /// The host's name for the attribute: a distro's privileged names are
+    /// kept elsewhere (VolFS.XattrNames); on the host tree, the name itself.
+    static func hostName(_ c: PathContext, _ name: String) -> String { c.volume == nil ? name : XattrNames.host(name) }
+
     /// The host path naming the walked object, for a call that takes only a path.
     static func target(_ w: GuestFileTree.Walk, follow: Bool) -> [CChar] {
         FileNames.cString(follow || w.name.isEmpty ? procPath(w.object) : procPath(w.parent) + "/" + w.name)
@@ -59,7 +63,7 @@ enum XattrCalls {
         let size = min(Int(min(c.args[3], UInt64(sizeMax))), sizeMax)
         var buf = [UInt8](repeating: 0, count: max(size, 1))
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: false) }
-        let host = XattrNames.host(name)
+        let host = hostName(c, name)
         let n = buf.withUnsafeMutableBytes { b in
             follow ? CPicoLinux.getxattr(path, host, b.baseAddress, size) : CPicoLinux.lgetxattr(path, host, b.baseAddress, size)
         }
@@ -78,7 +82,7 @@ enum XattrCalls {
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let path = target(w, follow: follow)
         let flags = c.int32(4)
-        let host = XattrNames.host(name)
+        let host = hostName(c, name)
         let r = value.withUnsafeBytes { b in
             follow ? CPicoLinux.setxattr(path, host, b.baseAddress, b.count, flags)
                 : CPicoLinux.lsetxattr(path, host, b.baseAddress, b.count, flags)
@@ -97,7 +101,7 @@ enum XattrCalls {
         defer { w.close() }
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
-        let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, XattrNames.host(name), $0.baseAddress, $0.count, c.int32(4)) }
+        let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, hostName(c, name), $0.baseAddress, $0.count, c.int32(4)) }
         guard r == 0 else { throw .errno() }
         return .value(0)
     }
@@ -131,7 +135,7 @@ enum XattrCalls {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         let path = target(w, follow: follow)
-        let host = XattrNames.host(name)
+        let host = hostName(c, name)
         let r = follow ? CPicoLinux.removexattr(path, host) : CPicoLinux.lremovexattr(path, host)
         guard r == 0 else { throw .errno() }
         return .value(0)
@@ -146,7 +150,7 @@ enum XattrCalls {
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: false) }
         let size = min(Int(min(c.args[3], UInt64(sizeMax))), sizeMax)
         var buf = [UInt8](repeating: 0, count: max(size, 1))
-        let n = buf.withUnsafeMutableBytes { CPicoLinux.fgetxattr(w.object, XattrNames.host(name), $0.baseAddress, size) }
+        let n = buf.withUnsafeMutableBytes { CPicoLinux.fgetxattr(w.object, hostName(c, name), $0.baseAddress, size) }
         guard n >= 0 else { throw .errno() }
         if size > 0 { try c.tracee.writeBytes(Array(buf[0..<n]), at: c.args[2]) }
         return .value(Int64(n))
@@ -166,7 +170,7 @@ enum XattrCalls {
         defer { w.close() }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
-        guard CPicoLinux.fremovexattr(w.object, XattrNames.host(name)) == 0 else { throw .errno() }
+        guard CPicoLinux.fremovexattr(w.object, hostName(c, name)) == 0 else { throw .errno() }
         return .value(0)
     }
 }
