@@ -104,10 +104,20 @@ enum DroppedDistro {
         guard let root = TestRootfs.path, getuid() == 0 else { return nil }
         let h = DistroHome()
         let tarball = h.home + "/rootfs.tar"
-        let fixtures = [(DroppedIdentityTests.fixture, root + "/tmp/dropped-distro"), (Paths.fixtures + "/rules", root + "/tmp/rules-distro")]
-        for (from, to) in fixtures { _ = run("/bin/cp", [from, to], env: baseEnvironment()) }
-        let made = run("/bin/tar", ["-C", root, "--numeric-owner", "-cf", tarball, "."], env: baseEnvironment(), timeout: 600)
-        for (_, to) in fixtures { unlink(to) }
+        // The rootfs's /tmp is left out: other tests write there while the
+        // tar reads (tar fails on a file that changes under it). The
+        // fixtures come from a staging folder of this test's own.
+        let stage = scratchDir()
+        mkdir(stage + "/tmp", 0o1777)
+        for (from, name) in [(DroppedIdentityTests.fixture, "dropped-distro"), (Paths.fixtures + "/rules", "rules-distro"),
+                             (Paths.fixtures + "/filecaps", "filecaps-distro")] {
+            _ = run("/bin/cp", [from, stage + "/tmp/" + name], env: baseEnvironment())
+        }
+        var made = run("/bin/tar", ["-C", root, "--numeric-owner", "--exclude=./tmp/*", "-cf", tarball, "."], env: baseEnvironment(), timeout: 600)
+        if made.status == 0 {
+            made = run("/bin/tar", ["-C", stage, "--numeric-owner", "--owner=0", "--group=0", "-rf", tarball, "./tmp/dropped-distro",
+                                    "./tmp/rules-distro", "./tmp/filecaps-distro"], env: baseEnvironment())
+        }
         chmod(tarball, 0o644)
         let imported = run("/usr/bin/setpriv", nobody + [Paths.picorun, "import", "deb", tarball], env: h.env, timeout: 900)
         unlink(tarball)
@@ -156,6 +166,17 @@ struct DroppedInADistroTests {
         compare("setpriv", "setpriv --clear-groups setpriv -d; setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '\(inner); setpriv -d'; "
                 + "setpriv --clear-groups --inh-caps=-all --bounding-set=-dac_override,-fowner sh -c 'setpriv -d; cat DIR/private/secret; chmod 777 DIR/public/rootfile; echo x >> DIR/public/ro'",
                 expecting: "uid=65534(nobody)")
+    }
+
+    /// File capabilities at exec (cap_bprm_creds_from_file): a program
+    /// given cap_net_raw+ep by the distro's root runs with it for nobody,
+    /// and a copy without them does not.
+    @Test func fileCapabilities() {
+        let root = TestRootfs.path!
+        _ = run("/bin/cp", [Paths.fixtures + "/filecaps", root + "/tmp/filecaps-distro"], env: baseEnvironment())
+        compare("filecaps", "cp /tmp/filecaps-distro DIR/fc && cp /tmp/filecaps-distro DIR/plain && /tmp/filecaps-distro --set DIR/fc && "
+                + "DIR/fc && setpriv --reuid=65534 --regid=65534 --clear-groups DIR/fc; setpriv --reuid=65534 --regid=65534 --clear-groups DIR/plain",
+                expecting: "uid 65534 euid 65534 effective 0000000000002000 permitted 0000000000002000")
     }
 
     /// su and runuser: PAM, setgroups from /etc/group, then the user's shell.
