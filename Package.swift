@@ -20,9 +20,11 @@ let package = Package(
         .target(name: "LinuxABI"),
         // File names as bytes, held losslessly in Strings.
         .target(name: "FileNames", dependencies: ["CPicoLinux"]),
-        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames", "LinuxABI"]),
+        // One object per thread: the supervisor's lock-free caches.
+        .target(name: "PerThread"),
+        .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames", "LinuxABI", "PerThread"]),
         .target(name: "DrvFS", dependencies: ["LinuxABI", "VolFS"]),
-        .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames", "LinuxABI"]),
+        .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames", "LinuxABI", "PerThread"]),
         .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames", "LinuxABI"]),
         .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames", "LinuxABI"]),
         .executableTarget(

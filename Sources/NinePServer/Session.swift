@@ -521,6 +521,8 @@ final class Session {
         if export.readOnly && valid != 0 { throw Failure(.EROFS) }
         let meta = try metadata(f.fd)
         let caller = f.user.caller()
+        // A directory's new owner or mode changes who may search it.
+        defer { if valid & 0x7 != 0 && meta.type == Metadata.directory { export.volume.sidecar.counters.directoriesChanged() } }
         if valid & 0x6 != 0 {
             let uid: UInt32? = valid & 0x2 != 0 ? uid : nil, gid: UInt32? = valid & 0x4 != 0 ? gid : nil
             if let e = Rulebook.mayChown(meta, caller, uid: uid, gid: gid) { throw Failure(e) }
@@ -673,6 +675,8 @@ final class Session {
         try sticky(user, toDir, new)
         let forget = export.volume.removal(dirfd: toDir, name: new)
         guard renameat(fromDir, FileNames.cString(old), toDir, FileNames.cString(new)) == 0 else { throw Failure.last() }
+        // A session's walker may have the old path of a directory cached.
+        export.volume.sidecar.counters.directoriesChanged()
         forget()
     }
 
@@ -682,6 +686,7 @@ final class Session {
         try sticky(user, parent, name)
         let forget = export.volume.removal(dirfd: parent, name: name)
         guard unlinkat(parent, FileNames.cString(name), directory ? AT_REMOVEDIR : 0) == 0 else { throw Failure.last() }
+        if directory { export.volume.sidecar.counters.directoriesChanged() }
         forget()
     }
 

@@ -84,5 +84,7 @@ extension Session {
             ? removexattr(path, host)
             : x.value.withUnsafeBytes { setxattr(path, host, $0.baseAddress, $0.count, x.flags) }
         guard r == 0 else { throw Failure.last() }
+        // An ACL can change who may search a directory.
+        export.volume.sidecar.counters.directoriesChanged()
     }
 }

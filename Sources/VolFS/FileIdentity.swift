@@ -34,7 +34,34 @@ public struct FileIdentity: Hashable, Sendable {
         public let inode: UInt64, nlink: UInt32, size: UInt64, blocks: UInt64, blksize: UInt32
         /// btime is zero where the filesystem keeps none.
         public let atime: timespec, mtime: timespec, ctime: timespec, btime: timespec
+        /// As glibc's dev_t encodes them.
+        public var dev: UInt64 = 0, rdev: UInt64 = 0
         public var defaults: Metadata { .defaults(hostMode: mode, hostUID: uid, hostGID: gid) }
+
+        /// The same as stat(2) gives it.
+        public var asStat: stat {
+            var st = stat()
+            st.st_dev = UInt(dev)
+            st.st_ino = UInt(inode)
+            st.st_nlink = UInt(nlink)
+            st.st_mode = mode
+            st.st_uid = uid
+            st.st_gid = gid
+            st.st_rdev = UInt(rdev)
+            st.st_size = Int(Int64(bitPattern: size))
+            st.st_blksize = Int(blksize)
+            st.st_blocks = Int(Int64(bitPattern: blocks))
+            st.st_atim = atime
+            st.st_mtim = mtime
+            st.st_ctim = ctime
+            return st
+        }
+
+        /// glibc's makedev.
+        static func device(major: UInt32, minor: UInt32) -> UInt64 {
+            let ma = UInt64(major), mi = UInt64(minor)
+            return (ma & 0xffff_f000) << 32 | (ma & 0xfff) << 8 | (mi & 0xffff_ff00) << 12 | mi & 0xff
+        }
     }
 
     /// Whether the filesystem holding `path` keeps birth times: without
@@ -63,9 +90,11 @@ public struct FileIdentity: Hashable, Sendable {
             func time(_ o: Int) -> timespec { timespec(tv_sec: Int(Int64(bitPattern: u64(o))), tv_nsec: Int(u32(o + 8))) }
             let born = u32(0) & 0x800 != 0
             let birth = born ? Int64(bitPattern: u64(80)) * 1_000_000_000 + Int64(u32(88)) : 0
-            let host = HostStat(mode: u32(28) & 0xffff, uid: u32(20), gid: u32(24), inode: u64(32), nlink: u32(16),
+            var host = HostStat(mode: u32(28) & 0xffff, uid: u32(20), gid: u32(24), inode: u64(32), nlink: u32(16),
                                 size: u64(40), blocks: u64(48), blksize: u32(4),
                                 atime: time(64), mtime: time(112), ctime: time(96), btime: born ? time(80) : timespec())
+            host.rdev = HostStat.device(major: u32(128), minor: u32(132))
+            host.dev = HostStat.device(major: u32(136), minor: u32(140))
             return (FileIdentity(inode: u64(32), birth: birth), host)
         }
     }

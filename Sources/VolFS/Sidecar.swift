@@ -1,3 +1,4 @@
+import CPicoLinux
 import CSQLite
 import Glibc
 import Synchronization
@@ -11,8 +12,11 @@ import Synchronization
 /// (the file was deleted and the number reused) and is ignored, so no new
 /// file inherits an old one's setuid bit. WAL mode with a transaction per
 /// change survives `kill -9` at any instant (a transaction is in the log or
-/// not), and every reader sees other sessions' commits at its next query:
-/// nothing is cached in memory.
+/// not). Rows read are kept per thread (`RowCache`) and believed until any
+/// picorun process commits to this sidecar (`ChangeCounters`, a counter in
+/// a shared mapping beside it, bumped after every write): another
+/// session's or `picorun serve`'s change is seen at the next lookup, one
+/// made by another program within `ChangeCounters.cacheLifetime`.
 public final class Sidecar: @unchecked Sendable {
     public let path: String
     /// One connection, used from the ptrace thread, the notification thread
@@ -23,6 +27,12 @@ public final class Sidecar: @unchecked Sendable {
     nonisolated(unsafe) var upsertStatement: OpaquePointer?
     nonisolated(unsafe) var deleteStatement: OpaquePointer?
     nonisolated(unsafe) var transactionDepth = 0
+    /// Commit and directory-change counts shared with every other process
+    /// that opens this sidecar.
+    public let counters: ChangeCounters
+    /// Tells this sidecar's cached rows from another's in a thread's cache.
+    let serial = Sidecar.serials.add(1, ordering: .relaxed).newValue
+    static let serials = Atomic<UInt64>(0)
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS files (
@@ -40,6 +50,7 @@ public final class Sidecar: @unchecked Sendable {
     /// Opens (creating if needed) the sidecar at `path`.
     public init(path: String) throws(VolFSError) {
         self.path = path
+        counters = ChangeCounters(sidecarPath: path)
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
@@ -86,7 +97,15 @@ public final class Sidecar: @unchecked Sendable {
     /// The row for `id`, if there is one and it is not stale (a failed
     /// read counts as none here; `modify` tells the two apart).
     public func lookup(_ id: FileIdentity) -> Metadata? {
-        lock.withLock { _ in (try? selectRow(id)) ?? nil }
+        guard counters.shared else { return lock.withLock { _ in (try? selectRow(id)) ?? nil } }
+        let cache = RowCache.perThread.current
+        // Read before the row: a commit after it makes the row's entry stale.
+        let generation = pico_counter_load(counters.rows)
+        let now = pico_coarse_nanoseconds()
+        if let known = cache.find(id, sidecar: serial, generation: generation, now: now) { return known }
+        let meta = lock.withLock { _ in (try? selectRow(id)) ?? nil }
+        cache.store(id, meta, sidecar: serial, generation: generation, now: now)
+        return meta
     }
 
     /// Runs `body` with a lookup that reads one snapshot of the database,
@@ -108,6 +127,7 @@ public final class Sidecar: @unchecked Sendable {
     /// result equal to it leaves no row. A failed read is an error, never
     /// taken for "no row" (which would write the defaults over the truth).
     public func modify(_ id: FileIdentity, defaults: Metadata, _ change: (inout Metadata) -> Void) throws(VolFSError) {
+        defer { counters.rowsChanged() }
         try lock.withLock { _ throws(VolFSError) in
             // Inside another thread's batch() the change joins its
             // transaction: a BEGIN would fail and the ROLLBACK undo the batch.
@@ -128,11 +148,13 @@ public final class Sidecar: @unchecked Sendable {
 
     /// Records `meta` for `id`, replacing any row (stale or not) for the inode.
     public func store(_ id: FileIdentity, _ meta: Metadata) throws(VolFSError) {
+        defer { counters.rowsChanged() }
         try lock.withLock { _ throws(VolFSError) in try upsertRow(id, meta) }
     }
 
     /// Forgets the row of a file that is gone.
     public func remove(_ id: FileIdentity) throws(VolFSError) {
+        defer { counters.rowsChanged() }
         try lock.withLock { _ throws(VolFSError) in try deleteRow(id) }
     }
 
@@ -194,6 +216,7 @@ public final class Sidecar: @unchecked Sendable {
 
     /// Deletes the rows of these inodes whatever their birth time (fsck).
     public func removeInodes(_ inodes: [UInt64]) throws(VolFSError) {
+        defer { counters.rowsChanged() }
         try batch { () throws(VolFSError) in
             for inode in inodes {
                 try lock.withLock { _ throws(VolFSError) in
@@ -209,6 +232,9 @@ public final class Sidecar: @unchecked Sendable {
     /// Runs `body` as one transaction (an import's many rows commit at once;
     /// a kill before the commit leaves none of them).
     public func batch<T>(_ body: () throws(VolFSError) -> T) throws(VolFSError) -> T {
+        // Other threads' lookups join the open transaction: what they read
+        // (and cached) is not committed until the end, or is rolled back.
+        defer { counters.rowsChanged() }
         try lock.withLock { _ throws(VolFSError) in try exec("BEGIN IMMEDIATE") }
         do throws(VolFSError) {
             let value = try body()

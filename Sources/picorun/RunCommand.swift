@@ -113,6 +113,7 @@ enum RunCommand {
                 hostPathMounts = config.appendHostPath ? HostMounts.hostPath(ProcessInfo.processInfo.environment["PATH"]) : []
                 for m in automounts + hostMounts + hostPathMounts.map(\.mount) { HostMounts.add(m, to: tree) }
                 let volume = openVolume(rootfs: rootfs)
+                tree.shareDirectoryChanges(volume.sidecar.counters.directories, keptBy: volume.sidecar.counters)
                 if let warning = FileIdentity.birthTimeWarning(rootfs) { writeStderr("picorun: warning: \(warning)\n") }
                 dispatcherOptions.volume = volume
                 if let serve9P { startNineP(serve9P, rootfs: rootfs, volume: volume) }

@@ -137,6 +137,14 @@ long pico_thread_setfsgid(gid_t gid);
 long pico_thread_setgroups(size_t n, const gid_t *groups);
 long pico_thread_set_effective_caps(uint64_t effective);
 int pico_cpus_allowed(void);
+
+// A 64-bit counter other threads or processes (through a shared mapping)
+// change: sequentially consistent loads and increments.
+static inline unsigned long long pico_counter_load(const unsigned long long *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline void pico_counter_bump(unsigned long long *p) { __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST); }
+
+// Nanoseconds of CLOCK_MONOTONIC_COARSE: a vDSO read, no syscall.
+unsigned long long pico_coarse_nanoseconds(void);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
 // pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.

@@ -1,5 +1,7 @@
+import CPicoLinux
 import FileNames
 import Glibc
+import Synchronization
 
 /// The guest's file tree: a root directory on the host plus mounts (host
 /// directories shown at guest paths, like /proc, /dev, /sys), walked with
@@ -68,8 +70,11 @@ public final class GuestFileTree {
         /// A host file outside the tree and its mounts that a guest holds,
         /// reached through /proc/PID/fd/N: judged by its host owner and mode.
         public var outsideTree = false
+        /// The walk's `answerFinal` answered the call from the final name's
+        /// directory: the result holds no fd (`parent` and `object` are -1).
+        public var answered = false
 
-        public var exists: Bool { object >= 0 }
+        public var exists: Bool { object >= 0 || answered }
         /// `name` as the bytes a syscall takes.
         public var cName: [CChar] { FileNames.cString(name) }
 
@@ -85,7 +90,7 @@ public final class GuestFileTree {
 
         public func close() {
             if object >= 0 { Glibc.close(object) }
-            Glibc.close(parent)
+            if parent >= 0 { Glibc.close(parent) }
         }
     }
 
@@ -94,7 +99,7 @@ public final class GuestFileTree {
         public let tgid: pid_t
         public let tid: pid_t
         /// The caller's working directory as a canonical guest path.
-        public let cwd: String
+        public var cwd: String
         /// The caller's root (chroot(2)), a canonical guest path: where its
         /// absolute names start and its '..' stops. "/" for most.
         public let root: String
@@ -107,6 +112,9 @@ public final class GuestFileTree {
         /// `name` (host stat `link`) found in the directory `dir` (the walker
         /// follows links itself, so the kernel never asks).
         public var mayFollow: (@Sendable (_ dir: Int32, _ name: String, _ link: stat) -> Bool)?
+        /// Who the search checks on the way are made for: walks by the same
+        /// identity share cached directories (`DirectoryCache`). nil: none.
+        public var identity: Identity?
         public init(tgid: pid_t, tid: pid_t, cwd: String, root: String = "/", maySearch: (@Sendable (Int32) -> Bool)? = nil,
                     mayFollow: (@Sendable (Int32, String, stat) -> Bool)? = nil) {
             self.tgid = tgid
@@ -127,6 +135,20 @@ public final class GuestFileTree {
             if root == "/" { return path }
             if path == root { return "/" }
             return path.hasPrefix(root + "/") ? String(path.dropFirst(root.utf8.count)) : nil
+        }
+    }
+
+    /// What a directory's search check depends on: a cached directory is
+    /// reused only by a walk made for the same.
+    public struct Identity: Equatable, Sendable {
+        public let uid: UInt32, gid: UInt32
+        public let groups: [UInt32]
+        public let capabilities: UInt64
+        public init(uid: UInt32, gid: UInt32, groups: [UInt32], capabilities: UInt64) {
+            self.uid = uid
+            self.gid = gid
+            self.groups = groups
+            self.capabilities = capabilities
         }
     }
 
@@ -175,6 +197,28 @@ public final class GuestFileTree {
     }
 
     public let root: Mount
+    /// Counts changes that can make a cached directory wrong (renames,
+    /// rmdirs, a directory's new mode, owner or ACL): this process's own by
+    /// default, a distro's shared one (`ChangeCounters`) in distro runs.
+    /// Set before any guest runs.
+    public private(set) nonisolated(unsafe) var directoryChanges: UnsafeMutablePointer<UInt64>
+    let ownChanges: UnsafeMutablePointer<UInt64>
+    nonisolated(unsafe) var changesOwner: AnyObject?
+
+    /// Counts directory changes in `counter` (a distro's, shared with the
+    /// other processes that open it), which `owner` keeps mapped.
+    public func shareDirectoryChanges(_ counter: UnsafeMutablePointer<UInt64>, keptBy owner: AnyObject) {
+        directoryChanges = counter
+        changesOwner = owner
+    }
+    /// Tells this tree's cached directories from another tree's.
+    let serial = GuestFileTree.serials.add(1, ordering: .relaxed).newValue
+    static let serials = Atomic<UInt64>(0)
+
+    /// A guest (or the 9P server) changed a directory: every thread's
+    /// cached directories are dropped before its next walk.
+    public func directoriesChanged() { pico_counter_bump(directoryChanges) }
+
     /// Answers /proc/PID/{root,cwd,exe} of guest processes with guest paths
     /// (set once, before any guest runs, by whoever tracks processes).
     public nonisolated(unsafe) var procLinkOverride: (@Sendable (_ pid: pid_t, _ link: String) -> String?)?
@@ -207,10 +251,14 @@ public final class GuestFileTree {
     public init(root hostRoot: String) throws(SupervisorError) {
         root = try Self.openMount(guest: "/", host: hostRoot, readOnly: false, kind: .volume)
         mounts = [root]
+        ownChanges = .allocate(capacity: 1)
+        ownChanges.initialize(to: 0)
+        directoryChanges = ownChanges
     }
 
     deinit {
         for m in mounts { close(m.fd) }
+        ownChanges.deallocate()
     }
 
     /// Shows host directory `host` at guest path `guest`.
@@ -274,8 +322,13 @@ public final class GuestFileTree {
     /// With a `base`, the walk is scoped to it as openat2 scopes a lookup
     /// to its dirfd: `..` and absolute names stop at it (RESOLVE_IN_ROOT)
     /// or fail with EXDEV (RESOLVE_BENEATH).
+    /// `answerFinal` may answer the call from the final name's directory
+    /// (fd, name, mount) without an fd of the object: true, and the result
+    /// is `answered`. It is asked only for a name that is not a mount
+    /// point, not under /proc and not ending in "/"; false lets the walk go on.
     public func walk(_ path: [UInt8], caller: Caller, followFinal: Bool, resolve: Resolve = [],
-                     base: Base? = nil) throws(TraceeError) -> Walk {
+                     base: Base? = nil,
+                     answerFinal: (_ dirfd: Int32, _ name: String, _ mount: Mount) -> Bool = { _, _, _ in false }) throws(TraceeError) -> Walk {
         guard !path.isEmpty else { throw TraceeError(.ENOENT) }
         guard path.count < Self.pathMax else { throw TraceeError(.ENAMETOOLONG) }
         let text = FileNames.string(path)
@@ -321,6 +374,37 @@ public final class GuestFileTree {
                 pending = rootComponents + pending
             }
         }
+        // Cached directories: for plain walks by a known identity.
+        let identity = caller.identity
+        let cache = identity != nil && base == nil && resolve.subtracting(.treePath).isEmpty ? DirectoryCache.perThread.current : nil
+        cache?.begin(tree: serial, generation: pico_counter_load(directoryChanges))
+        defer { cache?.end() }
+        // Jumps over the pending components that name cached directories,
+        // from the top of the stack (never the final name, never into /proc
+        // or across a mount point: the walk takes those steps itself).
+        var tryCache = cache != nil
+        func jump() {
+            guard let cache, let identity else { return }
+            var top = stack[stack.count - 1]
+            while pending.count > 1, !top.mount.isProc {
+                let comp = pending[0]
+                if comp == "." || comp == ".." { return }
+                let g = Self.join(top.guest, String(comp))
+                if mountAt(g) != nil { return }
+                guard let e = cache.lookup(g, identity: identity) else { return }
+                top = (e.fd, g, e.mount, false)
+                stack.append(top)
+                pending.removeFirst()
+            }
+        }
+        /// Pushes a directory the walk just opened, lending it to the cache.
+        func pushOpened(_ fd: Int32, _ g: String, _ m: Mount) {
+            if let cache, let identity, !m.isProc, cache.insert(g, fd: fd, mount: m, identity: identity) {
+                stack.append((fd, g, m, false))
+            } else {
+                stack.append((fd, g, m, true))
+            }
+        }
         do throws(TraceeError) {
             if let base {
                 stack.append((base.fd, base.guestPath, base.mount, false))
@@ -331,6 +415,10 @@ public final class GuestFileTree {
             var symlinks = 0
             var finalName = ""
             while !pending.isEmpty {
+                if tryCache {
+                    tryCache = false
+                    jump()
+                }
                 let comp = pending.removeFirst()
                 let isLast = pending.isEmpty
                 if comp == "." || comp == ".." {
@@ -366,6 +454,7 @@ public final class GuestFileTree {
                     if resolve.contains(.noXdev) { throw TraceeError(.EXDEV) }
                     push(m)
                     if isLast { finalName = "" }
+                    tryCache = cache != nil
                     continue
                 }
                 let name = String(comp)
@@ -395,10 +484,16 @@ public final class GuestFileTree {
                     // Most components are plain directories: one openat, no fstat.
                     let dir = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
                     if dir >= 0 {
-                        stack.append((dir, guestHere, top.mount, true))
+                        pushOpened(dir, guestHere, top.mount)
                         continue
                     }
                     if errno != ENOTDIR { throw TraceeError(LinuxErrno(errno)) }
+                } else if !trailingSlash, !top.mount.isProc, answerFinal(top.fd, name, top.mount) {
+                    closeStack()
+                    var answered = Walk(parent: -1, parentGuestPath: top.guest, name: name, object: -1,
+                                        guestPath: guestHere, mount: top.mount)
+                    answered.answered = true
+                    return answered
                 }
                 let fd = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
                 if fd < 0 {
@@ -442,6 +537,7 @@ public final class GuestFileTree {
                         for s in stack.dropFirst() { release(s) }
                         stack.removeSubrange(1...)
                         pending = Array(guest.split(separator: "/")) + pending
+                        tryCache = cache != nil
                         continue
                     }
                     if let mayFollow = caller.mayFollow, !mayFollow(top.fd, name, st) { throw TraceeError(.EACCES) }
@@ -457,6 +553,7 @@ public final class GuestFileTree {
                     pending = Array(target.split(separator: "/")) + pending
                     if target.hasPrefix("/") { pending = rootComponents + pending }
                     if pending.isEmpty { finalName = "" }
+                    tryCache = cache != nil
                     continue
                 }
                 if isLast {
@@ -474,7 +571,7 @@ public final class GuestFileTree {
                     return found
                 }
                 guard type == S_IFDIR else { close(fd); throw TraceeError(.ENOTDIR) }
-                stack.append((fd, guestHere, top.mount, true))
+                pushOpened(fd, guestHere, top.mount)
             }
             // Ended on a directory (".", "..", a mount root, a symlink to a
             // directory) or on a missing final component.

@@ -200,6 +200,7 @@ enum DirectoryCalls {
         try Permissions.checkRemoval(c, w)
         let forget = c.volume?.removal(dirfd: w.parent, name: w.name)
         guard Glibc.unlinkat(w.parent, w.cName, flags) == 0 else { throw .errno() }
+        if flags & AT_REMOVEDIR != 0 { c.tree.directoriesChanged() }
         forget?()
         return .value(0)
     }
@@ -238,6 +239,8 @@ enum DirectoryCalls {
         let forget = flags & 2 == 0 && to.exists ? c.volume?.removal(dirfd: to.parent, name: to.name) : nil
         let r = pico_renameat2(from.parent, from.cName, to.parent, to.cName, flags)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
+        // A directory moved (or, exchanged, either name): cached paths under it are wrong.
+        if movingDirectory || flags & 2 != 0 { c.tree.directoriesChanged() }
         forget?()
         return .value(0)
     }

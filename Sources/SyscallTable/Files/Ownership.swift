@@ -17,6 +17,10 @@ enum Ownership {
     /// Puts the guest's view of the walked object into `st`.
     static func overlay(_ st: inout stat, _ c: PathContext, _ w: GuestFileTree.Walk) {
         guard let meta = guestView(c, w) else { return }
+        apply(meta, to: &st)
+    }
+
+    static func apply(_ meta: Metadata, to st: inout stat) {
         st.st_uid = meta.uid
         st.st_gid = meta.gid
         st.st_mode = meta.mode
@@ -57,6 +61,7 @@ enum Ownership {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let caller = c.processes.credentials(c.caller.tid).fileCaller
         if let e = c.semantics(w).changeMode(fd: w.object, to: requested, caller: caller) { throw TraceeError(e) }
+        c.changed(w)
         return .value(0)
     }
 
@@ -68,6 +73,7 @@ enum Ownership {
         if let e = c.semantics(w).changeOwner(fd: w.object, uid: uid == keep ? nil : uid, gid: gid == keep ? nil : gid, caller: caller) {
             throw TraceeError(e)
         }
+        c.changed(w)
         return .value(0)
     }
 }

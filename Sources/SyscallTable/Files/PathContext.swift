@@ -17,9 +17,13 @@ struct PathContext {
     /// Answers the notification later (for `.deferred` replies).
     let respond: @Sendable (NotificationReply) -> Void
 
+    /// Answers a call from the final name's directory (see `GuestFileTree.walk`).
+    typealias Answer = (_ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount) -> Bool
+
     static let atFdcwd: Int32 = -100
     static let atEmptyPath: UInt64 = 0x1000
     static let atSymlinkNofollow: UInt64 = 0x100
+    static let atSymlinkNofollowFlag: Int32 = 0x100
 
     init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, hostname: String? = nil, n: SyscallNotification) {
         self.tree = tree
@@ -28,8 +32,10 @@ struct PathContext {
         self.hostname = hostname
         self.tracee = PtraceTracee(tid: n.tid)
         var caller = processes.caller(n.tid)
-        caller.maySearch = Permissions.searchCheck(volume: volume, credentials: processes.credentials(n.tid))
+        let credentials = processes.credentials(n.tid)
+        caller.maySearch = Permissions.searchCheck(volume: volume, credentials: credentials)
         caller.mayFollow = Permissions.followCheck(volume: volume, processes: processes, tid: n.tid)
+        caller.identity = Permissions.searchIdentity(volume: volume, credentials: credentials, processes: processes, tid: n.tid)
         self.caller = caller
         self.args = n.args
         self.respond = n.respond
@@ -61,7 +67,7 @@ struct PathContext {
     /// of it), as the kernel starts an *at lookup, instead of from the root
     /// through every ancestor: find(1) stats each name relative to a deep
     /// dirfd. nil when the walk needs the ancestors (the full walk decides).
-    func walkFromDirectory(_ dirfd: Int32, _ raw: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk? {
+    func walkFromDirectory(_ dirfd: Int32, _ raw: [UInt8], follow: Bool, answerFinal: Answer) throws(TraceeError) -> GuestFileTree.Walk? {
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         // A thread the kernel cannot name by pidfd (before Linux 6.9) takes
         // the full walk, which reads the fd through /proc instead.
@@ -83,7 +89,7 @@ struct PathContext {
         if mount.isProc { return nil }
         do {
             return try tree.walk(raw, caller: caller, followFinal: follow, resolve: .fromDirectory,
-                                 base: GuestFileTree.Base(fd: fd, guestPath: guest, mount: mount))
+                                 base: GuestFileTree.Base(fd: fd, guestPath: guest, mount: mount), answerFinal: answerFinal)
         } catch {
             if error.errno == GuestFileTree.needsFullWalk.errno { return nil }
             throw error
@@ -92,20 +98,22 @@ struct PathContext {
 
     /// Resolves (dirfd, path) as the *at syscalls do; with RESOLVE_BENEATH
     /// or RESOLVE_IN_ROOT, scoped to the dirfd's directory as openat2 does.
-    func walk(dirfd: Int32, path raw: [UInt8], follow: Bool, resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> GuestFileTree.Walk {
+    func walk(dirfd: Int32, path raw: [UInt8], follow: Bool, resolve: GuestFileTree.Resolve = [],
+              answerFinal: Answer = { _, _, _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
         if resolve.isScoped {
             let start = try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true)
             defer { start.close() }
             return try tree.walk(raw, caller: self.caller, followFinal: follow, resolve: resolve, base: GuestFileTree.Base(start))
         }
         let isAbsolute = raw.first == UInt8(ascii: "/")
-        if !isAbsolute && !raw.isEmpty && dirfd != Self.atFdcwd && resolve.isEmpty, let w = try walkFromDirectory(dirfd, raw, follow: follow) {
+        if !isAbsolute && !raw.isEmpty && dirfd != Self.atFdcwd && resolve.isEmpty,
+           let w = try walkFromDirectory(dirfd, raw, follow: follow, answerFinal: answerFinal) {
             return w
         }
         let start = isAbsolute ? "/" : try directory(dirfd)
-        let caller = GuestFileTree.Caller(tgid: self.caller.tgid, tid: self.caller.tid, cwd: start, root: self.caller.root,
-                                          maySearch: self.caller.maySearch, mayFollow: self.caller.mayFollow)
-        return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve)
+        var caller = self.caller
+        caller.cwd = start
+        return try tree.walk(raw, caller: caller, followFinal: follow, resolve: resolve, answerFinal: answerFinal)
     }
 
     /// The existing object an *at call names, following a final symlink
@@ -113,7 +121,9 @@ struct PathContext {
     /// names the fd's own file: the supervisor acts on its duplicate of it,
     /// never lets the kernel run the call, since the kernel would read the
     /// path again after another thread had written a host path there.
-    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64, nullIsEmpty: Bool = false) throws(TraceeError) -> GuestFileTree.Walk {
+    /// `answerFinal`: as the walker's, for calls that need no fd of the object.
+    func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64, nullIsEmpty: Bool = false,
+                        answerFinal: Answer = { _, _, _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
         // Since Linux 6.11 the stat calls take a NULL path with AT_EMPTY_PATH.
         if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
         let raw = try path(address)
@@ -121,7 +131,7 @@ struct PathContext {
             guard flags & Self.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
             return try fdObject(dirfd)
         }
-        let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0)
+        let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0, answerFinal: answerFinal)
         guard w.exists, !w.trailingSlash else {
             w.close()
             throw TraceeError(w.exists ? .ENOTDIR : .ENOENT)
@@ -140,6 +150,13 @@ struct PathContext {
             return GuestFileTree.Walk.held(link, in: tree)
         }
         return GuestFileTree.Walk.held(Int32(fd), in: tree)
+    }
+
+    /// A change to the walked object's mode, owner or attributes: if it is a
+    /// directory, the search checks cached walks passed through it are stale.
+    func changed(_ w: GuestFileTree.Walk) {
+        var st = stat()
+        if w.object >= 0, fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { tree.directoriesChanged() }
     }
 
     /// The guest's umask, as the kernel keeps it for the task.

@@ -117,6 +117,22 @@ enum Permissions {
         }
     }
 
+    /// Whose search checks a walk makes (the key of cached directories): in
+    /// a distro the guest's emulated fs ids, groups and capabilities; on the
+    /// host tree the thread's own, which the answering thread takes on
+    /// (`HostIdentity`), or picorun's, which an unprivileged guest cannot change.
+    static func searchIdentity(volume: Volume?, credentials k: Credentials, processes: GuestProcesses, tid: pid_t) -> GuestFileTree.Identity? {
+        if volume != nil {
+            return GuestFileTree.Identity(uid: k.fsuid, gid: k.fsgid, groups: k.groups, capabilities: k.effective.rawValue)
+        }
+        guard HostIdentity.supervisorIsRoot else { return ownIdentity }
+        return processes.hostIdentity(tid).map {
+            GuestFileTree.Identity(uid: $0.fsuid, gid: $0.fsgid, groups: $0.groups, capabilities: $0.capabilities)
+        }
+    }
+
+    static let ownIdentity = GuestFileTree.Identity(uid: geteuid(), gid: getegid(), groups: [], capabilities: 0)
+
     /// The search check the walker makes for every distro directory it passes.
     static func searchCheck(volume: Volume?, credentials k: Credentials) -> (@Sendable (Int32) -> Bool)? {
         guard let volume, !k.has(.dacOverride) else { return nil }

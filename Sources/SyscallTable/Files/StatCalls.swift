@@ -27,15 +27,38 @@ enum StatCalls {
     static let statFlags: UInt64 = 0x100 | 0x800 | 0x1000
 
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true)
-        defer { w.close() }
         var st = Glibc.stat()
-        if let seen = w.hostStat { st = seen } else {
-            guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+        let follow = flags & PathContext.atSymlinkNofollow == 0
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true) { dirfd, name, mount in
+            answer(c, dirfd, name, mount, follow: follow, into: &st)
         }
-        Ownership.overlay(&st, c, w)
+        defer { w.close() }
+        if !w.answered {
+            if let seen = w.hostStat { st = seen } else {
+                guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+            }
+            Ownership.overlay(&st, c, w)
+        }
         try c.write(st, to: buffer)
         return .value(0)
+    }
+
+    /// stat's answer from the final name's directory, in one call and no
+    /// fd of the object: the host's stat, or in a distro the statx that
+    /// also names the sidecar row. False (the walk opens the object) for a
+    /// symlink to follow, an error (the walk reports it as it would), and
+    /// DrvFS folders, whose modes need the object itself.
+    static func answer(_ c: PathContext, _ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount,
+                       follow: Bool, into st: inout Glibc.stat) -> Bool {
+        if let volume = c.volume, mount.kind == .volume {
+            guard let (meta, host) = volume.describe(dirfd: dirfd, name: name),
+                  !(follow && host.mode & UInt32(S_IFMT) == UInt32(S_IFLNK)) else { return false }
+            st = host.asStat
+            Ownership.apply(meta, to: &st)
+            return true
+        }
+        guard mount.kind != .drvfs, fstatat(dirfd, FileNames.cString(name), &st, PathContext.atSymlinkNofollowFlag) == 0 else { return false }
+        return !(follow && st.st_mode & S_IFMT == S_IFLNK)
     }
 
     /// Fstat implements Linux syscall fstat(2) in distro runs (the sidecar's

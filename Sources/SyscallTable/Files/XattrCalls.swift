@@ -88,6 +88,7 @@ enum XattrCalls {
                 : CPicoLinux.lsetxattr(path, host, b.baseAddress, b.count, flags)
         }
         guard r == 0 else { throw .errno() }
+        c.changed(w)
         return .value(0)
     }
 
@@ -103,6 +104,7 @@ enum XattrCalls {
         if name == AccessAcl.name, let reply = try AccessAcl.set(c, w, value) { return reply }
         let r = value.withUnsafeBytes { CPicoLinux.fsetxattr(w.object, hostName(c, name), $0.baseAddress, $0.count, c.int32(4)) }
         guard r == 0 else { throw .errno() }
+        c.changed(w)
         return .value(0)
     }
 
@@ -138,6 +140,7 @@ enum XattrCalls {
         let host = hostName(c, name)
         let r = follow ? CPicoLinux.removexattr(path, host) : CPicoLinux.lremovexattr(path, host)
         guard r == 0 else { throw .errno() }
+        c.changed(w)
         return .value(0)
     }
 
@@ -171,6 +174,7 @@ enum XattrCalls {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         try Permissions.rule(c, w, fd: w.object) { Rulebook.mayUseXattr(name, $0, $1, write: true) }
         guard CPicoLinux.fremovexattr(w.object, hostName(c, name)) == 0 else { throw .errno() }
+        c.changed(w)
         return .value(0)
     }
 }
