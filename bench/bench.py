@@ -5,7 +5,8 @@ round, several rounds. Reports the median wall time of each runner as a
 ratio to native (absolute times on a shared machine mean little) and
 picorun's peak RSS, in BENCHMARKS.md plus an SVG chart.
 
-Each workload runs on the host tree and, as root, on the Debian test rootfs
+Each workload runs on the host tree and, as root, on a Debian rootfs (the
+test rootfs plus git, make and gcc: scripts/make-bench-rootfs.sh)
 (native there is a real chroot; picorun runs with --rootfs; proot with -r).
 A workload whose median misses its target gets a stop profile: the calls
 that stop, counted by one --coverage run.
@@ -25,7 +26,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "Fixtures/elf/out")
 
 
-TARGETS = {"getpid": 1.10, "stat": 6, "stat-par": 6, "find": 4, "spawn": 2.5, "python": 1.4, "tar": 2, "gcc": None, "cpu": 1.02}
+TARGETS = {"getpid": 1.10, "stat": 6, "stat-par": 6, "find": 4, "spawn": 2.5, "python": 1.4, "tar": 2, "gcc": None, "cpu": 1.02,
+           "git-status": 3, "git-diff": 3, "make": 1.3, "dpkg": 2, "apt": None}
+
+# The local package the dpkg row installs (files) and the one the apt row
+# installs from a file: repository.
+DEB_FILES, APT_FILES = 2000, 500
+APT_LIST = "/etc/apt/sources.list.d/picorun-bench.list"
 
 
 def workloads(root):
@@ -45,7 +52,17 @@ def workloads(root):
          "tar xf of 100 MB in 9,000 files (VolFS writes + sidecar in a rootfs)"),
         ("gcc", ["/usr/bin/gcc", "-O1", "-c", f"{b}/big.c", "-o", f"{b}/big.o"], "gcc -O1 of a 2,000-line C file"),
         ("cpu", [f"{b}/cpu-bound", "4000"], "CPU-bound hashing (the overhead floor)"),
+        ("git-status", ["/usr/bin/git", "-C", f"{b}/repo", "status", "--porcelain"], "git status in a work tree of 10,000 files"),
+        ("git-diff", ["/usr/bin/git", "-C", f"{b}/repo", "diff", "--stat"], "git diff --stat in the same tree (50 files changed)"),
+        ("make", ["/usr/bin/make", "-s", "-B", "-j2", "-C", f"{b}/mk"], "make -B -j2 of 50 C files and a link"),
     ]
+    if root != "/":
+        # Into the distro's own package database: the host's is not the bench's to change.
+        w += [
+            ("dpkg", ["/usr/bin/dpkg", "-i", f"{b}/picorun-bench-files.deb"], f"dpkg -i of a local package of {DEB_FILES:,} files"),
+            ("apt", ["/usr/bin/apt-get", "-q", "-y", "-o", "APT::Sandbox::User=root", "install", "--reinstall", "picorun-bench-apt"],
+             f"apt-get install --reinstall from a file: repository ({APT_FILES} files)"),
+        ]
     return [x for x in w if os.path.exists(os.path.join(root, x[1][0].lstrip("/")))]
 
 
@@ -70,7 +87,101 @@ def prepare_tree(root):
         for i in range(400):
             f.write(f"static int f{i}(int x) {{\n  int y = x * {i} + 1;\n  for (int k = 0; k < x; k++) y ^= k << (k % 7);\n  return y;\n}}\n")
         f.write("int all(int x) { return " + " + ".join(f"f{i}(x)" for i in range(400)) + "; }\n")
+    prepare_repo(os.path.join(b, "repo"))
+    prepare_make(os.path.join(b, "mk"))
+    if root != "/":
+        prepare_packages(root, b)
     return b
+
+
+def prepare_repo(repo):
+    """A git work tree of 10,000 files in 100 folders, committed, then 50 changed."""
+    if os.path.exists(os.path.join(repo, ".git")) or not shutil.which("git"):
+        return
+    for i in range(10000):
+        d = os.path.join(repo, f"src{i // 100:02d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"file{i:05d}.txt"), "w") as f:
+            f.write(f"line {i}\n" * 5)
+    git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench"]):
+        subprocess.run(git + args, check=True, stdout=subprocess.DEVNULL)
+    for i in range(0, 10000, 200):
+        with open(os.path.join(repo, f"src{i // 100:02d}", f"file{i:05d}.txt"), "a") as f:
+            f.write("changed\n")
+
+
+def prepare_make(mk):
+    """50 C files, a Makefile with a pattern rule and a link."""
+    os.makedirs(mk, exist_ok=True)
+    for i in range(50):
+        with open(os.path.join(mk, f"u{i:02d}.c"), "w") as f:
+            f.write("#include <stdio.h>\n#include <string.h>\n")
+            f.write(f"int u{i:02d}(int x) {{ char b[64]; snprintf(b, sizeof b, \"%d\", x * {i}); return (int)strlen(b); }}\n")
+    with open(os.path.join(mk, "main.c"), "w") as f:
+        f.write("".join(f"int u{i:02d}(int);\n" for i in range(50)))
+        f.write("int main(void) { return " + " + ".join(f"u{i:02d}(1)" for i in range(50)) + " > 0 ? 0 : 1; }\n")
+    with open(os.path.join(mk, "Makefile"), "w") as f:
+        f.write("OBJS = main.o " + " ".join(f"u{i:02d}.o" for i in range(50)) + "\n")
+        f.write("prog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\n")
+
+
+def make_deb(out, name, files):
+    """A binary package of `files` small files under /usr/share/NAME."""
+    src = tempfile.mkdtemp(prefix="picorun-bench-deb-")
+    os.makedirs(os.path.join(src, "DEBIAN"))
+    with open(os.path.join(src, "DEBIAN", "control"), "w") as f:
+        f.write(f"Package: {name}\nVersion: 1.0\nArchitecture: all\nMaintainer: picorun bench <bench@localhost>\n"
+                f"Description: {files} small files for picorun's benchmark\n")
+    for i in range(files):
+        d = os.path.join(src, "usr", "share", name, f"d{i // 100:02d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{i:05d}"), "w") as f:
+            f.write(f"{name} {i}\n" * 20)
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-b", src, out], check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(src)
+
+
+def prepare_packages(root, b):
+    """The dpkg row's package, and a file: repository holding the apt row's,
+    known to the distro's apt (its lists updated in a real chroot)."""
+    if not shutil.which("dpkg-deb"):
+        return
+    deb = os.path.join(b, "picorun-bench-files.deb")
+    if not os.path.exists(deb):
+        make_deb(deb, "picorun-bench-files", DEB_FILES)
+    repo = os.path.join(b, "aptrepo")
+    os.makedirs(repo, exist_ok=True)
+    pkg = os.path.join(repo, "picorun-bench-apt.deb")
+    if not os.path.exists(pkg):
+        make_deb(pkg, "picorun-bench-apt", APT_FILES)
+    import hashlib
+    data = open(pkg, "rb").read()
+    control = subprocess.run(["dpkg-deb", "-f", pkg], check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(repo, "Packages"), "w") as f:
+        f.write(f"{control}\nFilename: ./picorun-bench-apt.deb\nSize: {len(data)}\n"
+                f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n\n")
+    with open(os.path.join(root, APT_LIST.lstrip("/")), "w") as f:
+        f.write("deb [trusted=yes] file:/tmp/picorun-bench/aptrepo ./\n")
+    chroot_run(root, "apt-get -q -o APT::Sandbox::User=root update >/dev/null && "
+                     "apt-get -q -y -o APT::Sandbox::User=root install picorun-bench-apt >/dev/null && "
+                     "dpkg -i /tmp/picorun-bench/picorun-bench-files.deb >/dev/null")
+
+
+def forget_packages(root):
+    """Takes the bench's packages and repository out of the distro again."""
+    if root == "/" or not os.path.exists(os.path.join(root, APT_LIST.lstrip("/"))):
+        return
+    os.unlink(os.path.join(root, APT_LIST.lstrip("/")))
+    chroot_run(root, "dpkg --purge picorun-bench-files picorun-bench-apt >/dev/null; "
+                     "rm -f /var/lib/apt/lists/_tmp_picorun-bench_aptrepo_*")
+
+
+def chroot_run(root, script):
+    """`script` in a real chroot of `root` with /proc, /dev and /sys."""
+    setup = ('mount --bind /proc "$R/proc" && mount --rbind /dev "$R/dev" && mount --bind /sys "$R/sys" && '
+             'exec chroot "$R" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$S"')
+    subprocess.run(["unshare", "-m", "/bin/sh", "-c", setup], check=True, env=dict(os.environ, R=root, S=script))
 
 
 def runners(picorun, floor, root, home):
@@ -108,8 +219,9 @@ def stop_profile(picorun, argv, root, home):
 
 
 def find_rootfs():
-    """The test rootfs (built once per machine by scripts/make-test-rootfs.sh)."""
-    r = subprocess.run([os.path.join(ROOT, "scripts/make-test-rootfs.sh")], capture_output=True, text=True)
+    """The bench rootfs: the test rootfs plus git, make and gcc (built once
+    per machine by scripts/make-bench-rootfs.sh)."""
+    r = subprocess.run([os.path.join(ROOT, "scripts/make-bench-rootfs.sh")], capture_output=True, text=True)
     path = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
     return path if os.path.isdir(path) else None
 
@@ -226,6 +338,7 @@ def main():
                 profiles.append((label, row["picorun"], target, stop_profile(picorun, argv, root, home)))
             print(f"{label:16s} " + "  ".join(f"{n} {row[n]:.2f}×" for n in names if n in row)
                   + f"  picorun peak RSS {row['rss'] / 1024:.1f} MiB", flush=True)
+        forget_packages(root)
         shutil.rmtree(os.path.join(root, "tmp/picorun-bench"), ignore_errors=True)
 
     # The floor of a user-notification supervisor: stats answered by a thread

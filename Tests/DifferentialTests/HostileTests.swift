@@ -92,15 +92,18 @@ struct LoadTests {
 
 /// A tracee killed in the middle of a call the supervisor carries out on a
 /// thread (a FIFO open waiting for a peer that never comes) leaves no thread
-/// and no fd behind in the supervisor.
+/// and no fd behind in the supervisor. Directory fds are not counted: the
+/// supervisor's cache of resolved directories holds some, more as the
+/// guest walks more of the tree (a FIFO, a pipe or a file left open is never one).
 @Suite("A tracee killed mid-syscall")
 struct KilledMidCallTests {
     @Test func leavesNoStaleSupervisorState() {
         let dir = scratchDir()
         let script = """
             "$PICORUN" /bin/sh -c 'cd "$1"; sleep 1; for i in $(seq 10); do mkfifo f$i; cat f$i & p=$!; sleep 0.1; kill -9 $p; wait $p 2>/dev/null; done; sleep 2; echo end' sh "$DIR" & pp=$!
-            sleep 0.5; before="$(ls /proc/$pp/fd | wc -l) $(ls /proc/$pp/task | wc -l)"
-            sleep 2.8; after="$(ls /proc/$pp/fd | wc -l) $(ls /proc/$pp/task | wc -l)"
+            held() { for f in /proc/$pp/fd/*; do [ -d "$f" ] || echo "$f"; done | wc -l; }
+            sleep 0.5; before="$(held) $(ls /proc/$pp/task | wc -l)"
+            sleep 2.8; after="$(held) $(ls /proc/$pp/task | wc -l)"
             wait $pp; echo "status $?"; echo "fds and threads: $before before, $after after"
             """
         let r = run("/bin/bash", ["-c", script], env: baseEnvironment(["PICORUN": Paths.picorun, "DIR": dir]), timeout: 60)
