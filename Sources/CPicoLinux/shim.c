@@ -326,11 +326,55 @@ long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char 
     return result(syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags));
 }
 
-long pico_pidfd_getfd(pid_t pid, int targetfd) {
+static int open_pidfd(pid_t pid) {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     // A thread other than its group's leader needs PIDFD_THREAD (Linux 6.9);
     // without it the kernel says EINVAL or ENOENT.
     if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) pidfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
+    return pidfd;
+}
+
+/* The pidfds of the guest tasks a thread asked for most recently, kept by
+ * the threads that answer notifications (pico_pidfd_keep): every fd-only
+ * call would otherwise open and close one. A pidfd names one task, never
+ * a later one given the same number: once that task is gone the kernel
+ * says ESRCH, and the pidfd is opened again. */
+#define PICO_KEPT_PIDFDS 16
+static __thread int keeps_pidfds;
+static __thread struct { pid_t pid; int fd; } kept[PICO_KEPT_PIDFDS];
+static __thread unsigned kept_next;
+
+void pico_pidfd_keep(void) { keeps_pidfds = 1; }
+
+static int kept_pidfd(pid_t pid, int fresh) {
+    for (int i = 0; i < PICO_KEPT_PIDFDS; i++) {
+        if (kept[i].pid != pid || kept[i].fd <= 0) continue;
+        if (!fresh) return kept[i].fd;
+        close(kept[i].fd);
+        kept[i].pid = 0;
+        kept[i].fd = 0;
+    }
+    int fd = open_pidfd(pid);
+    if (fd < 0) return -1;
+    unsigned i = kept_next++ % PICO_KEPT_PIDFDS;
+    if (kept[i].fd > 0) close(kept[i].fd);
+    kept[i].pid = pid;
+    kept[i].fd = fd;
+    return fd;
+}
+
+long pico_pidfd_getfd(pid_t pid, int targetfd) {
+    if (keeps_pidfds) {
+        for (int fresh = 0; fresh < 2; fresh++) {
+            int pidfd = kept_pidfd(pid, fresh);
+            if (pidfd < 0) return -errno;
+            long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
+            if (fd >= 0) return fd;
+            if (errno != ESRCH) return -errno;
+        }
+        return -ESRCH;
+    }
+    int pidfd = open_pidfd(pid);
     if (pidfd < 0) return -errno;
     long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
     long r = fd < 0 ? -errno : fd;

@@ -146,6 +146,8 @@ static inline void pico_counter_bump(unsigned long long *p) { __atomic_add_fetch
 // Nanoseconds of CLOCK_MONOTONIC_COARSE: a vDSO read, no syscall.
 unsigned long long pico_coarse_nanoseconds(void);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+// Answering threads keep the pidfds of recent callers (see shim.c).
+void pico_pidfd_keep(void);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
 // pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.
 long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags);

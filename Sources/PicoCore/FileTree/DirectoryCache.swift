@@ -30,6 +30,12 @@ final class DirectoryCache {
     }
 
     var entries: [String: Entry] = [:]
+    /// The guest paths of directories guests hold fds on, by host inode:
+    /// an *at call's dirfd named without a readlink of /proc/self/fd.
+    struct Inode: Hashable {
+        let dev: UInt64, ino: UInt64
+    }
+    var byInode: [Inode: (guest: String, mount: GuestFileTree.Mount, filled: UInt64)] = [:]
     /// Fds of replaced entries, closed at the next walk's start.
     var retired: [Int32] = []
     /// The tree (its `serial`) and change count the entries belong to.
@@ -77,8 +83,20 @@ final class DirectoryCache {
     func flush() {
         for e in entries.values { close(e.fd) }
         entries.removeAll(keepingCapacity: true)
+        byInode.removeAll(keepingCapacity: true)
         for fd in retired { close(fd) }
         retired.removeAll(keepingCapacity: true)
+    }
+
+    func directory(dev: UInt64, ino: UInt64) -> (guest: String, mount: GuestFileTree.Mount)? {
+        guard usable, let e = byInode[Inode(dev: dev, ino: ino)], now &- e.filled < Self.lifetime else { return nil }
+        return (e.guest, e.mount)
+    }
+
+    func remember(dev: UInt64, ino: UInt64, guest: String, mount: GuestFileTree.Mount) {
+        guard usable else { return }
+        if byInode.count >= Self.capacity { byInode.removeAll(keepingCapacity: true) }
+        byInode[Inode(dev: dev, ino: ino)] = (guest, mount, now)
     }
 
     func lookup(_ path: String, identity: GuestFileTree.Identity) -> Entry? {

@@ -34,8 +34,11 @@ public final class GuestFileTree {
         public let kind: Kind
         /// hostPath + "/": made once, compared on every translated path.
         let hostPrefix: String
+        /// The host device the directory is on.
+        public let device: UInt64
 
-        init(guestPath: String, hostPath: String, fd: Int32, readOnly: Bool, isProc: Bool, kind: Kind) {
+        init(guestPath: String, hostPath: String, fd: Int32, readOnly: Bool, isProc: Bool, kind: Kind, device: UInt64 = 0) {
+            self.device = device
             self.guestPath = guestPath
             self.hostPath = hostPath
             self.fd = fd
@@ -86,6 +89,13 @@ public final class GuestFileTree {
             let mount = host.flatMap { tree.mount(ofHost: $0) } ?? tree.root
             return Walk(parent: dup(fd), parentGuestPath: GuestFileTree.parentOf(guest), name: "", object: fd,
                         guestPath: guest, mount: mount)
+        }
+
+        /// A call answered from an fd without walking (see `answered`).
+        public static func answered(in tree: GuestFileTree) -> Walk {
+            var w = Walk(parent: -1, parentGuestPath: "", name: "", object: -1, guestPath: "", mount: tree.root)
+            w.answered = true
+            return w
         }
 
         public func close() {
@@ -274,8 +284,38 @@ public final class GuestFileTree {
         let fd = open(host, LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SupervisorError("\(host): \(hostErrorString(errno))") }
         let real = Self.fdPath(fd) ?? host
+        var st = stat()
+        _ = fstat(fd, &st)
         return Mount(guestPath: guest, hostPath: real, fd: fd, readOnly: readOnly,
-                     isProc: real == "/proc", kind: kind)
+                     isProc: real == "/proc", kind: kind, device: UInt64(st.st_dev))
+    }
+
+    /// The mount a file on host device `dev` belongs to, when no other
+    /// mount shares that device (a file's fstat then tells its mount
+    /// without a readlink of its path); nil when it is ambiguous.
+    public func mount(ofDevice dev: UInt64) -> Mount? {
+        var found: Mount?
+        for m in mounts where m.device == dev {
+            if found != nil { return nil }
+            found = m
+        }
+        return found
+    }
+
+    /// The guest path and mount of the directory on (dev, ino), as a walk
+    /// from a dirfd found it before (see `DirectoryCache`).
+    public func cachedDirectory(dev: UInt64, ino: UInt64) -> (guest: String, mount: Mount)? {
+        let cache = DirectoryCache.perThread.current
+        cache.begin(tree: serial, generation: pico_counter_load(directoryChanges))
+        defer { cache.end() }
+        return cache.directory(dev: dev, ino: ino)
+    }
+
+    public func rememberDirectory(dev: UInt64, ino: UInt64, guest: String, mount: Mount) {
+        let cache = DirectoryCache.perThread.current
+        cache.begin(tree: serial, generation: pico_counter_load(directoryChanges))
+        defer { cache.end() }
+        cache.remember(dev: dev, ino: ino, guest: guest, mount: mount)
     }
 
     /// The mount whose guest path is exactly `g`, if any.

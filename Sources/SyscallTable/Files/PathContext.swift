@@ -78,15 +78,22 @@ struct PathContext {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw TraceeError(.EBADF) }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
-        // A directory outside everything the guest may see is no starting point.
-        guard let host = GuestFileTree.fdPath(fd), let guest = tree.guestPath(ofHost: host) else { throw TraceeError(.EACCES) }
-        // The mount the host path lies in must be the one the guest path
-        // names (not, say, the root's own empty directory under a mount point).
-        guard let mount = tree.mount(ofHost: host), tree.mount(ofGuest: guest)?.guestPath == mount.guestPath else { return nil }
-        // Which processes /proc shows is decided at /proc's own level: a
-        // dirfd on /proc/PID (say, inherited from the host) must not become
-        // a way into a process the guest may not see.
-        if mount.isProc { return nil }
+        let guest: String, mount: GuestFileTree.Mount
+        if let known = tree.cachedDirectory(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) {
+            (guest, mount) = known
+        } else {
+            // A directory outside everything the guest may see is no starting point.
+            guard let host = GuestFileTree.fdPath(fd), let g = tree.guestPath(ofHost: host) else { throw TraceeError(.EACCES) }
+            // The mount the host path lies in must be the one the guest path
+            // names (not, say, the root's own empty directory under a mount point).
+            guard let m = tree.mount(ofHost: host), tree.mount(ofGuest: g)?.guestPath == m.guestPath else { return nil }
+            // Which processes /proc shows is decided at /proc's own level: a
+            // dirfd on /proc/PID (say, inherited from the host) must not become
+            // a way into a process the guest may not see.
+            if m.isProc { return nil }
+            (guest, mount) = (g, m)
+            tree.rememberDirectory(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino), guest: guest, mount: mount)
+        }
         do {
             return try tree.walk(raw, caller: caller, followFinal: follow, resolve: .fromDirectory,
                                  base: GuestFileTree.Base(fd: fd, guestPath: guest, mount: mount), answerFinal: answerFinal)
@@ -122,14 +129,17 @@ struct PathContext {
     /// never lets the kernel run the call, since the kernel would read the
     /// path again after another thread had written a host path there.
     /// `answerFinal`: as the walker's, for calls that need no fd of the object.
+    /// `answerHeld`: the same for an fd-only call, given the supervisor's
+    /// duplicate of the guest's fd (not a stand-in's).
     func existingObject(dirfd: Int32, path address: UInt64, flags: UInt64, nullIsEmpty: Bool = false,
-                        answerFinal: Answer = { _, _, _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
+                        answerFinal: Answer = { _, _, _ in false },
+                        answerHeld: (Int32) -> Bool = { _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
         // Since Linux 6.11 the stat calls take a NULL path with AT_EMPTY_PATH.
-        if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd) }
+        if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd, answerHeld: answerHeld) }
         let raw = try path(address)
         if raw.isEmpty {
             guard flags & Self.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
-            return try fdObject(dirfd)
+            return try fdObject(dirfd, answerHeld: answerHeld)
         }
         let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0, answerFinal: answerFinal)
         guard w.exists, !w.trailingSlash else {
@@ -140,7 +150,9 @@ struct PathContext {
     }
 
     /// The file the guest's fd `dirfd` is open on (AT_FDCWD: the caller's cwd).
-    func fdObject(_ dirfd: Int32) throws(TraceeError) -> GuestFileTree.Walk {
+    /// `answerHeld` may answer from the duplicate fd alone (true: the
+    /// result is `answered` and holds no fd).
+    func fdObject(_ dirfd: Int32, answerHeld: (Int32) -> Bool = { _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
         if dirfd == Self.atFdcwd { return try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true) }
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         let fd = pico_pidfd_getfd(caller.tid, dirfd)
@@ -148,6 +160,10 @@ struct PathContext {
         if let link = PathStandIns.link(standingFor: Int32(fd)) {
             close(Int32(fd))
             return GuestFileTree.Walk.held(link, in: tree)
+        }
+        if answerHeld(Int32(fd)) {
+            close(Int32(fd))
+            return GuestFileTree.Walk.answered(in: tree)
         }
         return GuestFileTree.Walk.held(Int32(fd), in: tree)
     }

@@ -29,9 +29,9 @@ enum StatCalls {
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         var st = Glibc.stat()
         let follow = flags & PathContext.atSymlinkNofollow == 0
-        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true) { dirfd, name, mount in
+        let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true, answerFinal: { dirfd, name, mount in
             answer(c, dirfd, name, mount, follow: follow, into: &st)
-        }
+        }, answerHeld: { fd in answer(c, held: fd, into: &st) })
         defer { w.close() }
         if !w.answered {
             if let seen = w.hostStat { st = seen } else {
@@ -48,6 +48,20 @@ enum StatCalls {
     /// also names the sidecar row. False (the walk opens the object) for a
     /// symlink to follow, an error (the walk reports it as it would), and
     /// DrvFS folders, whose modes need the object itself.
+    /// fstat's answer from the fd alone, where the file's device tells its
+    /// mount (no readlink of its path): the host's, or the sidecar's view
+    /// of a distro file.
+    static func answer(_ c: PathContext, held fd: Int32, into st: inout Glibc.stat) -> Bool {
+        guard let volume = c.volume else { return Glibc.fstat(fd, &st) == 0 }
+        guard let (meta, host) = volume.describe(fd: fd), let mount = c.tree.mount(ofDevice: host.dev) else { return false }
+        switch mount.kind {
+        case .volume: st = host.asStat; Ownership.apply(meta, to: &st)
+        case .host: st = host.asStat
+        case .drvfs: return false
+        }
+        return true
+    }
+
     static func answer(_ c: PathContext, _ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount,
                        follow: Bool, into st: inout Glibc.stat) -> Bool {
         if let volume = c.volume, mount.kind == .volume {
