@@ -22,7 +22,7 @@ public final class GuestFileTree {
         case volume, host, drvfs
     }
 
-    public struct Mount {
+    public final class Mount: @unchecked Sendable {
         /// Normalized guest path ("/" for the root, "/proc", ...).
         public let guestPath: String
         public let hostPath: String

@@ -58,14 +58,17 @@ public enum ProgramResolver {
         var prefix: [[UInt8]] = []
         for _ in 0...maxScriptDepth {
             let open = try hostPath(current)
-            let head = try readHead(open)
+            // The file is opened and checked once: its head tells a script,
+            // and the same fd is the ELF image the loader reads.
+            let (head, fd) = try readHead(open)
             if head.starts(with: [0x23, 0x21]) {  // "#!"
+                close(fd)
                 let (interp, arg) = try parseShebang(head, path: current)
                 prefix = [interp] + (arg.map { [$0] } ?? []) + [FileNames.bytes(current)] + prefix.dropFirst()
                 current = FileNames.string(interp)
                 continue
             }
-            let request = try request(openPath: open, guestPath: loaderPath(current), execfn: execfn,
+            let request = try request(programFD: fd, guestPath: loaderPath(current), execfn: execfn,
                                       interpreterHostPath: hostPath)
             return ExecPlan(request: request, programOpenPath: open, argvPrefix: prefix)
         }
@@ -96,22 +99,31 @@ public enum ProgramResolver {
         return (interp, rest.isEmpty ? nil : Array(rest))
     }
 
-    /// The first bytes of an executable file, after the checks execve makes.
-    static func readHead(_ path: String) throws(ExecFailure) -> [UInt8] {
+    /// The first bytes of an executable file, after the checks execve
+    /// makes, and the file opened (the caller closes it).
+    static func readHead(_ path: String) throws(ExecFailure) -> ([UInt8], Int32) {
         let fd = try openExecutable(path, checkExecutable: true)
-        defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: shebangLimit)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n >= 0 else { throw ExecFailure(.EIO, hostErrorString(errno)) }
-        return Array(buf[0..<n])
+        guard n >= 0 else {
+            let e = errno
+            close(fd)
+            throw ExecFailure(.EIO, hostErrorString(e))
+        }
+        return (Array(buf[0..<n]), fd)
     }
 
-    /// `openPath` is where the supervisor reads the program; `guestPath` is
-    /// where the tracee's loader stub opens it (they differ when the guest
-    /// named it relative to its own cwd or a dirfd).
-    public static func request(openPath: String, guestPath: String, execfn: [UInt8],
+    /// `programFD` is the program as the supervisor opened and checked it
+    /// (the request takes it); `guestPath` is where the tracee's loader stub
+    /// opens it (they differ when the guest named it relative to its own
+    /// cwd or a dirfd).
+    public static func request(programFD: Int32, guestPath: String, execfn: [UInt8],
                                interpreterHostPath: (String) throws(ExecFailure) -> String = { $0 }) throws(ExecFailure) -> LoadRequest {
-        let (program, programFD) = try openImage(openPath, checkExecutable: true)
+        let program: ElfImage
+        do { program = try ElfImage.parse(try FileElfSource(fd: programFD)) } catch {
+            close(programFD)
+            throw ExecFailure(error.errno, error.reason)
+        }
         var interp: ElfImage? = nil
         var interpFD: Int32? = nil
         if let interpPath = program.interpreter {

@@ -75,8 +75,9 @@ enum Exec {
         let credentials = files.processes.credentials(tid)
         let search = Permissions.searchCheck(volume: files.volume, credentials: credentials)
         let follow = Permissions.followCheck(volume: files.volume, processes: files.processes, tid: tid)
-        let resolver = TreeResolver(tree: files.tree, caller: GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, root: caller.root,
-                                                                                  maySearch: search, mayFollow: follow))
+        var resolverCaller = GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, root: caller.root, maySearch: search, mayFollow: follow)
+        resolverCaller.identity = Permissions.searchIdentity(volume: files.volume, credentials: credentials, processes: files.processes, tid: tid)
+        let resolver = TreeResolver(tree: files.tree, caller: resolverCaller)
         defer { resolver.close() }
         // The walks below name paths as the caller does, under its root.
         let top = loaderTop.map(caller.visible) ?? path
