@@ -46,6 +46,19 @@ static void *answer(void *arg) {
     return NULL;
 }
 
+/* A filter that notifies every newfstatat of this process; its listener. */
+static int notify_stats(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
 /* The answer from the parent process, to notifications of child `pid`. */
 static int answer_child(pid_t pid, int fd, int work) {
     int pidfd = syscall(SYS_pidfd_open, pid, 0);
@@ -84,15 +97,7 @@ int main(int argc, char **argv) {
         if (pipe(p) != 0) return 1;
         pid_t pid = fork();
         if (pid == 0) {
-            struct sock_filter f[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 0, 1),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-            };
-            struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-            int l = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+            int l = notify_stats();
             if (write(p[1], &l, sizeof l) != sizeof l) _exit(1);
             /* Wait until the parent holds the listener (its first answer). */
             struct stat st;
@@ -103,18 +108,10 @@ int main(int argc, char **argv) {
         if (read(p[0], &fd, sizeof fd) != sizeof fd || fd < 0) return 1;
         return answer_child(pid, fd, work);
     }
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     pthread_t t;
     /* The answering thread exists before the filter, so it is not filtered. */
     if (pthread_create(&t, NULL, answer, NULL) != 0) return 1;
-    listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    listener = notify_stats();
     if (listener < 0) { perror("seccomp"); return 1; }
     /* As picorun asks (Linux 6.6+): the notifying task hands its CPU to the
      * answering thread. SECCOMP_IOCTL_NOTIF_SET_FLAGS takes the flags by
