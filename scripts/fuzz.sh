@@ -56,10 +56,10 @@ nice=(nice -n 19)
 # compiled into the harness module itself.
 modules_for() {
   case $1 in
-    elf) echo FileNames LinuxABI PicoCore ;;
-    tar) echo FileNames LinuxABI VolFS ;;
-    ninep) echo FileNames LinuxABI VolFS NinePServer ;;
-    config) echo FileNames LinuxABI PicoCore ;;
+    elf) echo FileNames LinuxABI PerThread PicoCore ;;
+    tar) echo FileNames LinuxABI PerThread VolFS ;;
+    ninep) echo FileNames LinuxABI PerThread VolFS NinePServer ;;
+    config) echo FileNames LinuxABI PerThread PicoCore ;;
     *) echo "unknown target $1 (targets: ${all_targets[*]})" >&2; exit 2 ;;
   esac
 }
