@@ -25,17 +25,8 @@ public final class ChangeCounters: @unchecked Sendable {
     let length = 4096
 
     /// How long anything answered from memory may be believed without a
-    /// counter having moved: changes made outside picorun show within it.
-    public static let cacheLifetime: UInt64 = 1_000_000_000
-
-    /// Counters only this process sees (the host tree has no distro to share them through).
-    public init() {
-        base = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: length)
-        rows = base.assumingMemoryBound(to: UInt64.self)
-        directories = rows + 8
-        shared = false
-    }
+    /// counter having moved (the shim's one rule for every cache).
+    public static let cacheLifetime = UInt64(PICO_CACHE_LIFETIME_NS)
 
     /// The counters of the distro whose sidecar is `sidecarPath`, in
     /// `<sidecar>-changes` (created if missing); private ones if that fails.

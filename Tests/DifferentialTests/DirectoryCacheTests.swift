@@ -24,9 +24,7 @@ let cacheCommands: [RootfsCommand] = ([
 struct DirectoryCacheTests {
     @Test(arguments: cacheCommands)
     func changesByOtherGuestsAsInAChroot(_ c: RootfsCommand) {
-        let root = TestRootfs.path!
-        let chrooted = TestRootfs.chroot(c.script, in: root)
-        let picorun = run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", c.script], env: TestRootfs.guestEnvironment())
+        let (chrooted, picorun) = TestRootfs.againstChroot(c.script)
         // Each command ends with "end" only if its changes were all made.
         #expect(chrooted.stdout.hasSuffix("end\n"), "the chroot run itself failed: \(chrooted)")
         #expect(picorun == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(picorun)")

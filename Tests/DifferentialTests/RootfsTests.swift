@@ -22,6 +22,12 @@ enum TestRootfs {
                    env: guestEnvironment(["R": root, "S": script]))
     }
 
+    /// `script` in a real chroot of the test rootfs and under picorun --rootfs.
+    static func againstChroot(_ script: String) -> (chroot: Outcome, picorun: Outcome) {
+        let root = path!
+        return (chroot(script, in: root), run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", script], env: guestEnvironment()))
+    }
+
     static func guestEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C"]
         env.merge(extra) { _, new in new }
@@ -84,9 +90,7 @@ let rootfsCommands: [RootfsCommand] = ([
 struct RootfsTests {
     @Test(arguments: rootfsCommands)
     func sameAsChroot(_ c: RootfsCommand) {
-        let root = TestRootfs.path!
-        let chrooted = TestRootfs.chroot(c.script, in: root)
-        let picorun = run(Paths.picorun, ["--rootfs", root, "/bin/sh", "-c", c.script], env: TestRootfs.guestEnvironment())
+        let (chrooted, picorun) = TestRootfs.againstChroot(c.script)
         #expect(picorun == chrooted, "chroot:\n\(chrooted)\npicorun:\n\(picorun)")
     }
 

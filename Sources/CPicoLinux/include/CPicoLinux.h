@@ -143,6 +143,11 @@ int pico_cpus_allowed(void);
 static inline unsigned long long pico_counter_load(const unsigned long long *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 static inline void pico_counter_bump(unsigned long long *p) { __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST); }
 
+// How long the supervisor believes what it answers from memory (resolved
+// directories, sidecar rows) without a change counter having moved: changes
+// made behind picorun's back are seen within it. One rule for every cache.
+#define PICO_CACHE_LIFETIME_NS 1000000000ULL
+
 // Nanoseconds of CLOCK_MONOTONIC_COARSE: a vDSO read, no syscall.
 unsigned long long pico_coarse_nanoseconds(void);
 long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);

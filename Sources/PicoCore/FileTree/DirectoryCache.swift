@@ -50,7 +50,7 @@ final class DirectoryCache {
     var usable = true
 
     static let capacity = 2048
-    static let lifetime: UInt64 = 1_000_000_000
+    static let lifetime = UInt64(PICO_CACHE_LIFETIME_NS)
 
     static let perThread = PerThread { DirectoryCache() }
 
@@ -105,7 +105,8 @@ final class DirectoryCache {
     }
 
     /// Takes `fd` (an O_PATH directory fd the walk owns) as the entry for
-    /// `path`; false when full (the walk keeps and closes it).
+    /// `path`; false in a walk that may not use the cache (the walk keeps
+    /// and closes it). A full cache starts again: its fds are retired.
     func insert(_ path: String, fd: Int32, mount: GuestFileTree.Mount, identity: GuestFileTree.Identity) -> Bool {
         guard usable else { return false }
         if let old = entries[path] {

@@ -305,17 +305,19 @@ public final class GuestFileTree {
     /// The guest path and mount of the directory on (dev, ino), as a walk
     /// from a dirfd found it before (see `DirectoryCache`).
     public func cachedDirectory(dev: UInt64, ino: UInt64) -> (guest: String, mount: Mount)? {
-        let cache = DirectoryCache.perThread.current
-        cache.begin(tree: serial, generation: pico_counter_load(directoryChanges))
-        defer { cache.end() }
-        return cache.directory(dev: dev, ino: ino)
+        withCache { $0.directory(dev: dev, ino: ino) }
     }
 
     public func rememberDirectory(dev: UInt64, ino: UInt64, guest: String, mount: Mount) {
+        withCache { $0.remember(dev: dev, ino: ino, guest: guest, mount: mount) }
+    }
+
+    /// This thread's cache, checked against the change counter, outside a walk.
+    func withCache<T>(_ body: (DirectoryCache) -> T) -> T {
         let cache = DirectoryCache.perThread.current
         cache.begin(tree: serial, generation: pico_counter_load(directoryChanges))
         defer { cache.end() }
-        cache.remember(dev: dev, ino: ino, guest: guest, mount: mount)
+        return body(cache)
     }
 
     /// The mount whose guest path is exactly `g`, if any.

@@ -23,6 +23,8 @@ final class NotificationLoop: @unchecked Sendable {
     let wake: UnsafeMutablePointer<sem_t>
     /// Helpers asleep on `wake`, so a receiver posts only when one is.
     let idleHelpers = Atomic<Int>(0)
+    /// Threads started: the first is the receiver, the rest are helpers.
+    let started = Atomic<Int>(0)
 
     init(listener: Int32, handler: SyscallHandling) {
         self.listener = listener
@@ -39,18 +41,14 @@ final class NotificationLoop: @unchecked Sendable {
     }
 
     func start() {
-        for i in 0..<Self.threadCount {
+        for _ in 0..<Self.threadCount {
             let box = Unmanaged.passRetained(self).toOpaque()
             var thread = pthread_t()
-            let body: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { raw in
-                Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue().run(helper: false)
+            let rc = pthread_create(&thread, nil, { raw in
+                let loop = Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue()
+                loop.run(helper: loop.started.add(1, ordering: .relaxed).oldValue > 0)
                 return nil
-            }
-            let helperBody: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { raw in
-                Unmanaged<NotificationLoop>.fromOpaque(raw!).takeRetainedValue().run(helper: true)
-                return nil
-            }
-            let rc = pthread_create(&thread, nil, i == 0 ? body : helperBody, box)
+            }, box)
             if rc == 0 { pthread_detach(thread) } else { writeStderr("picorun: cannot start a notification thread\n") }
         }
     }

@@ -23,7 +23,6 @@ struct PathContext {
     static let atFdcwd: Int32 = -100
     static let atEmptyPath: UInt64 = 0x1000
     static let atSymlinkNofollow: UInt64 = 0x100
-    static let atSymlinkNofollowFlag: Int32 = 0x100
 
     init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, hostname: String? = nil, n: SyscallNotification) {
         self.tree = tree
@@ -171,8 +170,10 @@ struct PathContext {
     /// A change to the walked object's mode, owner or attributes: if it is a
     /// directory, the search checks cached walks passed through it are stale.
     func changed(_ w: GuestFileTree.Walk) {
-        var st = stat()
-        if w.object >= 0, fstat(w.object, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { tree.directoriesChanged() }
+        // The walk's own stat tells the type where it made one (a type never changes).
+        var st = w.hostStat ?? stat()
+        if w.hostStat == nil, w.object < 0 || fstat(w.object, &st) != 0 { return }
+        if st.st_mode & S_IFMT == S_IFDIR { tree.directoriesChanged() }
     }
 
     /// The guest's umask, as the kernel keeps it for the task.

@@ -43,11 +43,6 @@ enum StatCalls {
         return .value(0)
     }
 
-    /// stat's answer from the final name's directory, in one call and no
-    /// fd of the object: the host's stat, or in a distro the statx that
-    /// also names the sidecar row. False (the walk opens the object) for a
-    /// symlink to follow, an error (the walk reports it as it would), and
-    /// DrvFS folders, whose modes need the object itself.
     /// fstat's answer from the fd alone, where the file's device tells its
     /// mount (no readlink of its path): the host's, or the sidecar's view
     /// of a distro file.
@@ -62,6 +57,11 @@ enum StatCalls {
         return true
     }
 
+    /// stat's answer from the final name's directory, in one call and no
+    /// fd of the object: the host's stat, or in a distro the statx that
+    /// also names the sidecar row. False (the walk opens the object) for a
+    /// symlink to follow, an error (the walk reports it as it would), and
+    /// DrvFS folders, whose modes need the object itself.
     static func answer(_ c: PathContext, _ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount,
                        follow: Bool, into st: inout Glibc.stat) -> Bool {
         if let volume = c.volume, mount.kind == .volume {
@@ -71,20 +71,16 @@ enum StatCalls {
             Ownership.apply(meta, to: &st)
             return true
         }
-        guard mount.kind != .drvfs, fstatat(dirfd, FileNames.cString(name), &st, PathContext.atSymlinkNofollowFlag) == 0 else { return false }
+        guard mount.kind != .drvfs, fstatat(dirfd, FileNames.cString(name), &st, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
         return !(follow && st.st_mode & S_IFMT == S_IFLNK)
     }
 
     /// Fstat implements Linux syscall fstat(2) in distro runs (the sidecar's
     /// owners and modes), on the supervisor's duplicate of the guest's fd.
+    /// It is newfstatat(fd, NULL, AT_EMPTY_PATH), except that AT_FDCWD names no fd.
     static func fstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let w = try c.fdObject(c.int32(0))
-        defer { w.close() }
-        var st = Glibc.stat()
-        guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
-        Ownership.overlay(&st, c, w)
-        try c.write(st, to: c.args[1])
-        return .value(0)
+        guard c.int32(0) >= 0 else { throw TraceeError(.EBADF) }
+        return try statAt(c, dirfd: c.int32(0), path: 0, buffer: c.args[1], flags: PathContext.atEmptyPath)
     }
 
     /// Statx implements Linux syscall statx(2).
