@@ -26,6 +26,11 @@ long pico_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
     return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
 }
 
+long pico_ptrace_raw(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
+    long r = syscall(SYS_ptrace, (long)request, (long)pid, addr, data);
+    return r == -1 ? -errno : r;
+}
+
 int pico_wifexited(int status) { return WIFEXITED(status); }
 int pico_wexitstatus(int status) { return WEXITSTATUS(status); }
 int pico_wifsignaled(int status) { return WIFSIGNALED(status); }

@@ -69,6 +69,7 @@ public final class Dispatcher: SyscallHandling {
                 }
             }
             let links = ProcLinks(processes: processes, emulated: options.credentials != nil)
+            PtraceCalls.links = links
             tree.procObject = { caller, link throws(TraceeError) in try links.object(caller, link) }
             tree.procAccess = { caller, pid in links.mayAccess(caller, pid) }
         }

@@ -85,7 +85,11 @@ let syscallPolicy: [String: Policy] = {
     set(["clone", "clone3", "fork", "vfork"], .passthrough("new tasks are traced from their first instruction"))
     set(["execve"], .translated(Exec.execve, Exec.execExit, "every image goes through picorun's loader"))
     set(["execveat"], .translated(Exec.execveat, Exec.execExit, "every image goes through picorun's loader"))
-    set(["exit", "exit_group", "wait4", "waitid", "getpid", "getppid", "gettid", "set_tid_address",
+    set(["wait4"], .translated(PtraceCalls.wait4, PtraceCalls.wait4Exit,
+                               "the kernel's, but for a guest tracer: its tracees' stops and exits as Linux reports them"))
+    set(["waitid"], .translated(PtraceCalls.waitid, PtraceCalls.waitidExit,
+                                "the kernel's, but for a guest tracer: its tracees' stops and exits as Linux reports them"))
+    set(["exit", "exit_group", "getpid", "getppid", "gettid", "set_tid_address",
          "set_robust_list", "getpgrp", "setsid",
          "rseq", "getrlimit", "setrlimit", "getrusage", "times", "sched_yield",
          "sched_get_priority_max", "sched_get_priority_min", "getcpu",
@@ -94,7 +98,8 @@ let syscallPolicy: [String: Policy] = {
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
          "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
         .passthrough())
-    set(["ptrace"], .unsupported(.EPERM, "a tracee cannot trace: picorun is its tracer"))
+    set(["ptrace"], .emulated(PtraceCalls.ptrace, nil,
+                              "guest tracers of guest tasks, over picorun's own tracing: picorun's stops stay invisible and every call a tracee ends up making is still translated"))
     // Another process by pid: guest processes only; the host's are invisible (ESRCH).
     let guestOnly = "reaches guest processes only; a host process's pid is rewritten to one no process has (ESRCH after the kernel's other checks)"
     set(["kill"], .translated(ProcessTargets.kill, nil, "guest processes only; the group and -1 forms signal the guest members; picorun, the first guest's parent, answers signal 0 and refuses others (EPERM)"))

@@ -13,6 +13,10 @@
 
 // ptrace(2) is variadic in glibc; Swift cannot call variadic C functions.
 long pico_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data);
+// The raw syscall: PEEK requests store the word at `data` and return 0, as
+// the kernel answers a guest tracer (glibc's wrapper returns the word).
+// Returns the result, or -errno.
+long pico_ptrace_raw(int request, pid_t pid, uintptr_t addr, uintptr_t data);
 
 // The wait status macros.
 int pico_wifexited(int status);

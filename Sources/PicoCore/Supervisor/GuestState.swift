@@ -23,6 +23,11 @@ public final class AddressSpace {
 public final class GuestProcess {
     public let tgid: pid_t
     public var memory: AddressSpace
+    /// The thread that forked this process (0 for the first guest, whose
+    /// parent is picorun): PTRACE_TRACEME makes it the tracer, and a tracee
+    /// whose real parent is its tracer reports its exit the kernel's way.
+    public var parentTid: pid_t = 0
+    public var parentTgid: pid_t = 0
 
     public init(tgid: pid_t, memory: AddressSpace) {
         self.tgid = tgid
@@ -59,6 +64,18 @@ public final class GuestTask {
     var awaitingFirstStop = true
     /// The parent stopped at its fork event until this task starts.
     var heldParent: pid_t?
+    /// Set while a guest tracer traces this task (GuestTracing).
+    public internal(set) var traced: TraceeState?
+    /// Set while this task waits in wait4/waitid for its tracees' stops:
+    /// a new stop interrupts the wait.
+    var waitingForTracees = false
+    /// The syscall number the guest exec'd with (execve or execveat), for
+    /// the syscall-exit stop a guest tracer sees once the loader is done.
+    var execNumber: UInt64 = 59
+    /// The tid that called exec, if another thread of the process did.
+    var execFormerTid: pid_t = 0
+    /// The stop signal of the group-stop this task is listening in.
+    var groupStopSignal: Int32 = 0
 
     public init(tid: pid_t, process: GuestProcess) {
         self.tid = tid

@@ -30,6 +30,8 @@ public final class Supervisor {
     /// before the child's first exec closes it.
     var listenerPending = false
     let debug = getenv("PICORUN_DEBUG") != nil
+    /// ptrace as guest tracers see it.
+    public private(set) lazy var tracing = GuestTracing(supervisor: self)
 
     static let sysExecve = 59
     static let sysExecveat = 322
@@ -181,6 +183,7 @@ public final class Supervisor {
             mainExit = pico_wifexited(status) != 0 ? .exited(pico_wexitstatus(status)) : .signaled(pico_wtermsig(status))
         }
         if let task = tasks.removeValue(forKey: pid) {
+            if !tracing.idle { tracing.ended(task, status: status) }
             releaseHeldParent(task)
             handler.taskEvent(.exited(task, status: status))
         } else {
@@ -202,7 +205,13 @@ public final class Supervisor {
             if event == Ptrace.eventStop { earlyStops.insert(pid) } else { resume(pid, Ptrace.cont, 0) }
             return
         }
+        if event != Ptrace.eventStop { task.groupStopSignal = 0 }
         if sig == SIGTRAP | 0x80 {
+            // A traced task also has the entry stops its tracer asked for.
+            if task.traced != nil && task.loading == nil && syscallStopIsEntry(pid) {
+                if !tracing.syscallStop(task, entry: true) { resume(pid, Ptrace.cont, 0) }
+                return
+            }
             timed(task) { syscallExit(task) }
             return
         }
@@ -217,7 +226,7 @@ public final class Supervisor {
             if let child = newTask(parent: task, event: event), child.awaitingFirstStop {
                 child.heldParent = pid
             } else {
-                resume(pid, Ptrace.cont, 0)
+                resume(pid, Ptrace.cont, 0)  // not if its tracer holds it for the event
             }
         case Ptrace.eventExec:
             execStop(task)
@@ -225,11 +234,12 @@ public final class Supervisor {
             if debug { writeStderr("picorun[debug]: \(pid) event-stop sig \(sig)\n") }
             if sig == SIGTRAP {
                 task.awaitingFirstStop = false
-                resume(pid, Ptrace.cont, 0)
+                if !tracing.eventStop(task, sig) { resume(pid, Ptrace.cont, 0) }
                 releaseHeldParent(task)
             } else {
+                task.groupStopSignal = sig
                 // Group-stop (SIGSTOP, SIGTSTP, ...): stay stopped but let SIGCONT through.
-                resume(pid, Ptrace.listen, 0)
+                if !tracing.eventStop(task, sig) { resume(pid, Ptrace.listen, 0) }
             }
         case 0:
             if debug, let r = try? task.tracee.registers() {
@@ -238,8 +248,11 @@ public final class Supervisor {
                 writeStderr("picorun[debug]: \(pid) signal \(sig) at rip=\(hex(r.rip)) rsp=\(hex(r.rsp)) rdi=\(hex(r.rdi)) addr=\(hex(info[2])) ret=\(hex((try? task.tracee.readWord(at: r.rsp)) ?? 0)) rsi=\(hex(r.rsi)) rdx=\(hex(r.rdx)) fs=\(hex(r.fs_base))\n")
                 writeStderr((readSmallFile("/proc/\(pid)/maps") ?? "") + "\n")
             }
-            // Signal-delivery-stop: deliver the signal unchanged.
-            resume(pid, Ptrace.cont, UInt(sig))
+            // Signal-delivery-stop: deliver the signal unchanged, unless a
+            // guest tracer decides.
+            if !tracing.signalStop(task, sig) { resume(pid, Ptrace.cont, UInt(sig)) }
+        case Ptrace.eventExit, Ptrace.eventVforkDone:
+            if !tracing.optionalEvent(task, event) { resume(pid, Ptrace.cont, 0) }
         default:
             resume(pid, Ptrace.cont, 0)
         }
@@ -257,9 +270,26 @@ public final class Supervisor {
         handler.stopHandled(task.pendingNumber, nanoseconds: UInt64(max(0, ns)))
     }
 
+    /// Resumes a task picorun stopped for itself. A task a guest tracer
+    /// holds stays stopped; one it lets run goes on as the tracer asked
+    /// (PTRACE_SYSCALL, PTRACE_SINGLESTEP ...) once picorun's loader is done.
     @inline(__always)
     func resume(_ pid: pid_t, _ how: Int32, _ sig: UInt) {
+        var how = how
+        if !tracing.idle, let task = tasks[pid], let t = task.traced, task.loading == nil {
+            if t.held != nil { return }
+            if how == Ptrace.cont { how = t.resumeRequest }
+        }
         _ = Ptrace.call(how, pid, 0, sig)
+    }
+
+    /// PTRACE_GET_SYSCALL_INFO tells a syscall-entry stop from an exit stop.
+    func syscallStopIsEntry(_ pid: pid_t) -> Bool {
+        var info = pico_syscall_info()
+        let n = withUnsafeMutablePointer(to: &info) {
+            Ptrace.call(Ptrace.getSyscallInfo, pid, UInt(MemoryLayout<pico_syscall_info>.size), UInt(bitPattern: $0))
+        }
+        return n > 0 && info.op == 1
     }
 
     /// Resumes the parent that waited for `task`'s start.
@@ -294,13 +324,16 @@ public final class Supervisor {
         } else {
             let memory = flags & Self.cloneVM != 0 ? parent.process.memory : parent.process.memory.copy()
             process = GuestProcess(tgid: child, memory: memory)
+            process.parentTid = parent.tid
+            process.parentTgid = parent.process.tgid
         }
         let task = GuestTask(tid: child, process: process)
         tasks[child] = task
         handler.taskEvent(.spawned(task, parent: parent))
+        if !tracing.idle { _ = tracing.forked(parent, child: task, event: event) }
         if earlyStops.remove(child) != nil {
             task.awaitingFirstStop = false
-            resume(child, Ptrace.cont, 0)
+            if !tracing.eventStop(task, SIGTRAP) { resume(child, Ptrace.cont, 0) }
         }
         // Threads go on side by side with their creator, whichever runs first.
         return flags & Self.cloneThread != 0 ? nil : task
@@ -310,13 +343,20 @@ public final class Supervisor {
 
     func seccompStop(_ task: GuestTask) {
         guard let regs = try? task.tracee.registers() else { return }
+        if regs.orig_rax == UInt64.max && task.loading == nil {
+            // A guest tracer skipped the call at its entry stop: the result
+            // it set stands.
+            task.pendingNumber = -1
+            resume(task.tid, Ptrace.cont, 0)
+            return
+        }
         if debug { writeStderr("picorun[debug]: \(task.tid) syscall \(Int64(bitPattern: regs.orig_rax)) (\(hex(regs.rdi)), \(hex(regs.rsi)), \(hex(regs.rdx)))\n") }
         if task.loading != nil {
             task.pendingNumber = -1  // the loader's own calls are not the guest's
             loaderSyscall(task, regs: regs)
             return
         }
-        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs)
+        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs, tracing: tracing)
         task.pendingNumber = context.number
         switch handler.enter(context) {
         case .passthrough:
@@ -348,12 +388,12 @@ public final class Supervisor {
             return
         }
         guard task.awaitingExit else {
-            resume(task.tid, Ptrace.cont, 0)
+            exitDone(task)
             return
         }
         task.awaitingExit = false
         guard let regs = try? task.tracee.registers() else { return }
-        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs)
+        let context = SyscallContext(tracee: task.tracee, task: task, registers: regs, tracing: tracing)
         let result = Int64(bitPattern: regs.rax)
         let fixed = handler.exit(context, result: result)
         var restore = fixed != result
@@ -370,6 +410,13 @@ public final class Supervisor {
             context.registers.rax = UInt64(bitPattern: fixed)
             try? task.tracee.setRegisters(context.registers)
         }
+        exitDone(task)
+    }
+
+    /// picorun is done with a syscall-exit stop: the guest tracer's, if it
+    /// asked for exit stops, or on.
+    func exitDone(_ task: GuestTask) {
+        if !tracing.idle && tracing.syscallStop(task, entry: false) { return }
         resume(task.tid, Ptrace.cont, 0)
     }
 
@@ -386,12 +433,19 @@ public final class Supervisor {
             let leader = GuestTask(tid: task.tid, process: execer.process)
             leader.loading = execer.loading
             leader.awaitingFirstStop = false
+            leader.pendingNumber = execer.pendingNumber
+            leader.traced = execer.traced
+            leader.execFormerTid = formerTid
             tasks[task.tid] = leader
             task = leader
+        }
+        if task.pendingNumber == Self.sysExecve || task.pendingNumber == Self.sysExecveat {
+            task.execNumber = UInt64(task.pendingNumber)
         }
         // Every other thread of the process is gone.
         for (tid, other) in tasks where tid != task.tid && other.process === task.process {
             tasks.removeValue(forKey: tid)
+            if !tracing.idle { tracing.ended(other, status: 0) }
         }
         task.awaitingExit = false
         task.enterRegisters = nil
@@ -477,6 +531,7 @@ public final class Supervisor {
             return
         }
         task.loading = nil
+        if !tracing.idle && tracing.execed(task, registers: &r) { return }
         resume(task.tid, Ptrace.cont, 0)
     }
 

@@ -20,11 +20,14 @@ public final class SyscallContext {
     public let tracee: Tracee
     public let task: GuestTask
     public var registers: Registers
+    /// The guest tracers' ptrace, for the handlers of ptrace and wait.
+    public let tracing: GuestTracing?
 
-    public init(tracee: Tracee, task: GuestTask, registers: Registers) {
+    public init(tracee: Tracee, task: GuestTask, registers: Registers, tracing: GuestTracing? = nil) {
         self.tracee = tracee
         self.task = task
         self.registers = registers
+        self.tracing = tracing
     }
 
     public var number: Int { Int(Int64(bitPattern: registers.orig_rax)) }

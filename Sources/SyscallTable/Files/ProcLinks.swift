@@ -44,23 +44,35 @@ struct ProcLinks {
         }
     }
 
+    /// CAP_SYS_PTRACE in the caller's effective set (Yama's exemption).
+    func hasPtraceCapability(_ caller: GuestFileTree.Caller) -> Bool {
+        if emulated { return processes.credentials(caller.tid).has(.sysPtrace) }
+        guard let k = HostIdentity(tid: caller.tid) else { return false }
+        return CapabilitySet(rawValue: k.capabilities).contains(.sysPtrace)
+    }
+
     /// ptrace_may_access(PTRACE_MODE_READ_FSCREDS): the caller's own
     /// process always; else CAP_SYS_PTRACE, or the caller's fs ids equal to
     /// all of the target's real, effective and saved ids, with the target
     /// dumpable (kernel/ptrace.c:__ptrace_may_access).
-    func mayAccess(_ caller: GuestFileTree.Caller, _ pid: pid_t) -> Bool {
+    ///
+    /// `realCreds` is PTRACE_MODE_REALCREDS, what ptrace(PTRACE_ATTACH)
+    /// asks: the caller's real ids instead of its fs ids.
+    func mayAccess(_ caller: GuestFileTree.Caller, _ pid: pid_t, realCreds: Bool = false) -> Bool {
         if pid == caller.tgid { return true }
         if emulated {
             let k = processes.credentials(caller.tid)
             if k.has(.sysPtrace) { return true }
             guard processes.isGuestTask(pid) else { return false }
             let t = processes.credentials(pid)
-            return [t.ruid, t.euid, t.suid].allSatisfy { $0 == k.fsuid } && [t.rgid, t.egid, t.sgid].allSatisfy { $0 == k.fsgid }
+            let (uid, gid) = realCreds ? (k.ruid, k.rgid) : (k.fsuid, k.fsgid)
+            return [t.ruid, t.euid, t.suid].allSatisfy { $0 == uid } && [t.rgid, t.egid, t.sgid].allSatisfy { $0 == gid }
         }
         guard let k = HostIdentity(tid: caller.tid) else { return false }
         if CapabilitySet(rawValue: k.capabilities).contains(.sysPtrace) { return true }
         guard let t = HostIdentity(tid: pid) else { return false }
-        guard t.uids[0..<3].allSatisfy({ $0 == k.uids[3] }), t.gids[0..<3].allSatisfy({ $0 == k.gids[3] }) else { return false }
+        let (uid, gid) = realCreds ? (k.uids[0], k.gids[0]) : (k.fsuid, k.fsgid)
+        guard t.uids[0..<3].allSatisfy({ $0 == uid }), t.gids[0..<3].allSatisfy({ $0 == gid }) else { return false }
         // A process that is not dumpable has its /proc entries owned by root.
         var st = stat()
         return stat("/proc/\(pid)", &st) == 0 && st.st_uid == t.uids[1]

@@ -1,0 +1,75 @@
+import Glibc
+
+/// A guest tracer's hold on one task. picorun stays every task's real
+/// tracer; this is what the guest's ptrace(2) and wait(2) see of it.
+public final class TraceeState {
+    /// The tracer thread: requests from any other thread get ESRCH, as
+    /// Linux links a tracee to the task that attached it.
+    public let tracer: pid_t
+    public let tracerTgid: pid_t
+    public let seized: Bool
+    public internal(set) var options: UInt
+    /// The request picorun resumes the task with while its tracer lets it
+    /// run: PTRACE_CONT, PTRACE_SYSCALL, PTRACE_SINGLESTEP or a SYSEMU.
+    var resumeRequest: Int32 = Ptrace.cont
+    /// The stop the tracer sees; the task sits in a real stop meanwhile.
+    var held: TracerStop?
+    /// Stops shown after `held` from the same real stop (exec's event,
+    /// then its syscall-exit stop, then the legacy SIGTRAP).
+    var queued: [TracerStop] = []
+    var eventMessage: UInt = 0
+    /// An auto-attached child: its first stop is its tracer's.
+    var awaitingStart = false
+
+    init(tracer: pid_t, tracerTgid: pid_t, seized: Bool, options: UInt) {
+        self.tracer = tracer
+        self.tracerTgid = tracerTgid
+        self.seized = seized
+        self.options = options
+    }
+
+    var sysGood: Bool { options & Ptrace.optTraceSysGood != 0 }
+}
+
+/// One stop as the guest tracer's wait(2) reports it.
+struct TracerStop {
+    enum Kind: Equatable {
+        /// A real signal-delivery-stop: resuming with a signal delivers it.
+        case signal
+        /// A signal-delivery-stop picorun shows without a real one (the
+        /// SIGSTOP a new auto-attached child starts with, exec's SIGTRAP).
+        case shownSignal
+        case groupStop
+        case syscallEntry
+        case syscallExit
+        /// PTRACE_EVENT_*, PTRACE_EVENT_STOP included.
+        case event
+    }
+    let kind: Kind
+    /// The wait status: (what << 8) | 0x7f.
+    let status: Int32
+    var reported = false
+    /// Shown only if the tracer resumed the one before with PTRACE_SYSCALL.
+    var onlyAfterSyscall = false
+
+    /// WSTOPSIG and the event bits: what waitid puts in si_status.
+    var what: Int32 { (status >> 8) & 0xffff }
+    var signal: Int32 { (status >> 8) & 0x7f }
+
+    static func signal(_ sig: Int32, shown: Bool = false) -> TracerStop {
+        TracerStop(kind: shown ? .shownSignal : .signal, status: sig << 8 | 0x7f)
+    }
+
+    static func syscall(entry: Bool, sysGood: Bool) -> TracerStop {
+        TracerStop(kind: entry ? .syscallEntry : .syscallExit, status: (SIGTRAP | (sysGood ? 0x80 : 0)) << 8 | 0x7f)
+    }
+
+    static func event(_ event: Int32, signal: Int32 = SIGTRAP) -> TracerStop {
+        TracerStop(kind: .event, status: (signal | event << 8) << 8 | 0x7f)
+    }
+
+    /// A group-stop: a seized tracee reports it as PTRACE_EVENT_STOP.
+    static func groupStop(_ sig: Int32, seized: Bool) -> TracerStop {
+        TracerStop(kind: .groupStop, status: (sig | (seized ? Ptrace.eventStop << 8 : 0)) << 8 | 0x7f)
+    }
+}

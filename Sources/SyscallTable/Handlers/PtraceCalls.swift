@@ -1,0 +1,193 @@
+import Glibc
+import PicoCore
+
+/// ptrace(2), wait4(2) and waitid(2) for guest tracers. picorun is every
+/// task's real tracer (PicoCore's GuestTracing holds the stops); here are
+/// Linux's rules for who may trace whom, and the wait calls' side.
+enum PtraceCalls {
+    /// Set once by the Dispatcher: the ptrace_may_access rule.
+    nonisolated(unsafe) static var links: ProcLinks?
+
+    /// Yama's ptrace_scope as the host sets it: 0 classic, 1 descendants
+    /// only, 2 CAP_SYS_PTRACE only, 3 no attaching at all.
+    static let yamaScope: Int = {
+        guard let text = readSmallFile("/proc/sys/kernel/yama/ptrace_scope") else { return 0 }
+        return Int(text.split(whereSeparator: { $0 == "\n" }).first ?? "") ?? 0
+    }()
+
+    static func errno(_ e: Int32) -> SyscallAction { .emulated(-Int64(e)) }
+
+    /// Ptrace implements Linux syscall ptrace(2).
+    static func ptrace(_ c: SyscallContext) -> SyscallAction {
+        guard let tracing = c.tracing else { return errno(EPERM) }
+        let request = Int32(truncatingIfNeeded: c.arg(0))
+        let pid = pid_t(truncatingIfNeeded: c.arg(1))
+        let (addr, data) = (c.arg(2), c.arg(3))
+        switch request {
+        case Ptrace.traceMe:
+            return yamaScope >= 3 ? errno(EPERM) : .emulated(tracing.traceMe(c.task))
+        case Ptrace.attach, Ptrace.seize:
+            // Only guest tasks exist for a guest: picorun and the host's
+            // processes are ESRCH, as from another pid namespace.
+            guard let target = tracing.task(pid) else { return errno(ESRCH) }
+            if request == Ptrace.seize {
+                guard addr == 0 else { return errno(EIO) }
+                guard UInt(data) & ~Ptrace.optionMask == 0 else { return errno(EINVAL) }
+            }
+            guard mayTrace(c.task, target, tracing) else { return errno(EPERM) }
+            return .emulated(tracing.attach(c.task, target, seize: request == Ptrace.seize,
+                                            options: request == Ptrace.seize ? UInt(data) : 0))
+        default:
+            return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
+        }
+    }
+
+    /// ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS), then Yama.
+    static func mayTrace(_ caller: GuestTask, _ target: GuestTask, _ tracing: GuestTracing) -> Bool {
+        guard let processes = ProcessTargets.processes else { return false }
+        let links = self.links ?? ProcLinks(processes: processes, emulated: false)
+        let who = processes.caller(caller.tid)
+        guard links.mayAccess(who, target.process.tgid, realCreds: true) else { return false }
+        let privileged = links.hasPtraceCapability(who)
+        switch yamaScope {
+        case 0: return true
+        case 1: return privileged || descends(target.process, from: caller.process.tgid, tracing)
+        case 2: return privileged
+        default: return false
+        }
+    }
+
+    /// Whether `process` is a descendant of the process `ancestor`.
+    static func descends(_ process: GuestProcess, from ancestor: pid_t, _ tracing: GuestTracing) -> Bool {
+        var tgid = process.parentTgid
+        var seen = 0
+        while tgid != 0 && seen < 4096 {
+            if tgid == ancestor { return true }
+            guard let parent = tracing.task(tgid) else { return false }
+            tgid = parent.process.parentTgid
+            seen += 1
+        }
+        return false
+    }
+
+    // MARK: - Waits
+
+    static let wNoHang: Int32 = 1
+    static let eRestartSys: Int64 = 512
+    static let eRestartNoHand: Int64 = 514
+    static let sysPause: UInt64 = 34
+
+    /// Wait4 implements Linux syscall wait4(2) for a tracer; for everyone
+    /// else it is the kernel's.
+    static func wait4(_ c: SyscallContext) -> SyscallAction {
+        let pid = Int64(Int32(truncatingIfNeeded: c.arg(0)))
+        let options = Int32(truncatingIfNeeded: c.arg(2))
+        return wait(c, pid: pid, options: options, isWaitid: false) { r throws(TraceeError) in
+            if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
+            if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
+            return Int64(r.tid)
+        }
+    }
+
+    static func wait4Exit(_ c: SyscallContext, _ result: Int64) -> Int64 {
+        waitExit(c, result, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
+                 isWaitid: false, answer: { r throws(TraceeError) in
+            if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
+            if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
+            return Int64(r.tid)
+        })
+    }
+
+    /// Waitid implements Linux syscall waitid(2) for a tracer.
+    static func waitid(_ c: SyscallContext) -> SyscallAction {
+        guard let pid = waitidPid(c) else { return .passthrough }
+        return wait(c, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true) { r throws(TraceeError) in
+            try fillSiginfo(c, r)
+            return 0
+        }
+    }
+
+    static func waitidExit(_ c: SyscallContext, _ result: Int64) -> Int64 {
+        guard let pid = waitidPid(c) else { return result }
+        return waitExit(c, result, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true, answer: { r throws(TraceeError) in
+            try fillSiginfo(c, r)
+            return 0
+        })
+    }
+
+    /// P_ALL, P_PID and P_PGID as wait4's pid; P_PIDFD is left to the kernel.
+    static func waitidPid(_ c: SyscallContext) -> Int64? {
+        let id = Int64(Int32(truncatingIfNeeded: c.arg(1)))
+        switch c.arg(0) {
+        case 0: return -1
+        case 1: return id > 0 ? id : nil
+        case 2: return id == 0 ? 0 : -id
+        default: return nil
+        }
+    }
+
+    static func fillSiginfo(_ c: SyscallContext, _ r: TraceeReport) throws(TraceeError) {
+        guard c.arg(2) != 0 else { return }
+        var info = [UInt8](repeating: 0, count: 128)
+        let status = r.status
+        let (code, value): (Int32, Int32)
+        if !r.exited {
+            (code, value) = (4, (status >> 8) & 0xffff)  // CLD_TRAPPED
+        } else if status & 0x7f == 0 {
+            (code, value) = (1, (status >> 8) & 0xff)  // CLD_EXITED
+        } else {
+            (code, value) = (status & 0x80 != 0 ? 3 : 2, status & 0x7f)  // CLD_DUMPED, CLD_KILLED
+        }
+        let uid = ProcessTargets.processes?.credentials(r.tid).ruid ?? getuid()
+        info.withUnsafeMutableBytes { p in
+            p.storeBytes(of: SIGCHLD, toByteOffset: 0, as: Int32.self)
+            p.storeBytes(of: code, toByteOffset: 8, as: Int32.self)
+            p.storeBytes(of: r.tid, toByteOffset: 16, as: Int32.self)
+            p.storeBytes(of: uid, toByteOffset: 20, as: UInt32.self)
+            p.storeBytes(of: value, toByteOffset: 24, as: Int32.self)
+        }
+        try c.tracee.writeBytes(info, at: c.arg(2))
+    }
+
+    /// A wait by a task whose process traces: a stop or exit ready now is
+    /// the answer; WNOHANG asks the kernel for its children too; a
+    /// blocking wait lets the kernel wait for real children (or pause, if
+    /// there are none) and is interrupted when a tracee stops.
+    static func wait(_ c: SyscallContext, pid: Int64, options: Int32, isWaitid: Bool,
+                     answer: (TraceeReport) throws(TraceeError) -> Int64) -> SyscallAction {
+        guard let tracing = c.tracing, !tracing.idle, tracing.hasTracees(c.task, pid: pid) else { return .passthrough }
+        if let r = tracing.takeReport(c.task, pid: pid, options: options, waitid: isWaitid) {
+            do { return .emulated(try answer(r)) } catch { return .emulated(-Int64(EFAULT)) }
+        }
+        if options & wNoHang != 0 { return .passthroughSeeingExit }
+        tracing.waiting(c.task, true)
+        if tracing.hasChildProcesses(c.task, pid: pid) { return .passthroughSeeingExit }
+        // No child the kernel could report: pause until a signal or
+        // picorun's interrupt; the exit stop then answers or restarts.
+        c.registers.orig_rax = sysPause
+        return .rewritten
+    }
+
+    static func waitExit(_ c: SyscallContext, _ result: Int64, pid: Int64, options: Int32, isWaitid: Bool,
+                         answer: (TraceeReport) throws(TraceeError) -> Int64) -> Int64 {
+        guard let tracing = c.tracing else { return result }
+        tracing.waiting(c.task, false)
+        let interrupted = result == -eRestartSys || result == -eRestartNoHand
+        guard interrupted || result == 0 || result == -Int64(ECHILD) else { return result }
+        if let r = tracing.takeReport(c.task, pid: pid, options: options, waitid: isWaitid) {
+            do { return try answer(r) } catch { return -Int64(EFAULT) }
+        }
+        // A signal, or a tracee that stopped and was reported elsewhere:
+        // restart, or EINTR when the guest's handler says so, as wait4 does.
+        if interrupted { return -eRestartSys }
+        if result == -Int64(ECHILD) && tracing.hasTracees(c.task, pid: pid) {
+            if isWaitid, c.arg(2) != 0 { try? c.tracee.writeBytes([UInt8](repeating: 0, count: 32), at: c.arg(2)) }
+            return 0
+        }
+        return result
+    }
+
+    static func bytes(of v: Int32) -> [UInt8] {
+        withUnsafeBytes(of: v) { Array($0) }
+    }
+}
