@@ -20,6 +20,9 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v zstd >/dev/null || need+=(zstd)
 command -v bzip2 >/dev/null || need+=(bzip2)
 [ -x /usr/sbin/diodls ] || need+=(diod)
+# Guest tracers: strace and gdb run inside picorun and natively.
+command -v strace >/dev/null || need+=(strace)
+command -v gdb >/dev/null || need+=(gdb)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 # CPython's own regression tests for Debian's python3 (not one on PATH
 # from elsewhere), run natively and under picorun.

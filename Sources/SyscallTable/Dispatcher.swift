@@ -231,6 +231,8 @@ public final class Dispatcher: SyscallHandling {
                 options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
                                      texts: p.texts, result: 0, tracee: task.tracee, how: p.how)
             }
+        case .started(let task, let auxv):
+            processes.started(tid: task.tid, auxv: auxv)
         case .exited(let task, let status):
             processes.exited(tid: task.tid)
             FifoOpens.taskExited(task.tid)

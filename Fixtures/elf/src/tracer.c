@@ -15,6 +15,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static volatile long secret = 1234;
@@ -197,7 +198,54 @@ static void seize(void) {
     say("parent: PEEKDATA of a reaped child: %s", strerror(errno));
 }
 
+/* A tracer rewrites its tracee's getpid into openat(PATH): the call the
+ * tracee ends up making is still one picorun translates. */
+static char steer_path[4096];
+
+static void steer(const char *path) {
+    snprintf(steer_path, sizeof steer_path, "%s", path);
+    pid_t child = fork();
+    if (child == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        long r = syscall(SYS_getpid);
+        if (r < 0) { say("steered call: %s", strerror(errno)); _exit(0); }
+        char buf[64] = {0};
+        long n = read((int)r, buf, sizeof buf - 1);
+        say("steered call opened it, read %ld bytes", n);
+        _exit(0);
+    }
+    int status = waitfor(child);
+    int entered = 0;
+    for (;;) {
+        ptrace(PTRACE_SYSCALL, child, 0, 0);
+        status = waitfor(child);
+        if (!WIFSTOPPED(status)) break;
+        struct user_regs_struct r;
+        ptrace(PTRACE_GETREGS, child, 0, &r);
+        if (!entered && r.orig_rax == SYS_getpid) {
+            entered = 1;
+            r.orig_rax = SYS_openat;
+            r.rdi = (unsigned long)AT_FDCWD;
+            r.rsi = (unsigned long)steer_path;
+            r.rdx = O_RDONLY;
+            ptrace(PTRACE_SETREGS, child, 0, &r);
+        }
+    }
+    say("parent: child %s", describe(status));
+}
+
+/* ptrace(PTRACE_ATTACH) of a pid, and what came of it. */
+static void attach(pid_t pid) {
+    long r = ptrace(PTRACE_ATTACH, pid, 0, 0);
+    say("attach: %s", r == 0 ? "attached" : strerror(errno));
+    if (r == 0) ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
 int main(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[1], "steer") == 0) { steer(argv[2]); return 0; }
+    if (argc > 2 && strcmp(argv[1], "attach") == 0) { attach(atoi(argv[2])); return 0; }
+    if (argc > 1 && strcmp(argv[1], "attach-parent") == 0) { attach(getppid()); return 0; }
     if (argc > 1 && strcmp(argv[1], "exec-child") == 0) {
         pid_t g = fork();
         if (g == 0) _exit(5);

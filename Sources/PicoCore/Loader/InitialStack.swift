@@ -71,6 +71,9 @@ public struct AuxIdentity: Sendable, Equatable {
 struct GuestStackImage {
     /// The guest's initial %rsp: the address of argc.
     var stackPointer: UInt64
+    /// The auxiliary vector, as /proc/PID/auxv shows it (the kernel's own
+    /// copy is the loader stub's).
+    var auxv: [UInt8] = []
     /// Lowest address written.
     var low: UInt64
     var bytes: [UInt8]
@@ -132,7 +135,9 @@ struct GuestStackImage {
         put(randomBytes, at: randomAddr)
         if let platform { put(platform + [0], at: platformAddr) }
         put(guest.execfn + [0], at: execfnAddr)
-        return GuestStackImage(stackPointer: sp, low: sp, bytes: image)
+        var auxBytes: [UInt8] = []
+        for (key, value) in aux { withUnsafeBytes(of: key.littleEndian) { auxBytes += $0 }; withUnsafeBytes(of: value.littleEndian) { auxBytes += $0 } }
+        return GuestStackImage(stackPointer: sp, auxv: auxBytes, low: sp, bytes: image)
     }
 }
 

@@ -44,6 +44,8 @@ public struct LoadInProgress: Sendable {
     public let entry: UInt64
     public let stackPointer: UInt64
     public let brkStart: UInt64
+    /// The guest's auxiliary vector, as bytes of /proc/PID/auxv.
+    public let auxv: [UInt8]
     let scriptAddress: UInt64
     let recordDescriptions: [String]
 
@@ -146,7 +148,7 @@ public enum Loader {
         let programEnd = roundUpToPage(span(req.program, exeBias).1)
         var brk = programEnd
         if randomize { brk += roundDownToPage(Randomness.word() % brkRandomRange) }
-        return LoadInProgress(entry: entry, stackPointer: image.stackPointer, brkStart: brk,
+        return LoadInProgress(entry: entry, stackPointer: image.stackPointer, brkStart: brk, auxv: image.auxv,
                               scriptAddress: scriptAddress, recordDescriptions: script.records.map(\.what))
     }
 

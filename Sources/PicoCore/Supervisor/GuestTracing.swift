@@ -44,17 +44,25 @@ public final class GuestTracing {
     }
 
     func unlink(_ task: GuestTask) {
-        guard task.traced != nil else { return }
+        guard let t = task.traced else { return }
         task.traced = nil
         tracedCount -= 1
-        applyRealOptions(task)
+        if t.options & Self.realOnlyOptions != 0 {
+            _ = Ptrace.call(Ptrace.setOptions, task.tid, 0, Ptrace.supervisorOptions)
+        }
     }
 
     /// The tracer's exit and vfork-done events need picorun's real options
     /// to ask for them; everything else picorun always asks for.
+    static let realOnlyOptions = Ptrace.optTraceExit | Ptrace.optTraceVforkDone
+
+    /// Sets picorun's real options for what the tracer asked; it fails
+    /// (ESRCH) unless the task is in a real stop, and is tried again at the
+    /// next one.
     func applyRealOptions(_ task: GuestTask) {
-        let extra = (task.traced?.options ?? 0) & (Ptrace.optTraceExit | Ptrace.optTraceVforkDone)
-        _ = Ptrace.call(Ptrace.setOptions, task.tid, 0, Ptrace.supervisorOptions | extra)
+        guard let t = task.traced else { return }
+        let r = Ptrace.call(Ptrace.setOptions, task.tid, 0, Ptrace.supervisorOptions | (t.options & Self.realOnlyOptions))
+        t.realOptionsStale = r < 0
     }
 
     // MARK: - Stops shown to the tracer
@@ -62,6 +70,7 @@ public final class GuestTracing {
     /// Holds `task` in `stop` for its tracer and wakes the tracer.
     func hold(_ task: GuestTask, _ stop: TracerStop) {
         guard let t = task.traced else { return }
+        if t.realOptionsStale { applyRealOptions(task) }
         if t.held == nil { t.held = stop } else { t.queued.append(stop) }
         wakeTracer(t.tracerTgid)
     }

@@ -278,6 +278,7 @@ public final class Supervisor {
         var how = how
         if !tracing.idle, let task = tasks[pid], let t = task.traced, task.loading == nil {
             if t.held != nil { return }
+            if t.realOptionsStale { tracing.applyRealOptions(task) }
             if how == Ptrace.cont { how = t.resumeRequest }
         }
         _ = Ptrace.call(how, pid, 0, sig)
@@ -463,13 +464,24 @@ public final class Supervisor {
         }
         handler.taskEvent(.execed(task))
         do {
-            let load = try Loader.begin(request, tracee: task.tracee, randomize: options.randomize)
+            // personality(ADDR_NO_RANDOMIZE), as gdb sets before it runs a
+            // program, turns randomization off for this exec as on Linux.
+            let randomize = options.randomize && !Self.noRandomize(task.tid)
+            let load = try Loader.begin(request, tracee: task.tracee, randomize: randomize)
             task.loading = .runningScript(request, load)
             task.process.memory = AddressSpace(brkStart: load.brkStart)
             resume(task.tid, Ptrace.cont, 0)
         } catch {
             failLoad(task, path: request.programPath, reason: error.reason)
         }
+    }
+
+    static let addrNoRandomize: UInt = 0x0040000
+
+    static func noRandomize(_ tid: pid_t) -> Bool {
+        guard let text = readSmallFile("/proc/\(tid)/personality"),
+              let value = UInt(text.split(whereSeparator: { $0 == "\n" }).first ?? "", radix: 16) else { return false }
+        return value & addrNoRandomize != 0
     }
 
     /// Syscalls of a task that is exec'ing: only the stub's own are expected.
@@ -531,6 +543,7 @@ public final class Supervisor {
             return
         }
         task.loading = nil
+        handler.taskEvent(.started(task, auxv: load.auxv))
         if !tracing.idle && tracing.execed(task, registers: &r) { return }
         resume(task.tid, Ptrace.cont, 0)
     }

@@ -86,6 +86,8 @@ public enum TaskEvent {
     case spawned(GuestTask, parent: GuestTask?)
     /// An exec succeeded: the task's pending execve returned 0.
     case execed(GuestTask)
+    /// The loader handed over to the new program, with this auxv.
+    case started(GuestTask, auxv: [UInt8])
     case exited(GuestTask, status: Int32)
 }
 

@@ -20,6 +20,9 @@ public final class TraceeState {
     var eventMessage: UInt = 0
     /// An auto-attached child: its first stop is its tracer's.
     var awaitingStart = false
+    /// picorun's real options must change (PTRACE_O_TRACEEXIT ...), which
+    /// takes a stopped task: done at its next real stop.
+    var realOptionsStale = true
 
     init(tracer: pid_t, tracerTgid: pid_t, seized: Bool, options: UInt) {
         self.tracer = tracer

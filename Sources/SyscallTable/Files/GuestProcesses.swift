@@ -18,6 +18,8 @@ public final class GuestProcesses: Sendable {
         /// the index of the file the stub takes next.
         var loaderNext: [pid_t: Int] = [:]
         var credentials: [pid_t: Credentials] = [:]
+        /// The auxiliary vector picorun's loader gave each process.
+        var auxv: [pid_t: [UInt8]] = [:]
         /// Guest processes that have exited but wait for their parent's
         /// wait(): still there for kill(pid, 0) and /proc, as on Linux. Keyed
         /// by pid, with the start time that tells the zombie from a process
@@ -64,12 +66,20 @@ public final class GuestProcesses: Sendable {
                 s.image[tgid] = nil
                 s.loaderNext[tgid] = nil
                 s.credentials[tgid] = nil
+                s.auxv[tgid] = nil
                 // Not reaped yet when its parent is another guest (picorun reaps its own child).
                 if let start = Self.startTime(tgid) { s.zombies[tgid] = start }
             }
             if s.zombies.count > 4096 { s.zombies = s.zombies.filter { Self.startTime($0.key) == $0.value } }
         }
     }
+
+    /// The loader handed over to a new program with this auxv.
+    func started(tid: pid_t, auxv: [UInt8]) {
+        state.withLock { s in s.auxv[s.tgidOf[tid] ?? tid] = auxv }
+    }
+
+    func auxv(ofProcess pid: pid_t) -> [UInt8]? { state.withLock { $0.auxv[$0.tgidOf[pid] ?? pid] } }
 
     /// A thread that exec'd took over its leader's tid; `files` are the
     /// image it now runs, which its loader stub is about to map.
