@@ -59,9 +59,17 @@ func kernelTable() throws -> [(Int, String)] {
 
     /// Nothing that would change the host passes through.
     @Test(arguments: ["mount", "umount2", "reboot", "kexec_load", "init_module", "swapon", "settimeofday",
-                      "ptrace", "io_uring_setup", "open_by_handle_at", "unshare", "setns", "bpf"])
+                      "io_uring_setup", "open_by_handle_at", "unshare", "setns", "bpf"])
     func hostChangingCallsAreRefused(name: String) {
         #expect(SyscallTable.entry(named: name)?.level == .unsupported)
+    }
+
+    /// ptrace and the waits that report its stops are picorun's: a guest
+    /// tracer's requests never reach the kernel as made.
+    @Test(arguments: ["ptrace", "wait4", "waitid"])
+    func tracingIsPicorunsOwn(name: String) {
+        let e = SyscallTable.entry(named: name)
+        #expect(e != nil && e!.level != .unsupported && e!.level != .passthrough && e!.traps)
     }
 
     /// chroot never reaches the kernel: picorun keeps the new root itself.
