@@ -14,7 +14,9 @@ struct GuestTracerTests {
         let dir = scratchDir()
         chmod(dir, 0o755)
         let path = dir + "/tracer"
-        try? FileManager.default.copyItem(atPath: Paths.fixtures + "/tracer", toPath: path)
+        // Copied by cp, not in this process: a write fd held here while
+        // another test forks would make the exec fail with ETXTBSY.
+        _ = run("/bin/cp", [Paths.fixtures + "/tracer", path], env: baseEnvironment())
         return path
     }()
 
@@ -61,6 +63,17 @@ struct GuestTracerTests {
         #expect(nobody.stdout == "attach: No such process\n", "\(nobody)")
     }
 
+    /// Who may trace whom: nobody may not attach to a process of root's,
+    /// root may, as natively (Linux's ptrace_may_access on the guest's
+    /// identity).
+    @Test(.enabled(if: getuid() == 0)) func nobodyMayNotTraceRoot() {
+        let script = "sleep 5 & setpriv --reuid 65534 --regid 65534 --clear-groups \(Self.tracer) attach $!; \(Self.tracer) attach $!; kill $!"
+        let native = run("/bin/sh", ["-c", script], env: baseEnvironment())
+        let guest = run(Paths.picorun, ["/bin/sh", "-c", script], env: baseEnvironment())
+        #expect(native.stdout == "attach: Operation not permitted\nattach: attached\n", "native:\n\(native)")
+        #expect(guest == native, "native:\n\(native)\npicorun:\n\(guest)")
+    }
+
     /// The tracer turns its tracee's getpid into an openat of a host path
     /// outside the rootfs: the call is still resolved in the rootfs, as in
     /// a real chroot (ENOENT), and the fixture's other checks match too.
@@ -69,7 +82,8 @@ struct GuestTracerTests {
         let root = try #require(TestRootfs.path)
         let inside = "/tmp/picorun-tracer-\(getpid())"
         try? FileManager.default.removeItem(atPath: root + inside)
-        try FileManager.default.copyItem(atPath: Self.tracer, toPath: root + inside)
+        let copied = run("/bin/cp", [Self.tracer, root + inside], env: baseEnvironment())
+        try #require(copied.status == 0, "\(copied)")
         defer { try? FileManager.default.removeItem(atPath: root + inside) }
         let hostOnly = Paths.repo.appendingPathComponent("Package.swift").path
         let (chroot, guest) = TestRootfs.againstChroot("\(inside) steer \(hostOnly); \(inside); echo end")

@@ -181,8 +181,15 @@ static void seize(void) {
     ptrace(PTRACE_PEEKDATA, child, (void *)&secret, 0);
     say("parent: PEEKDATA of a running tracee: %s", strerror(errno));
     ptrace(PTRACE_INTERRUPT, child, 0, 0);
-    int status = waitfor(child);
-    say("parent: after INTERRUPT: %s", describe(status));
+    /* The stop through a pidfd, as waitid(P_PIDFD) reports it. */
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    long w = syscall(SYS_waitid, 3 /* P_PIDFD */, pidfd, &si, WEXITED | WSTOPPED | __WALL, 0);
+    say("parent: after INTERRUPT: waitid %ld, signo %d code %d status %#x, pid is the child %d",
+        w, si.si_signo, si.si_code, si.si_status, si.si_pid == child);
+    close(pidfd);
+    int status;
     errno = 0;
     long r = ptrace(PTRACE_ATTACH, child, 0, 0);
     say("parent: second ATTACH: %ld %s", r, strerror(errno));

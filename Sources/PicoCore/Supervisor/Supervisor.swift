@@ -223,7 +223,10 @@ public final class Supervisor {
             // machine with a CPU free for it: the parent waits for the
             // child's first stop (a shell that races its child, as bash's
             // coproc tests do, sees what it sees natively).
-            if let child = newTask(parent: task, event: event), child.awaitingFirstStop {
+            // A parent its guest tracer holds for the event is the tracer's
+            // to resume: a later resume here would take it out of whatever
+            // real stop it is in by then, unseen.
+            if let child = newTask(parent: task, event: event), child.awaitingFirstStop, task.traced?.held == nil {
                 child.heldParent = pid
             } else {
                 resume(pid, Ptrace.cont, 0)  // not if its tracer holds it for the event

@@ -80,22 +80,22 @@ enum PtraceCalls {
     /// Wait4 implements Linux syscall wait4(2) for a tracer; for everyone
     /// else it is the kernel's.
     static func wait4(_ c: SyscallContext) -> SyscallAction {
-        let pid = Int64(Int32(truncatingIfNeeded: c.arg(0)))
-        let options = Int32(truncatingIfNeeded: c.arg(2))
-        return wait(c, pid: pid, options: options, isWaitid: false) { r throws(TraceeError) in
-            if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
-            if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
-            return Int64(r.tid)
-        }
+        wait(c, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
+             isWaitid: false, answer: wait4Answer(c))
     }
 
     static func wait4Exit(_ c: SyscallContext, _ result: Int64) -> Int64 {
         waitExit(c, result, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
-                 isWaitid: false, answer: { r throws(TraceeError) in
+                 isWaitid: false, answer: wait4Answer(c))
+    }
+
+    /// wait4's answer: the status, and a zeroed rusage.
+    static func wait4Answer(_ c: SyscallContext) -> (TraceeReport) throws(TraceeError) -> Int64 {
+        { r throws(TraceeError) in
             if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
             if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
             return Int64(r.tid)
-        })
+        }
     }
 
     /// Waitid implements Linux syscall waitid(2) for a tracer.
@@ -115,15 +115,26 @@ enum PtraceCalls {
         })
     }
 
-    /// P_ALL, P_PID and P_PGID as wait4's pid; P_PIDFD is left to the kernel.
+    /// P_ALL, P_PID, P_PGID and P_PIDFD as wait4's pid.
     static func waitidPid(_ c: SyscallContext) -> Int64? {
         let id = Int64(Int32(truncatingIfNeeded: c.arg(1)))
         switch c.arg(0) {
         case 0: return -1
         case 1: return id > 0 ? id : nil
         case 2: return id == 0 ? 0 : -id
+        case 3: return pidfdTarget(c.task.process.tgid, fd: id)
         default: return nil
         }
+    }
+
+    /// The pid a pidfd of the caller's names ("Pid:" in its fdinfo); nil
+    /// (the kernel answers) if the fd is no pidfd.
+    static func pidfdTarget(_ tgid: pid_t, fd: Int64) -> Int64? {
+        guard fd >= 0, let text = readSmallFile("/proc/\(tgid)/fdinfo/\(fd)") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("Pid:") {
+            if let pid = Int64(line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first ?? ""), pid > 0 { return pid }
+        }
+        return nil
     }
 
     static func fillSiginfo(_ c: SyscallContext, _ r: TraceeReport) throws(TraceeError) {
