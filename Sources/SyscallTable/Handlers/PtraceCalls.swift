@@ -100,7 +100,7 @@ enum PtraceCalls {
 
     /// Waitid implements Linux syscall waitid(2) for a tracer.
     static func waitid(_ c: SyscallContext) -> SyscallAction {
-        guard let pid = waitidPid(c) else { return .passthrough }
+        guard c.tracing?.idle == false, let pid = waitidPid(c) else { return .passthrough }
         return wait(c, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true) { r throws(TraceeError) in
             try fillSiginfo(c, r)
             return 0
