@@ -515,8 +515,12 @@ public final class GuestFileTree {
                         }
                     }
                 }
+                // The supervisor opens /proc with its own rights: another
+                // process's links, memory, environment and auxv are the
+                // caller's only as ptrace_may_access allows.
                 if top.mount.isProc, caller.tgid != Self.supervisorPid, let procAccess,
-                   ["fd", "exe", "cwd", "root", "map_files"].contains(name), name == "fd" || name == "map_files" || !isLast || followFinal {
+                   (["fd", "exe", "cwd", "root", "map_files"].contains(name) && (name == "fd" || name == "map_files" || !isLast || followFinal))
+                    || (isLast && ["mem", "environ", "auxv"].contains(name)) {
                     let dir = top.guest.dropFirst(top.mount.guestPath.count).split(separator: "/")
                     if dir.count == 1 || (dir.count == 3 && dir[1] == "task"), let pid = Self.procOwner(of: dir), !procAccess(caller, pid) {
                         throw TraceeError(.EACCES)
