@@ -517,3 +517,8 @@ unsigned long long pico_coarse_nanoseconds(void) {
     clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
     return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
 }
+
+long pico_pidfd_getfd_on(int pidfd, int targetfd) {
+    long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
+    return fd < 0 ? -errno : fd;
+}

@@ -102,6 +102,8 @@ public final class Dispatcher: SyscallHandling {
         let entry = SyscallTable.entry(nr)
         if let entry, entry.distroOnly, options.credentials == nil {
             if hostIdentities && Self.hostIdentityChanges.contains(entry.name) { return .notify }
+            // Dumpable is picorun's to keep on the host tree too (IdentityCalls.hostPrctl).
+            if entry.name == "prctl" && options.fileTree != nil { return .notify }
             return options.traceAll || options.coverage != nil ? .trace : .allow
         }
         if entry?.path != nil {
@@ -122,6 +124,7 @@ public final class Dispatcher: SyscallHandling {
             return .error(.ENOSYS)
         }
         if entry.distroOnly && options.credentials == nil {
+            if entry.name == "prctl" { return IdentityCalls.hostPrctl(processes, tid: n.tid, args: n.args) }
             // A host-tree identity call: the kernel makes it; what is known
             // of the caller's identity is stale once it has.
             processes.forgetHostIdentity(n.tid)
@@ -219,6 +222,9 @@ public final class Dispatcher: SyscallHandling {
             processes.spawned(tid: task.tid, tgid: task.process.tgid, parent: parent.map { ($0.tid, $0.process.tgid) })
         case .execed(let task):
             processes.execedHostIdentity(task.tid)
+            // On the host tree an exec makes the process dumpable again as
+            // far as picorun's flag goes; the kernel judges its own.
+            if options.credentials == nil { _ = processes.updateCredentials(task.tid) { $0.dumpable = 1; return true } }
             if case .awaitingExec(let request)? = task.loading {
                 processes.execed(tid: task.tid, files: request.files)
             }

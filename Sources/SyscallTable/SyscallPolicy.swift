@@ -93,7 +93,7 @@ let syscallPolicy: [String: Policy] = {
          "set_robust_list", "getpgrp", "setsid",
          "rseq", "getrlimit", "setrlimit", "getrusage", "times", "sched_yield",
          "sched_get_priority_max", "sched_get_priority_min", "getcpu",
-         "personality", "arch_prctl", "seccomp", "modify_ldt", "pidfd_getfd",
+         "personality", "arch_prctl", "seccomp", "modify_ldt",
          "futex", "futex_waitv", "futex_wake", "futex_wait",
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
          "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
@@ -108,7 +108,8 @@ let syscallPolicy: [String: Policy] = {
     set(["rt_sigqueueinfo"], .translated(ProcessTargets.rtSigqueueinfo, nil, guestOnly))
     set(["rt_tgsigqueueinfo"], .translated(ProcessTargets.rtTgsigqueueinfo, nil, guestOnly))
     set(["pidfd_open"], .translated(ProcessTargets.pidfdOpen, nil, guestOnly))
-    set(["pidfd_send_signal"], .checked(PidfdSignal.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
+    set(["pidfd_getfd"], .checked(PidfdCalls.pidfdGetfd, "a guest process's fd, by ptrace's attach rule on the caller's own identity"))
+    set(["pidfd_send_signal"], .checked(PidfdCalls.pidfdSendSignal, "guest processes only, sent on the supervisor's copy of the fd"))
     set(["process_vm_readv", "process_vm_writev"], .translated(ProcessTargets.processVm, nil, guestOnly))
     set(["kcmp"], .translated(ProcessTargets.kcmp, nil, guestOnly))
     let parentReads = "guest processes; of picorun, the first guest's parent, what any process may read of another"

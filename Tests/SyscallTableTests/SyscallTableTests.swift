@@ -91,7 +91,8 @@ func kernelTable() throws -> [(Int, String)] {
             let e = SyscallTable.entry(n)
             let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
                 // As root on the host tree, the identity changes are seen (HostIdentity).
-                : e?.distroOnly == true ? (geteuid() == 0 && Dispatcher.hostIdentityChanges.contains(e!.name) ? .notify : .allow)
+                // prctl: dumpable is picorun's on the host tree too.
+                : e?.distroOnly == true ? ((geteuid() == 0 && Dispatcher.hostIdentityChanges.contains(e!.name)) || e!.name == "prctl" ? .notify : .allow)
                 : e?.path != nil ? .notify
                 : Dispatcher.pidZeroIsSelf[e?.name ?? ""].map { .traceUnlessArgZero($0) }
                     ?? ((e?.traps ?? true) ? .trace : .allow)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -242,6 +243,185 @@ static void steer(const char *path) {
     say("parent: child %s", describe(status));
 }
 
+/* PTRACE_SYSEMU: the call is not made; the tracer gives its result. */
+static void sysemu(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        long r = syscall(SYS_getppid);
+        say("child: emulated getppid gave %ld", r);
+        _exit(0);
+    }
+    int status = waitfor(child);
+    ptrace(PTRACE_SYSEMU, child, 0, 0);
+    status = waitfor(child);
+    struct user_regs_struct r;
+    ptrace(PTRACE_GETREGS, child, 0, &r);
+    say("parent: SYSEMU stop: %s, at getppid %d, rax %lld", describe(status), r.orig_rax == SYS_getppid, (long long)r.rax);
+    r.rax = 99;
+    ptrace(PTRACE_SETREGS, child, 0, &r);
+    ptrace(PTRACE_CONT, child, 0, 0);
+    status = waitfor(child);
+    say("parent: child %s", describe(status));
+}
+
+/* Pending signals and the mask of a stopped tracee; register sets. */
+static void pending(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        sigset_t rt;
+        sigemptyset(&rt);
+        sigaddset(&rt, SIGRTMIN);
+        sigprocmask(SIG_BLOCK, &rt, 0);
+        union sigval v1 = { .sival_int = 1 }, v2 = { .sival_int = 2 };
+        sigqueue(getpid(), SIGRTMIN, v1);
+        sigqueue(getpid(), SIGRTMIN, v2);
+        raise(SIGSTOP);
+        say("child: queued signals suppressed");
+        _exit(0);
+    }
+    int status = waitfor(child);
+    say("parent: %s", describe(status));
+    siginfo_t si[4];
+    memset(si, 0, sizeof si);
+    struct { unsigned long long off; unsigned flags; int nr; } peek = { 0, 1 /* PTRACE_PEEKSIGINFO_SHARED */, 4 };
+    long n = ptrace(PTRACE_PEEKSIGINFO, child, &peek, si);
+    say("parent: PEEKSIGINFO %ld: signo %d code %d value %d, value %d", n, si[0].si_signo, si[0].si_code,
+        si[0].si_value.sival_int, si[1].si_value.sival_int);
+    peek.flags = 0;
+    say("parent: PEEKSIGINFO of the thread's own queue %ld", ptrace(PTRACE_PEEKSIGINFO, child, &peek, si));
+    unsigned long long mask = 0;
+    long m = ptrace(PTRACE_GETSIGMASK, child, (void *)8L, &mask);
+    say("parent: GETSIGMASK %ld, SIGRTMIN blocked %d", m, (int)(mask >> (SIGRTMIN - 1) & 1));
+    errno = 0;
+    m = ptrace(PTRACE_GETSIGMASK, child, (void *)4L, &mask);
+    say("parent: GETSIGMASK of 4 bytes %ld %s", m, strerror(errno));
+    static unsigned char xstate[16384];
+    struct iovec iov = { xstate, sizeof xstate };
+    long rs = ptrace(PTRACE_GETREGSET, child, (void *)NT_X86_XSTATE, &iov);
+    say("parent: GETREGSET NT_X86_XSTATE %ld, %s", rs, iov.iov_len > 512 && iov.iov_len < sizeof xstate ? "its size" : "a wrong size");
+    size_t xlen = iov.iov_len;
+    rs = ptrace(PTRACE_SETREGSET, child, (void *)NT_X86_XSTATE, &iov);
+    say("parent: SETREGSET NT_X86_XSTATE %ld, same size %d", rs, iov.iov_len == xlen);
+    struct user_fpregs_struct fp;
+    iov.iov_base = &fp;
+    iov.iov_len = sizeof fp;
+    rs = ptrace(PTRACE_GETREGSET, child, (void *)NT_PRFPREG, &iov);
+    say("parent: GETREGSET NT_PRFPREG %ld, %d bytes", rs, (int)iov.iov_len);
+    mask = 0;
+    ptrace(PTRACE_SETSIGMASK, child, (void *)8L, &mask);
+    ptrace(PTRACE_CONT, child, 0, 0);
+    for (;;) {
+        status = waitfor(child);
+        if (!WIFSTOPPED(status)) break;
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        ptrace(PTRACE_GETSIGINFO, child, 0, &info);
+        say("parent: %s, value %d", describe(status), info.si_value.sival_int);
+        ptrace(PTRACE_CONT, child, 0, 0);
+    }
+    say("parent: child %s", describe(status));
+}
+
+/* PTRACE_LISTEN: a seized tracee in group stop stays stopped until SIGCONT. */
+static void listen_stop(void) {
+    int fds[2];
+    if (pipe(fds)) return;
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        write(fds[1], "r", 1);
+        for (;;) pause();
+    }
+    char c;
+    read(fds[0], &c, 1);
+    ptrace(PTRACE_SEIZE, child, 0, 0);
+    kill(child, SIGSTOP);
+    int status = waitfor(child);
+    say("parent: seized child: %s", describe(status));
+    if (WSTOPSIG(status) == SIGSTOP && status >> 16 == 0) {
+        /* The signal-delivery stop first; the group stop follows. */
+        ptrace(PTRACE_CONT, child, 0, (void *)(long)SIGSTOP);
+        status = waitfor(child);
+        say("parent: then %s", describe(status));
+    }
+    long l = ptrace(PTRACE_LISTEN, child, 0, 0);
+    say("parent: LISTEN %ld", l);
+    int st2 = 0;
+    pid_t got = waitpid(child, &st2, WNOHANG | __WALL);
+    say("parent: a listening tracee reports %s", got == 0 ? "nothing" : describe(st2));
+    kill(child, SIGCONT);
+    status = waitfor(child);
+    say("parent: after SIGCONT: %s", describe(status));
+    kill(child, SIGKILL);
+    ptrace(PTRACE_CONT, child, 0, 0);
+    for (;;) {
+        status = waitfor(child);
+        if (!WIFSTOPPED(status)) break;
+        ptrace(PTRACE_CONT, child, 0, 0);
+    }
+    say("parent: child %s", describe(status));
+}
+
+/* A child that made itself not dumpable: who may attach to it, read its
+ * memory and take its fds (root may, nobody may not); an exec makes a
+ * process dumpable again. */
+static void dumpable(char *self) {
+    int fds[2];
+    if (pipe(fds)) return;
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        prctl(PR_SET_DUMPABLE, 0);
+        int fd = open(self, O_RDONLY);
+        char head[4] = {0};
+        long n = fd >= 0 ? read(fd, head, 4) : -1;
+        say("child: dumpable %d, prctl(2) %d, still reads its files %d", prctl(PR_GET_DUMPABLE), prctl(PR_SET_DUMPABLE, 2) == -1 ? errno : 0,
+            n == 4 && head[1] == 'E');
+        write(fds[1], "r", 1);
+        for (;;) pause();
+    }
+    close(fds[1]);
+    char c;
+    read(fds[0], &c, 1);
+    long word = 0;
+    struct iovec local = { &word, sizeof word }, remote = { (void *)&secret, sizeof word };
+    long r = syscall(SYS_process_vm_readv, child, &local, 1, &remote, 1, 0);
+    say("parent: process_vm_readv: %s", r == sizeof word ? "read" : strerror(errno));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", child);
+    int mem = open(path, O_RDONLY);
+    say("parent: open /proc/PID/mem: %s", mem >= 0 ? "opened" : strerror(errno));
+    if (mem >= 0) close(mem);
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    long got = syscall(SYS_pidfd_getfd, pidfd, 1, 0);
+    say("parent: pidfd_getfd: %s", got >= 0 ? "an fd" : strerror(errno));
+    if (got >= 0) close((int)got);
+    errno = 0;
+    say("parent: pidfd_getfd with flags: %s", syscall(SYS_pidfd_getfd, pidfd, 1, 1) < 0 ? strerror(errno) : "an fd");
+    close(pidfd);
+    r = ptrace(PTRACE_ATTACH, child, 0, 0);
+    say("parent: attach: %s", r == 0 ? "attached" : strerror(errno));
+    if (r == 0) {
+        int status = waitfor(child);
+        say("parent: attached child %s", describe(status));
+        ptrace(PTRACE_DETACH, child, 0, 0);
+    }
+    kill(child, SIGKILL);
+    int status = waitfor(child);
+    say("parent: child %s", describe(status));
+    child = fork();
+    if (child == 0) {
+        prctl(PR_SET_DUMPABLE, 0);
+        execl(self, self, "dumpable-exec", (char *)0);
+        _exit(127);
+    }
+    status = waitfor(child);
+    say("parent: child %s", describe(status));
+}
+
 /* ptrace(PTRACE_ATTACH) of a pid, and what came of it. */
 static void attach(pid_t pid) {
     long r = ptrace(PTRACE_ATTACH, pid, 0, 0);
@@ -253,6 +433,10 @@ int main(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[1], "steer") == 0) { steer(argv[2]); return 0; }
     if (argc > 2 && strcmp(argv[1], "attach") == 0) { attach(atoi(argv[2])); return 0; }
     if (argc > 1 && strcmp(argv[1], "attach-parent") == 0) { attach(getppid()); return 0; }
+    if (argc > 1 && strcmp(argv[1], "dumpable-exec") == 0) {
+        say("exec'd child: dumpable %d", prctl(PR_GET_DUMPABLE));
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "exec-child") == 0) {
         pid_t g = fork();
         if (g == 0) _exit(5);
@@ -265,6 +449,10 @@ int main(int argc, char **argv) {
     signals();
     events(argv[0]);
     seize();
+    sysemu();
+    pending();
+    listen_stop();
+    dumpable(argv[0]);
     say("done");
     return 0;
 }

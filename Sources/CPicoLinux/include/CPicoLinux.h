@@ -158,6 +158,8 @@ long pico_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char 
 // Answering threads keep the pidfds of recent callers (see shim.c).
 void pico_pidfd_keep(void);
 long pico_pidfd_getfd(pid_t pid, int targetfd);
+// pidfd_getfd(2) through a pidfd the caller holds; -errno on failure.
+long pico_pidfd_getfd_on(int pidfd, int targetfd);
 // pidfd_send_signal(2) on a pidfd or /proc/PID fd the supervisor holds; -errno on failure.
 long pico_pidfd_send_signal(int pidfd, int sig, void *info, unsigned int flags);
 // unshare(CLONE_FS): this thread gets a working directory of its own. 0 or -errno.

@@ -67,14 +67,53 @@ struct ProcLinks {
             let t = processes.credentials(pid)
             let (uid, gid) = realCreds ? (k.ruid, k.rgid) : (k.fsuid, k.fsgid)
             return [t.ruid, t.euid, t.suid].allSatisfy { $0 == uid } && [t.rgid, t.egid, t.sgid].allSatisfy { $0 == gid }
+                && t.dumpable != 0
         }
         guard let k = HostIdentity(tid: caller.tid) else { return false }
         if CapabilitySet(rawValue: k.capabilities).contains(.sysPtrace) { return true }
         guard let t = HostIdentity(tid: pid) else { return false }
         let (uid, gid) = realCreds ? (k.uids[0], k.gids[0]) : (k.fsuid, k.fsgid)
         guard t.uids[0..<3].allSatisfy({ $0 == uid }), t.gids[0..<3].allSatisfy({ $0 == gid }) else { return false }
-        // A process that is not dumpable has its /proc entries owned by root.
+        // Not dumpable: by the kernel (its /proc entries are then owned by
+        // root) or by the guest's own prctl, which picorun keeps (the
+        // kernel's must stay 1, or picorun could not reach its memory).
         var st = stat()
-        return stat("/proc/\(pid)", &st) == 0 && st.st_uid == t.uids[1]
+        return stat("/proc/\(pid)", &st) == 0 && st.st_uid == t.uids[1] && processes.credentials(pid).dumpable != 0
+    }
+
+    /// Yama's ptrace_scope as the host sets it: 0 classic, 1 descendants
+    /// only, 2 CAP_SYS_PTRACE only, 3 no attaching at all.
+    static let yamaScope: Int = {
+        guard let text = readSmallFile("/proc/sys/kernel/yama/ptrace_scope") else { return 0 }
+        return Int(text.split(whereSeparator: { $0 == "\n" }).first ?? "") ?? 0
+    }()
+
+    /// ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) and then Yama, which
+    /// judges attach modes only: ptrace's ATTACH and SEIZE,
+    /// process_vm_readv/writev, pidfd_getfd.
+    func mayAttach(_ caller: GuestFileTree.Caller, _ pid: pid_t) -> Bool {
+        guard mayAccess(caller, pid, realCreds: true) else { return false }
+        switch Self.yamaScope {
+        case 0: return true
+        case 1: return hasPtraceCapability(caller) || Self.descends(pid, from: caller.tgid)
+        case 2: return hasPtraceCapability(caller)
+        default: return false
+        }
+    }
+
+    /// Whether process `pid` descends from `ancestor`, by the parents the
+    /// kernel records (an orphan's chain ends at its new reaper, as in
+    /// Yama's own walk).
+    static func descends(_ pid: pid_t, from ancestor: pid_t) -> Bool {
+        var p = pid
+        for _ in 0..<4096 {
+            if p == ancestor { return true }
+            // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces.
+            guard p > 1, let text = readSmallFile("/proc/\(p)/stat"), let close = text.lastIndex(of: ")") else { return false }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, let parent = pid_t(fields[1]) else { return false }
+            p = parent
+        }
+        return false
     }
 }

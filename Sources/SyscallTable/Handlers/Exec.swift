@@ -141,8 +141,12 @@ enum Exec {
         guard let meta = volume.metadata(fd: fd) else { return .success(k.afterExec(owner: (0, 0), mode: 0, fileCaps: nil)) }
         if let e = Rulebook.mayAccess(meta, k.fileCaller, Permissions.execute) { return .failure(TraceeError(e)) }
         // A script's setuid bits and capabilities count for nothing.
-        guard plan.argvPrefix.isEmpty else { return .success(k.afterExec(owner: (meta.uid, meta.gid), mode: 0, fileCaps: nil)) }
-        return .success(k.afterExec(owner: (meta.uid, meta.gid), mode: meta.mode, fileCaps: fileCapabilities(fd)))
+        var next = plan.argvPrefix.isEmpty ? k.afterExec(owner: (meta.uid, meta.gid), mode: meta.mode, fileCaps: fileCapabilities(fd))
+            : k.afterExec(owner: (meta.uid, meta.gid), mode: 0, fileCaps: nil)
+        // fs/exec.c:would_dump(): a program its caller may not read gives
+        // a process that is not dumpable, so no tracer reads it either.
+        if Rulebook.mayAccess(meta, k.fileCaller, Permissions.read) != nil { next.dumpable = 0 }
+        return .success(next)
     }
 
     /// The program's security.capability (setcap's), where the host keeps it.

@@ -82,11 +82,28 @@ enum ProcessTargets {
     /// process only, so every pidfd a guest holds names a guest process.
     static func pidfdOpen(_ c: SyscallContext) -> SyscallAction { hide(c, 0) }
 
-    /// Process_vm_readv and process_vm_writev: memory of guest processes only.
-    static func processVm(_ c: SyscallContext) -> SyscallAction { hide(c, 0) }
+    /// Process_vm_readv and process_vm_writev: memory of guest processes
+    /// only, and of those only what ptrace's attach rule allows the
+    /// caller's own identity (EPERM, as mm_access's EACCES becomes). Bad
+    /// flags are the kernel's EINVAL first.
+    static func processVm(_ c: SyscallContext) -> SyscallAction {
+        let target = pid(c, 0)
+        if isGuest(target) && c.arg(5) == 0 && pid_t(target) != c.task.process.tgid
+            && !PtraceCalls.mayAttach(c.task.tid, pid_t(target)) {
+            return .emulated(-Int64(EPERM))
+        }
+        return hide(c, 0)
+    }
 
-    /// Kcmp implements Linux syscall kcmp(2).
-    static func kcmp(_ c: SyscallContext) -> SyscallAction { hide(c, 0, 1) }
+    /// Kcmp implements Linux syscall kcmp(2): guest processes only, each
+    /// one the caller may read by ptrace's rule (PTRACE_MODE_READ_REALCREDS).
+    static func kcmp(_ c: SyscallContext) -> SyscallAction {
+        let hidden = hide(c, 0, 1)
+        guard hidden == .passthrough, let processes, let links = PtraceCalls.links else { return hidden }
+        let who = processes.caller(c.task.tid)
+        for i in 0..<2 where pid(c, i) > 0 && !links.mayAccess(who, pid_t(pid(c, i)), realCreds: true) { return .emulated(-Int64(EPERM)) }
+        return .passthrough
+    }
 
     /// Calls whose first argument is a pid, 0 meaning the caller: prlimit64,
     /// sched_set*, setpgid, migrate_pages, move_pages.

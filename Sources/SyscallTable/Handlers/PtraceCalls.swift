@@ -8,13 +8,6 @@ enum PtraceCalls {
     /// Set once by the Dispatcher: the ptrace_may_access rule.
     nonisolated(unsafe) static var links: ProcLinks?
 
-    /// Yama's ptrace_scope as the host sets it: 0 classic, 1 descendants
-    /// only, 2 CAP_SYS_PTRACE only, 3 no attaching at all.
-    static let yamaScope: Int = {
-        guard let text = readSmallFile("/proc/sys/kernel/yama/ptrace_scope") else { return 0 }
-        return Int(text.split(whereSeparator: { $0 == "\n" }).first ?? "") ?? 0
-    }()
-
     static func errno(_ e: Int32) -> SyscallAction { .emulated(-Int64(e)) }
 
     /// Ptrace implements Linux syscall ptrace(2).
@@ -25,7 +18,7 @@ enum PtraceCalls {
         let (addr, data) = (c.arg(2), c.arg(3))
         switch request {
         case Ptrace.traceMe:
-            return yamaScope >= 3 ? errno(EPERM) : .emulated(tracing.traceMe(c.task))
+            return ProcLinks.yamaScope >= 3 ? errno(EPERM) : .emulated(tracing.traceMe(c.task))
         case Ptrace.attach, Ptrace.seize:
             // Only guest tasks exist for a guest: picorun and the host's
             // processes are ESRCH, as from another pid namespace.
@@ -34,7 +27,7 @@ enum PtraceCalls {
                 guard addr == 0 else { return errno(EIO) }
                 guard UInt(data) & ~Ptrace.optionMask == 0 else { return errno(EINVAL) }
             }
-            guard mayTrace(c.task, target, tracing) else { return errno(EPERM) }
+            guard mayAttach(c.task.tid, target.process.tgid) else { return errno(EPERM) }
             return .emulated(tracing.attach(c.task, target, seize: request == Ptrace.seize,
                                             options: request == Ptrace.seize ? UInt(data) : 0))
         default:
@@ -42,32 +35,14 @@ enum PtraceCalls {
         }
     }
 
-    /// ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS), then Yama.
-    static func mayTrace(_ caller: GuestTask, _ target: GuestTask, _ tracing: GuestTracing) -> Bool {
+    /// ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS), then Yama: for
+    /// ptrace and any other call that attaches to a guest process's memory
+    /// or files, judged with the caller's own credentials: the kernel sees
+    /// one host identity for every guest.
+    static func mayAttach(_ tid: pid_t, _ pid: pid_t) -> Bool {
         guard let processes = ProcessTargets.processes else { return false }
         let links = self.links ?? ProcLinks(processes: processes, emulated: false)
-        let who = processes.caller(caller.tid)
-        guard links.mayAccess(who, target.process.tgid, realCreds: true) else { return false }
-        let privileged = links.hasPtraceCapability(who)
-        switch yamaScope {
-        case 0: return true
-        case 1: return privileged || descends(target.process, from: caller.process.tgid, tracing)
-        case 2: return privileged
-        default: return false
-        }
-    }
-
-    /// Whether `process` is a descendant of the process `ancestor`.
-    static func descends(_ process: GuestProcess, from ancestor: pid_t, _ tracing: GuestTracing) -> Bool {
-        var tgid = process.parentTgid
-        var seen = 0
-        while tgid != 0 && seen < 4096 {
-            if tgid == ancestor { return true }
-            guard let parent = tracing.task(tgid) else { return false }
-            tgid = parent.process.parentTgid
-            seen += 1
-        }
-        return false
+        return links.mayAttach(processes.caller(tid), pid)
     }
 
     // MARK: - Waits
@@ -130,11 +105,8 @@ enum PtraceCalls {
     /// The pid a pidfd of the caller's names ("Pid:" in its fdinfo); nil
     /// (the kernel answers) if the fd is no pidfd.
     static func pidfdTarget(_ tgid: pid_t, fd: Int64) -> Int64? {
-        guard fd >= 0, let text = readSmallFile("/proc/\(tgid)/fdinfo/\(fd)") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("Pid:") {
-            if let pid = Int64(line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first ?? ""), pid > 0 { return pid }
-        }
-        return nil
+        guard fd >= 0, let pid = PidfdCalls.pidfdPid(readSmallFile("/proc/\(tgid)/fdinfo/\(fd)")), pid > 0 else { return nil }
+        return Int64(pid)
     }
 
     static func fillSiginfo(_ c: SyscallContext, _ r: TraceeReport) throws(TraceeError) {

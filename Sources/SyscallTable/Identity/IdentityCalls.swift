@@ -1,3 +1,4 @@
+import Glibc
 import PicoCore
 
 /// The uid/gid/groups/capabilities calls, answered from picorun's record of
@@ -179,6 +180,24 @@ enum IdentityCalls {
     static let prCapbsetRead = 23, prCapbsetDrop = 24, prGetSecurebits = 27, prSetSecurebits = 28
     static let prSetNoNewPrivs = 38, prGetNoNewPrivs = 39, prCapAmbient = 47
     static let secureAllBits: UInt32 = 0x55, secureAllLocks: UInt32 = 0xaa, secbitKeepCapsLocked: UInt32 = 1 << 5
+
+    /// prctl(2) on the host tree, where the kernel keeps the identity: only
+    /// dumpable is picorun's. The kernel's must stay 1 (a process that is
+    /// not dumpable is out of reach of a supervisor without CAP_SYS_PTRACE,
+    /// which then cannot read its paths), so PR_SET_DUMPABLE 0 is kept
+    /// here, and PR_GET_DUMPABLE is 0 if either says so.
+    static func hostPrctl(_ processes: GuestProcesses, tid: pid_t, args: [UInt64]) -> NotificationReply {
+        switch Int(Int32(truncatingIfNeeded: args[0])) {
+        case prGetDumpable:
+            return processes.credentials(tid).dumpable == 0 ? .value(0) : .continueCall
+        case prSetDumpable:
+            guard args[1] <= 1 else { return .error(.EINVAL) }
+            _ = processes.updateCredentials(tid) { $0.dumpable = UInt32(args[1]); return true }
+            return args[1] == 1 ? .continueCall : .value(0)
+        default:
+            return .continueCall
+        }
+    }
 
     /// Prctl implements Linux syscall prctl(2) in distro runs: the options
     /// that read or change the identity picorun keeps (capabilities,

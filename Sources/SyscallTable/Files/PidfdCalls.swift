@@ -2,11 +2,10 @@ import CPicoLinux
 import Glibc
 import PicoCore
 
-/// pidfd_send_signal(2) takes an fd, which may be a pidfd or a /proc/PID
-/// directory the guest opened for any process; the signal is sent on the
+/// The calls that act through a pidfd the guest holds. Each is made on the
 /// supervisor's copy of the fd, so another guest thread cannot swap it
-/// after the check. A notification, because it needs that copy.
-enum PidfdSignal {
+/// after the check; notifications, because they need that copy.
+enum PidfdCalls {
     /// PIDFD_SIGNAL_THREAD, _THREAD_GROUP, _PROCESS_GROUP: one at most.
     static let flagsMask: UInt64 = 0x7
     /// PIDFD_SELF_THREAD and PIDFD_SELF_THREAD_GROUP (Linux 6.15): the caller.
@@ -16,7 +15,8 @@ enum PidfdSignal {
     /// that an unknown layout left it zero.
     static let knownPart = 48, whole = 128
 
-    /// Pidfd_send_signal implements Linux syscall pidfd_send_signal(2).
+    /// Pidfd_send_signal implements Linux syscall pidfd_send_signal(2); its
+    /// fd may also be a /proc/PID directory the guest opened.
     static func pidfdSendSignal(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[3]
         guard flags & ~flagsMask == 0, (flags & flagsMask).nonzeroBitCount <= 1 else { throw TraceeError(.EINVAL) }
@@ -55,12 +55,34 @@ enum PidfdSignal {
         return .value(0)
     }
 
-    /// The process a pidfd (its fdinfo's "Pid:") or a /proc/PID directory names.
+    /// Pidfd_getfd implements Linux syscall pidfd_getfd(2). The kernel
+    /// would judge the attach by picorun's host identity, which every guest
+    /// shares: ptrace's rule is made here with the caller's own, and the fd
+    /// is taken through the copy of the caller's pidfd.
+    static func pidfdGetfd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+        guard c.args[2] == 0 else { throw TraceeError(.EINVAL) }
+        let copy = pico_pidfd_getfd(c.caller.tid, c.int32(0))
+        guard copy >= 0 else { throw TraceeError(.EBADF) }
+        let pidfd = Int32(copy)
+        defer { close(pidfd) }
+        guard let target = pidfdPid(readSmallFile("/proc/self/fdinfo/\(pidfd)")) else { throw TraceeError(.EBADF) }
+        guard target > 0, c.processes.isGuestTask(target) else { throw TraceeError(.ESRCH) }
+        guard PtraceCalls.mayAttach(c.caller.tid, target) else { throw TraceeError(.EPERM) }
+        let fd = pico_pidfd_getfd_on(pidfd, c.int32(1))
+        guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
+        return .fd(Int32(fd), cloexec: true)
+    }
+
+    /// The pid in a pidfd's fdinfo ("Pid:", -1 once the process is gone);
+    /// nil for an fd that is no pidfd.
+    static func pidfdPid(_ fdinfo: String?) -> pid_t? {
+        guard let fdinfo, let line = fdinfo.split(separator: "\n").first(where: { $0.hasPrefix("Pid:") }) else { return nil }
+        return pid_t(line.dropFirst(4).trimmingCharacters(in: " \t"))
+    }
+
+    /// The process a pidfd or a /proc/PID directory names.
     static func targetOf(fd: Int32) -> pid_t? {
-        if let info = readSmallFile("/proc/self/fdinfo/\(fd)"),
-           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("Pid:") }) {
-            return pid_t(line.dropFirst(4).trimmingCharacters(in: " \t"))
-        }
+        if let pid = pidfdPid(readSmallFile("/proc/self/fdinfo/\(fd)")) { return pid }
         guard let host = GuestFileTree.fdPath(fd), host.hasPrefix("/proc/") else { return nil }
         return pid_t(host.dropFirst(6))
     }
