@@ -118,6 +118,10 @@ public final class Dispatcher: SyscallHandling {
         return entry?.traps ?? true ? .trace : .allow
     }
 
+    public var keepsIdentities: Bool { options.credentials != nil }
+
+    public func signalUid(of tid: pid_t) -> UInt32? { processes.realUid(tid) }
+
     /// Answers a path syscall on the notification thread.
     public func notified(_ n: SyscallNotification) -> NotificationReply {
         guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {

@@ -100,8 +100,24 @@ static void syscalls(void) {
     say("parent: child %s, entries==exits %d, changed %d, skipped %d", describe(status), entries == exits, changed, skipped);
 }
 
+/* The SIGCHLD a tracer gets for each stop and exit of its tracee. */
+static volatile sig_atomic_t chld_code, chld_status, chld_pid;
+static void on_chld(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    chld_code = si->si_code; chld_status = si->si_status; chld_pid = si->si_pid;
+}
+static void said_chld(pid_t child) {
+    say("parent: SIGCHLD code %d status %d, from the child %d", (int)chld_code, (int)chld_status, chld_pid == child);
+    chld_code = chld_status = chld_pid = 0;
+}
+
 /* A signal stops the tracee first: the tracer may suppress it. */
 static void signals(void) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGCHLD, &sa, &old);
     pid_t child = fork();
     if (child == 0) {
         ptrace(PTRACE_TRACEME, 0, 0, 0);
@@ -115,12 +131,16 @@ static void signals(void) {
     memset(&si, 0, sizeof si);
     ptrace(PTRACE_GETSIGINFO, child, 0, &si);
     say("parent: %s, siginfo signo %d code %d", describe(status), si.si_signo, si.si_code);
+    said_chld(child);
     ptrace(PTRACE_CONT, child, 0, 0);
     status = waitfor(child);
     say("parent: then %s", describe(status));
+    said_chld(child);
     ptrace(PTRACE_CONT, child, 0, (void *)(long)WSTOPSIG(status));
     status = waitfor(child);
     say("parent: child %s", describe(status));
+    said_chld(child);
+    sigaction(SIGCHLD, &old, 0);
 }
 
 /* Exec and fork events, and a grandchild the tracer reaps. */

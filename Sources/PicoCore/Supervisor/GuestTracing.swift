@@ -21,6 +21,10 @@ public final class GuestTracing {
     /// (threads, and processes that are not its children), by tracer tgid.
     var exits: [pid_t: [(tid: pid_t, status: Int32)]] = [:]
     var tracedCount = 0
+    /// What each tracer's pending SIGCHLD from picorun stands for: the
+    /// first stop or exit since its last delivery, as the kernel keeps the
+    /// first siginfo of a pending standard signal.
+    var chldInfo: [pid_t: ChldInfo] = [:]
 
     init(supervisor: Supervisor) {
         self.supervisor = supervisor
@@ -72,16 +76,27 @@ public final class GuestTracing {
         guard let t = task.traced else { return }
         if t.realOptionsStale { applyRealOptions(task) }
         if t.held == nil { t.held = stop } else { t.queued.append(stop) }
-        wakeTracer(t.tracerTgid)
+        wakeTracer(t.tracerTgid, for: task, code: ChldInfo.trapped, status: stop.status >> 8 & 0x7f)
     }
 
-    /// SIGCHLD, as the kernel sends a tracer for each stop, and an
-    /// interrupt for any of its threads blocked in a wait for tracees.
-    func wakeTracer(_ tgid: pid_t) {
-        _ = Glibc.kill(tgid, SIGCHLD)
+    /// SIGCHLD, as the kernel sends a tracer for each stop (`code` nil: the
+    /// kernel sends its own), and an interrupt for any of its threads
+    /// blocked in a wait for tracees.
+    func wakeTracer(_ tgid: pid_t, for task: GuestTask, code: Int32?, status: Int32) {
+        if let code {
+            if chldInfo[tgid] == nil { chldInfo[tgid] = ChldInfo(pid: task.tid, uid: Self.realUid(task.tid), code: code, status: status) }
+            _ = Glibc.kill(tgid, SIGCHLD)
+        }
         for task in supervisor.tasks.values where task.process.tgid == tgid && task.waitingForTracees {
             _ = Ptrace.call(Ptrace.interrupt, task.tid)
         }
+    }
+
+    /// A task's real uid on the host (the "Uid:" line's first field).
+    static func realUid(_ tid: pid_t) -> UInt32 {
+        guard let text = readSmallFile("/proc/\(tid)/status"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return 0 }
+        return UInt32(line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first ?? "") ?? 0
     }
 
     /// The task's state if a guest tracer must see its stops now (not while
@@ -193,7 +208,8 @@ public final class GuestTracing {
             unlink(task)
             let realChild = task.tid == task.process.tgid && task.process.parentTgid == t.tracerTgid
             if !realChild { exits[t.tracerTgid, default: []].append((task.tid, status)) }
-            wakeTracer(t.tracerTgid)
+            let (code, value) = ChldInfo.exit(status)
+            wakeTracer(t.tracerTgid, for: task, code: realChild ? nil : code, status: value)
         }
         for tracee in supervisor.tasks.values where tracee.traced?.tracer == task.tid {
             if tracee.traced!.options & Ptrace.optExitKill != 0 {
@@ -216,7 +232,7 @@ public final class GuestTracing {
             let next = t.queued.removeFirst()
             if next.onlyAfterSyscall && request != Ptrace.syscall { continue }
             t.held = next
-            wakeTracer(t.tracerTgid)
+            wakeTracer(t.tracerTgid, for: task, code: ChldInfo.trapped, status: next.status >> 8 & 0x7f)
             return
         }
         realResume(task, from: stop, request: request, signal: signal)

@@ -253,6 +253,7 @@ public final class Supervisor {
             }
             // Signal-delivery-stop: deliver the signal unchanged, unless a
             // guest tracer decides.
+            fixSiginfo(task, sig)
             if !tracing.signalStop(task, sig) { resume(pid, Ptrace.cont, UInt(sig)) }
         case Ptrace.eventExit, Ptrace.eventVforkDone:
             if !tracing.optionalEvent(task, event) { resume(pid, Ptrace.cont, 0) }

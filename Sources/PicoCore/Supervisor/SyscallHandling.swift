@@ -80,6 +80,18 @@ public protocol SyscallHandling: AnyObject {
     var wantsStopTiming: Bool { get }
     /// Time the supervisor spent on one syscall stop of syscall `nr`.
     func stopHandled(_ nr: Int, nanoseconds: UInt64)
+    /// Whether guests carry identities picorun keeps (distro runs): then
+    /// the uid the kernel writes in a siginfo is picorun's host uid, and
+    /// `signalUid` gives the guest's.
+    var keepsIdentities: Bool { get }
+    /// The real uid of guest task `tid`, a zombie's too; nil for a task
+    /// that is no guest.
+    func signalUid(of tid: pid_t) -> UInt32?
+}
+
+extension SyscallHandling {
+    public var keepsIdentities: Bool { false }
+    public func signalUid(of tid: pid_t) -> UInt32? { nil }
 }
 
 public enum TaskEvent {

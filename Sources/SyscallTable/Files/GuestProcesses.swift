@@ -23,8 +23,9 @@ public final class GuestProcesses: Sendable {
         /// Guest processes that have exited but wait for their parent's
         /// wait(): still there for kill(pid, 0) and /proc, as on Linux. Keyed
         /// by pid, with the start time that tells the zombie from a process
-        /// that took its pid after the reaping.
-        var zombies: [pid_t: UInt64] = [:]
+        /// that took its pid after the reaping, and its real uid (its
+        /// parent's SIGCHLD carries it).
+        var zombies: [pid_t: (start: UInt64, ruid: UInt32)] = [:]
         /// On the host tree, each task's host identity as last read
         /// (forgotten when the task changes ids or execs).
         var hostIdentity: [pid_t: HostIdentity] = [:]
@@ -65,12 +66,12 @@ public final class GuestProcesses: Sendable {
                 s.root[tgid] = nil
                 s.image[tgid] = nil
                 s.loaderNext[tgid] = nil
-                s.credentials[tgid] = nil
+                let ruid = (s.credentials.removeValue(forKey: tgid) ?? initialCredentials).ruid
                 s.auxv[tgid] = nil
                 // Not reaped yet when its parent is another guest (picorun reaps its own child).
-                if let start = Self.startTime(tgid) { s.zombies[tgid] = start }
+                if let start = Self.startTime(tgid) { s.zombies[tgid] = (start, ruid) }
             }
-            if s.zombies.count > 4096 { s.zombies = s.zombies.filter { Self.startTime($0.key) == $0.value } }
+            if s.zombies.count > 4096 { s.zombies = s.zombies.filter { Self.startTime($0.key) == $0.value.start } }
         }
     }
 
@@ -178,11 +179,21 @@ public final class GuestProcesses: Sendable {
     func cwd(ofProcess pid: pid_t) -> String? { state.withLock { $0.cwd[pid] } }
     func root(ofProcess pid: pid_t) -> String? { state.withLock { s in s.cwd[pid] == nil ? nil : s.root[pid] ?? "/" } }
     func isGuest(_ pid: pid_t) -> Bool { state.withLock { $0.cwd[pid] != nil } }
+    /// The real uid a guest task has in picorun's record, a zombie's too;
+    /// nil for a task that is no guest's.
+    func realUid(_ tid: pid_t) -> UInt32? {
+        guard isGuestTask(tid) else { return nil }
+        return state.withLock { s in
+            if let tgid = s.tgidOf[tid] { return (s.credentials[tgid] ?? initialCredentials).ruid }
+            return s.zombies[tid]?.ruid
+        }
+    }
+
     /// A thread of a guest process (any tid, not only a leader's).
     func isGuestTask(_ tid: pid_t) -> Bool {
         state.withLock { s in
             if s.tgidOf[tid] != nil { return true }
-            guard let start = s.zombies[tid] else { return false }
+            guard let start = s.zombies[tid]?.start else { return false }
             if Self.startTime(tid) == start { return true }
             s.zombies[tid] = nil
             return false
