@@ -93,11 +93,13 @@ let syscallPolicy: [String: Policy] = {
          "set_robust_list", "getpgrp", "setsid",
          "rseq", "getrlimit", "setrlimit", "getrusage", "times", "sched_yield",
          "sched_get_priority_max", "sched_get_priority_min", "getcpu",
-         "personality", "arch_prctl", "seccomp", "modify_ldt",
+         "personality", "arch_prctl", "modify_ldt",
          "futex", "futex_waitv", "futex_wake", "futex_wait",
          "futex_requeue", "restart_syscall", "landlock_create_ruleset", "landlock_add_rule",
          "landlock_restrict_self", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "uretprobe"],
         .passthrough())
+    set(["seccomp"], .translated(SeccompCalls.seccomp, SeccompCalls.seccompExit,
+                                 "the kernel's; a guest filter's SECCOMP_RET_TRACE is made by picorun as Linux makes it: ENOSYS, or the PTRACE_EVENT_SECCOMP stop of a guest tracer that asked for it"))
     set(["ptrace"], .emulated(PtraceCalls.ptrace, nil,
                               "guest tracers of guest tasks, over picorun's own tracing: picorun's stops stay invisible and every call a tracee ends up making is still translated"))
     // Another process by pid: guest processes only; the host's are invisible (ESRCH).

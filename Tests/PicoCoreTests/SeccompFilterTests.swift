@@ -2,34 +2,14 @@ import CPicoLinux
 import Testing
 @testable import PicoCore
 
-/// Runs a classic-BPF seccomp program the way the kernel would, over a
-/// seccomp_data with the given number and architecture.
+/// Runs a classic-BPF seccomp program the way the kernel would (picorun's
+/// interpreter, which SeccompProgramTests checks against the kernel), over
+/// a seccomp_data with the given number and architecture.
 func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.auditArchX86_64,
                args: [UInt64] = [0, 0, 0, 0, 0, 0]) -> UInt32 {
-    var a: UInt32 = 0
-    var pc = 0
-    while pc < prog.count {
-        let i = prog[pc]
-        switch i.code {
-        case 0x20:
-            switch i.k {
-            case 0: a = nr
-            case 4: a = arch
-            case 16..<64:
-                let w = args[Int(i.k - 16) / 8]
-                a = (i.k - 16) % 8 == 0 ? UInt32(truncatingIfNeeded: w) : UInt32(truncatingIfNeeded: w >> 32)
-            default: a = 0
-            }
-            pc += 1
-        case 0x15: pc += 1 + Int(a == i.k ? i.jt : i.jf)
-        case 0x35: pc += 1 + Int(a >= i.k ? i.jt : i.jf)
-        case 0x05: pc += 1 + Int(i.k)
-        case 0x06: return i.k
-        default: Issue.record("unexpected BPF opcode \(i.code)"); return 0
-        }
-    }
-    Issue.record("fell off the end of the filter")
-    return 0
+    var data = SeccompProgram.Data(nr: Int32(bitPattern: nr), ip: 0, args: args)
+    data.arch = arch
+    return SeccompProgram(code: prog).run(data)
 }
 
 @Suite struct SeccompFilterTests {

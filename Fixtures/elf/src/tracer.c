@@ -16,6 +16,9 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <elf.h>
+#include <linux/filter.h>
+#include <linux/ptrace.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -442,6 +445,91 @@ static void dumpable(char *self) {
     say("parent: child %s", describe(status));
 }
 
+/* A tracee's own seccomp filter returns SECCOMP_RET_TRACE: its tracer's
+ * PTRACE_EVENT_SECCOMP stops (with the filter's data) between the entry
+ * and exit stops, where it skips a call, changes one, or lets it run;
+ * getppid and uname are calls picorun lets through, openat one it answers
+ * itself. Without PTRACE_O_TRACESECCOMP the same calls fail with ENOSYS. */
+static const char *sc_name(long nr) {
+    switch (nr) {
+    case SYS_getppid: return "getppid";
+    case SYS_getpid: return "getpid";
+    case SYS_openat: return "openat";
+    case SYS_uname: return "uname";
+    default: return 0;
+    }
+}
+
+static void seccomp_child(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 7),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 8),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, O_RDONLY, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 9),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) { say("child: seccomp: %s", strerror(errno)); _exit(1); }
+    long a = syscall(SYS_getppid);
+    long fd = syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY);
+    long b = syscall(SYS_getppid);
+    long c = syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY);
+    char u[512];
+    long d = syscall(SYS_uname, u);
+    say("child: skipped getppid %ld, openat %s, getppid made getpid %d, skipped openat %ld, uname %ld",
+        a, fd >= 0 ? "opened" : strerror(errno), b == getpid(), c, d);
+}
+
+static void seccomp_trace(int with_option) {
+    pid_t child = fork();
+    if (child == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        seccomp_child();
+        _exit(0);
+    }
+    int status = waitfor(child);
+    ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACESYSGOOD | (with_option ? PTRACE_O_TRACESECCOMP : 0));
+    int seen = 0;
+    const char *current = 0;
+    for (;;) {
+        ptrace(PTRACE_SYSCALL, child, 0, 0);
+        status = waitfor(child);
+        if (!WIFSTOPPED(status)) break;
+        struct ptrace_syscall_info info;
+        memset(&info, 0, sizeof info);
+        ptrace(PTRACE_GET_SYSCALL_INFO, child, (void *)sizeof info, &info);
+        struct user_regs_struct r;
+        ptrace(PTRACE_GETREGS, child, 0, &r);
+        if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+            current = sc_name((long)info.entry.nr);
+            if (current) say("parent: entry %s", current);
+        } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+            if (current) say("parent: exit %s = %s", current, info.exit.rval >= 0 ? "ok" : strerror((int)-info.exit.rval));
+            current = 0;
+        } else if (info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+            unsigned long msg = 0;
+            ptrace(PTRACE_GETEVENTMSG, child, 0, &msg);
+            say("parent: seccomp stop %s, data %lu (ret_data %u), rax %lld", sc_name((long)info.seccomp.nr) ? sc_name((long)info.seccomp.nr) : "?",
+                msg, info.seccomp.ret_data, (long long)r.rax);
+            seen++;
+            if (seen == 1) { r.orig_rax = -1; r.rax = 555; }
+            if (seen == 3) { r.orig_rax = SYS_getpid; }
+            if (seen == 4) { r.orig_rax = -1; r.rax = -EACCES; }
+            ptrace(PTRACE_SETREGS, child, 0, &r);
+        } else if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+            say("parent: %s", describe(status));
+        }
+    }
+    say("parent: child %s, %d seccomp stops", describe(status), seen);
+}
+
 /* ptrace(PTRACE_ATTACH) of a pid, and what came of it. */
 static void attach(pid_t pid) {
     long r = ptrace(PTRACE_ATTACH, pid, 0, 0);
@@ -473,6 +561,8 @@ int main(int argc, char **argv) {
     pending();
     listen_stop();
     dumpable(argv[0]);
+    seccomp_trace(1);
+    seccomp_trace(0);
     say("done");
     return 0;
 }

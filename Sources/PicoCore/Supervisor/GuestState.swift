@@ -76,6 +76,9 @@ public final class GuestTask {
     var execFormerTid: pid_t = 0
     /// The stop signal of the group-stop this task is listening in.
     var groupStopSignal: Int32 = 0
+    /// A kicked call restarts after its tracer's seccomp stop: the real
+    /// entry stop of the restart is not the tracer's to see.
+    var skipEntryStop = false
 
     public init(tid: pid_t, process: GuestProcess) {
         self.tid = tid

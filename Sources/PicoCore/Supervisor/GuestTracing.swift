@@ -35,6 +35,9 @@ public final class GuestTracing {
 
     public func task(_ tid: pid_t) -> GuestTask? { supervisor.tasks[tid] }
 
+    /// The guests' own seccomp filters.
+    public var seccomp: GuestSeccomp { supervisor.guestSeccomp }
+
     func tracees(of tgid: pid_t) -> [GuestTask] {
         supervisor.tasks.values.filter { $0.traced?.tracerTgid == tgid }
     }
@@ -107,6 +110,51 @@ public final class GuestTracing {
         return t
     }
 
+    /// A guest filter's SECCOMP_RET_TRACE at a real seccomp stop: the
+    /// tracer's PTRACE_EVENT_SECCOMP, with the filter's data as the event
+    /// message, if it asked for them; true when it holds the task.
+    func seccompStop(_ task: GuestTask, data: UInt16, kicked: Bool = false) -> Bool {
+        guard let t = shown(task), t.options & Ptrace.optTraceSeccomp != 0 else { return false }
+        t.eventMessage = UInt(data)
+        var stop = TracerStop.event(Ptrace.eventSeccomp)
+        stop.kicked = kicked
+        hold(task, stop)
+        return true
+    }
+
+    /// A kicked call that fails (ENOSYS, or skipped by the tracer) has the
+    /// exit stop a tracer resuming with PTRACE_SYSCALL waits for, shown
+    /// from the kick's stop. True when the tracer holds it.
+    func kickedExitStop(_ task: GuestTask) -> Bool {
+        guard let t = shown(task), t.resumeRequest == Ptrace.syscall else { return false }
+        var stop = TracerStop.syscall(entry: false, sysGood: t.sysGood)
+        stop.kicked = true
+        hold(task, stop)
+        return true
+    }
+
+    /// Resumes a task from a stop shown in place of a kicked call's: the
+    /// call restarts (ERESTARTNOINTR) unless it fails or the tracer skipped
+    /// it (orig_rax -1), which no restart may undo.
+    func resumeKicked(_ task: GuestTask, from stop: TracerStop, request: Int32) {
+        guard var regs = try? task.tracee.registers() else { return }
+        if stop.kind == .event && regs.orig_rax != UInt64.max {
+            regs.rax = UInt64(bitPattern: -513)
+            try? task.tracee.setRegisters(regs)
+            // The restart comes to picorun again if the call is notified,
+            // or if the guest's filter traces it still: its recheck.
+            if supervisor.notified(regs) || supervisor.guestSeccomp.traceData(task.tid, SeccompProgram.Data(regs), recheck: false) != nil {
+                supervisor.guestSeccomp.rechecking(task.tid)
+            }
+            task.skipEntryStop = request == Ptrace.syscall
+        } else {
+            if stop.kind == .event && kickedExitStop(task) { return }
+            regs.orig_rax = UInt64.max
+            try? task.tracee.setRegisters(regs)
+        }
+        _ = Ptrace.call(request, task.tid, 0, 0)
+    }
+
     /// A real signal-delivery-stop; true when the tracer holds it.
     func signalStop(_ task: GuestTask, _ sig: Int32) -> Bool {
         guard shown(task) != nil else { return false }
@@ -135,6 +183,11 @@ public final class GuestTracing {
     /// work. True when the tracer holds it.
     func syscallStop(_ task: GuestTask, entry: Bool) -> Bool {
         guard let t = shown(task) else { return false }
+        if entry && task.skipEntryStop {
+            task.skipEntryStop = false
+            return false
+        }
+        if !entry && supervisor.guestSeccomp.kickPending(task.tid) { return false }
         let wanted = entry ? t.resumeRequest != Ptrace.cont && t.resumeRequest != Ptrace.singleStep
             : t.resumeRequest == Ptrace.syscall
         guard wanted else { return false }
@@ -239,6 +292,10 @@ public final class GuestTracing {
     }
 
     func realResume(_ task: GuestTask, from stop: TracerStop, request: Int32, signal: Int32) {
+        if stop.kicked {
+            if signal != 0 { _ = pico_tgkill(task.process.tgid, task.tid, signal) }
+            return resumeKicked(task, from: stop, request: request)
+        }
         switch stop.kind {
         case .signal, .groupStop:
             _ = Ptrace.call(request, task.tid, 0, UInt(signal))
@@ -246,6 +303,13 @@ public final class GuestTracing {
             // No real signal-delivery-stop to deliver it from: sent, as
             // Linux does for a signal given at a syscall or event stop.
             if signal != 0 { _ = pico_tgkill(task.process.tgid, task.tid, signal) }
+            if stop.kind == .event && stop.what >> 8 == Ptrace.eventSeccomp {
+                // The kernel runs the filters again on whatever call the
+                // tracer left, a guest's TRACE counting as ALLOW: picorun
+                // goes on with it as with any call it stops.
+                supervisor.seccompStop(task, afterGuestStop: true)
+                return
+            }
             _ = Ptrace.call(request, task.tid, 0, 0)
         }
     }

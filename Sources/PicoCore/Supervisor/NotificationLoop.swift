@@ -19,6 +19,7 @@ final class NotificationLoop: @unchecked Sendable {
 
     let listener: Int32
     let handler: SyscallHandling
+    let seccomp: GuestSeccomp
     /// Posted by a thread that saw a notification waiting; helpers wait on it.
     let wake: UnsafeMutablePointer<sem_t>
     /// Helpers asleep on `wake`, so a receiver posts only when one is.
@@ -26,12 +27,17 @@ final class NotificationLoop: @unchecked Sendable {
     /// Threads started: the first is the receiver, the rest are helpers.
     let started = Atomic<Int>(0)
 
-    init(listener: Int32, handler: SyscallHandling) {
+    init(listener: Int32, handler: SyscallHandling, seccomp: GuestSeccomp) {
         self.listener = listener
         self.handler = handler
+        self.seccomp = seccomp
         wake = .allocate(capacity: 1)
         sem_init(wake, 0, 0)
     }
+
+    static let sysPrctl = 157
+    static let prSetSeccomp: UInt64 = 22, seccompModeFilter: UInt64 = 2
+    static let eRestartNoIntr: Int32 = 513
 
     /// How many threads answer (the receiver and its helpers):
     /// PICORUN_NOTIFY_THREADS, else the CPUs picorun may use.
@@ -125,6 +131,15 @@ final class NotificationLoop: @unchecked Sendable {
                 let result = NotificationLoop.send(listener, id, reply)
                 let answered = SyscallNotification(id: id, tid: tid, number: number, args: args, respond: { _ in })
                 handler.notificationAnswered(answered, result: result)
+            }
+            if seccomp.active, let data = seccomp.traceData(tid, SeccompProgram.Data(nr: n.nr, ip: n.instruction_pointer, args: args)) {
+                seccomp.kick(tid, data: data)
+                answer(.error(LinuxErrno(rawValue: Self.eRestartNoIntr)))
+                continue
+            }
+            // Recorded after the filters so far have judged the call itself.
+            if number == Self.sysPrctl && args[0] == Self.prSetSeccomp && args[1] == Self.seccompModeFilter {
+                if let program = GuestSeccomp.program(PtraceTracee(tid: tid), at: args[2]) { seccomp.installing(tid, program) }
             }
             let reply = handler.notified(SyscallNotification(id: id, tid: tid, number: number, args: args, respond: answer))
             if case .deferred = reply { continue }

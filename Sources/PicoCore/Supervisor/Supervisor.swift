@@ -32,6 +32,8 @@ public final class Supervisor {
     let debug = getenv("PICORUN_DEBUG") != nil
     /// ptrace as guest tracers see it.
     public private(set) lazy var tracing = GuestTracing(supervisor: self)
+    /// The guests' own seccomp filters, whose TRACE verdicts picorun makes.
+    public let guestSeccomp = GuestSeccomp()
 
     static let sysExecve = 59
     static let sysExecveat = 322
@@ -184,6 +186,7 @@ public final class Supervisor {
         }
         if let task = tasks.removeValue(forKey: pid) {
             if !tracing.idle { tracing.ended(task, status: status) }
+            guestSeccomp.exited(pid)
             releaseHeldParent(task)
             handler.taskEvent(.exited(task, status: status))
         } else {
@@ -253,6 +256,10 @@ public final class Supervisor {
             }
             // Signal-delivery-stop: deliver the signal unchanged, unless a
             // guest tracer decides.
+            if sig == SIGSTOP, let data = guestSeccomp.takeKick(pid) {
+                kickedStop(task, data: data)
+                return
+            }
             fixSiginfo(task, sig)
             if !tracing.signalStop(task, sig) { resume(pid, Ptrace.cont, UInt(sig)) }
         case Ptrace.eventExit, Ptrace.eventVforkDone:
@@ -335,6 +342,7 @@ public final class Supervisor {
         let task = GuestTask(tid: child, process: process)
         tasks[child] = task
         handler.taskEvent(.spawned(task, parent: parent))
+        guestSeccomp.spawned(child, parent: parent.tid)
         if !tracing.idle { _ = tracing.forked(parent, child: task, event: event) }
         if earlyStops.remove(child) != nil {
             task.awaitingFirstStop = false
@@ -346,8 +354,12 @@ public final class Supervisor {
 
     // MARK: - Syscall stops
 
-    func seccompStop(_ task: GuestTask) {
+    /// `afterGuestStop`: the call a guest tracer left at its seccomp stop,
+    /// whose filters the kernel runs again once picorun resumes it (a
+    /// guest's TRACE then counting as ALLOW).
+    func seccompStop(_ task: GuestTask, afterGuestStop: Bool = false) {
         guard let regs = try? task.tracee.registers() else { return }
+        if afterGuestStop && notified(regs) { guestSeccomp.rechecking(task.tid) }
         if regs.orig_rax == UInt64.max && task.loading == nil {
             // A guest tracer skipped the call at its entry stop: the result
             // it set stands.
@@ -359,6 +371,10 @@ public final class Supervisor {
         if task.loading != nil {
             task.pendingNumber = -1  // the loader's own calls are not the guest's
             loaderSyscall(task, regs: regs)
+            return
+        }
+        if guestSeccomp.active && !afterGuestStop, let data = guestSeccomp.traceData(task.tid, SeccompProgram.Data(regs)) {
+            guestTraceVerdict(task, regs, data: data)
             return
         }
         let context = SyscallContext(tracee: task.tracee, task: task, registers: regs, tracing: tracing)
@@ -381,6 +397,44 @@ public final class Supervisor {
             task.awaitingExit = true
             resume(task.tid, Ptrace.syscall, 0)
         }
+    }
+
+    /// Whether picorun's own filter answers this call with a notification.
+    func notified(_ regs: Registers) -> Bool {
+        let nr = Int64(bitPattern: regs.orig_rax)
+        guard nr >= 0 && nr <= Int64(handler.highestSyscall) else { return false }
+        let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]
+        switch handler.filterAction(Int(nr)) {
+        case .notify: return true
+        case .notifyUnlessArgZero(let i): return args[i] != 0
+        default: return false
+        }
+    }
+
+    /// A guest filter said SECCOMP_RET_TRACE: its tracer's stop if it asked
+    /// for PTRACE_O_TRACESECCOMP, else ENOSYS, as Linux answers a TRACE
+    /// with no tracer to take it.
+    func guestTraceVerdict(_ task: GuestTask, _ regs: Registers, data: UInt16) {
+        if tracing.seccompStop(task, data: data) { return }
+        var r = regs
+        r.orig_rax = UInt64.max
+        r.rax = UInt64(bitPattern: -Int64(ENOSYS))
+        try? task.tracee.setRegisters(r)
+        task.pendingNumber = -1
+        resume(task.tid, Ptrace.cont, 0)
+    }
+
+    /// A notified call with a guest TRACE verdict, stopped by its kick
+    /// (GuestSeccomp.kick) in the SIGSTOP's delivery, its result
+    /// ERESTARTNOINTR: the tracer's seccomp stop, else ENOSYS.
+    func kickedStop(_ task: GuestTask, data: UInt16) {
+        guard var regs = try? task.tracee.registers() else { return }
+        regs.rax = UInt64(bitPattern: -Int64(ENOSYS))
+        try? task.tracee.setRegisters(regs)
+        if tracing.seccompStop(task, data: data, kicked: true) || tracing.kickedExitStop(task) { return }
+        regs.orig_rax = UInt64.max  // no restart: the call fails
+        try? task.tracee.setRegisters(regs)
+        resume(task.tid, Ptrace.cont, 0)
     }
 
     func syscallExit(_ task: GuestTask) {
@@ -473,6 +527,7 @@ public final class Supervisor {
             let randomize = options.randomize && !Self.noRandomize(task.tid)
             let load = try Loader.begin(request, tracee: task.tracee, randomize: randomize)
             task.loading = .runningScript(request, load)
+            guestSeccomp.loading(task.tid, true)
             task.process.memory = AddressSpace(brkStart: load.brkStart)
             resume(task.tid, Ptrace.cont, 0)
         } catch {
@@ -500,7 +555,7 @@ public final class Supervisor {
                     let listener = pico_take_listener(task.tid)
                     if listener >= 0 {
                         listenerPending = false
-                        NotificationLoop(listener: listener, handler: handler).start()
+                        NotificationLoop(listener: listener, handler: handler, seccomp: guestSeccomp).start()
                     }
                 }
                 resume(task.tid, Ptrace.cont, 0)
@@ -547,6 +602,7 @@ public final class Supervisor {
             return
         }
         task.loading = nil
+        guestSeccomp.loading(task.tid, false)
         handler.taskEvent(.started(task, auxv: load.auxv))
         if !tracing.idle && tracing.execed(task, registers: &r) { return }
         resume(task.tid, Ptrace.cont, 0)
@@ -556,6 +612,7 @@ public final class Supervisor {
         writeStderr("picorun: \(path): cannot load: \(reason)\n")
         if task.process.tgid == mainPid { mainLoadFailed = true }
         task.loading = nil
+        guestSeccomp.loading(task.tid, false)
         kill(task.process.tgid, SIGKILL)
     }
 }

@@ -54,6 +54,9 @@ struct TracerStop {
     var reported = false
     /// Shown only if the tracer resumed the one before with PTRACE_SYSCALL.
     var onlyAfterSyscall = false
+    /// Shown from the delivery stop of a kick (GuestSeccomp.kick), in the
+    /// place of a notified call's seccomp or exit stop.
+    var kicked = false
 
     /// WSTOPSIG and the event bits: what waitid puts in si_status.
     var what: Int32 { (status >> 8) & 0xffff }

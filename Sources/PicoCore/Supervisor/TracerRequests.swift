@@ -192,11 +192,25 @@ extension GuestTracing {
         var info = pico_syscall_info()
         let full = MemoryLayout<pico_syscall_info>.size
         var r: Int
-        if stop.kind == .shownSignal, let regs = try? task.tracee.registers() {
+        if stop.kind == .shownSignal || stop.kicked, let regs = try? task.tracee.registers() {
             info.arch = SeccompFilter.auditArchX86_64
             info.instruction_pointer = regs.rip
             info.stack_pointer = regs.rsp
             r = 24
+            // A kicked call's stops stand for a seccomp stop and an exit
+            // stop; the real one is a signal's.
+            if stop.kicked && stop.kind == .event {
+                info.op = 3  // PTRACE_SYSCALL_INFO_SECCOMP
+                info.seccomp.nr = regs.orig_rax
+                info.seccomp.args = (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9)
+                info.seccomp.ret_data = UInt32(task.traced?.eventMessage ?? 0)
+                r = 84
+            } else if stop.kicked {
+                info.op = 2  // PTRACE_SYSCALL_INFO_EXIT
+                info.exit.rval = Int64(bitPattern: regs.rax)
+                info.exit.is_error = Int64(bitPattern: regs.rax) < 0 && Int64(bitPattern: regs.rax) >= -4095 ? 1 : 0
+                r = 33
+            }
         } else {
             r = withUnsafeMutablePointer(to: &info) { pico_ptrace_raw(Ptrace.getSyscallInfo, task.tid, UInt(full), UInt(bitPattern: $0)) }
             guard r >= 0 else { return Int64(r) }
