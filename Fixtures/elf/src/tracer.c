@@ -519,7 +519,23 @@ static void seccomp_trace(int with_option) {
             say("parent: seccomp stop %s, data %lu (ret_data %u), rax %lld", sc_name((long)info.seccomp.nr) ? sc_name((long)info.seccomp.nr) : "?",
                 msg, info.seccomp.ret_data, (long long)r.rax);
             seen++;
-            if (seen == 1) { r.orig_rax = -1; r.rax = 555; }
+            if (seen == 1) {
+                /* The tracee's filter as it installed it (CAP_SYS_ADMIN only). */
+                struct sock_filter got[16];
+                errno = 0;
+                long count = ptrace(PTRACE_SECCOMP_GET_FILTER, child, 0, 0);
+                say("parent: SECCOMP_GET_FILTER count %ld %s", count, strerror(errno));
+                if (count > 0 && count <= 16) {
+                    long again = ptrace(PTRACE_SECCOMP_GET_FILTER, child, 0, got);
+                    say("parent: SECCOMP_GET_FILTER %ld, first loads nr %d, second tests getppid %d", again,
+                        got[0].code == (BPF_LD | BPF_W | BPF_ABS) && got[0].k == 0, got[1].k == SYS_getppid);
+                }
+                errno = 0;
+                count = ptrace(PTRACE_SECCOMP_GET_FILTER, child, (void *)1, 0);
+                say("parent: SECCOMP_GET_FILTER of filter 1: %ld %s", count, strerror(errno));
+                r.orig_rax = -1;
+                r.rax = 555;
+            }
             if (seen == 3) { r.orig_rax = SYS_getpid; }
             if (seen == 4) { r.orig_rax = -1; r.rax = -EACCES; }
             ptrace(PTRACE_SETREGS, child, 0, &r);

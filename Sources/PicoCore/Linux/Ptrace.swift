@@ -36,6 +36,7 @@ public enum Ptrace {
     public static let interrupt: Int32 = 0x4207
     public static let listen: Int32 = 0x4208
     public static let getSyscallInfo: Int32 = 0x420e
+    public static let seccompGetFilter: Int32 = 0x420c
 
     public static let optTraceSysGood: UInt = 0x1
     public static let optTraceFork: UInt = 0x2

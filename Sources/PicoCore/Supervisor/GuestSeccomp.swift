@@ -162,6 +162,18 @@ public final class GuestSeccomp: @unchecked Sendable {
         return SeccompProgram(code: insns)
     }
 
+    /// The guest's own filters of `tid`, oldest first.
+    public func chain(_ tid: pid_t) -> [SeccompProgram] {
+        guard active else { return [] }
+        return state.withLock { s in
+            settle(&s, tid)
+            return s.chains[tid] ?? []
+        }
+    }
+
+    /// Whether `tid` runs under a filter of its own.
+    public func filtered(_ tid: pid_t) -> Bool { !chain(tid).isEmpty }
+
     /// "Seccomp_filters:" of /proc/TID/status: every filter the kernel
     /// runs for the task, picorun's included.
     static func kernelFilters(_ tid: pid_t) -> Int {

@@ -106,6 +106,18 @@ extension GuestTracing {
             return peekSigInfo(memory, tid: tid, argsAddress: addr, buffer: data)
         case Ptrace.getSyscallInfo:
             return syscallInfo(memory, task: task, stop: stop, size: addr, buffer: data)
+        case Ptrace.seccompGetFilter:
+            // The guest's own filters, 0 the newest; picorun's is not one.
+            let chain = supervisor.guestSeccomp.chain(tid)
+            guard !chain.isEmpty else { return -Int64(EINVAL) }
+            guard addr < UInt64(chain.count) else { return -Int64(ENOENT) }
+            let program = chain[chain.count - 1 - Int(addr)]
+            guard data != 0 else { return Int64(program.code.count) }
+            var bytes = program.code.flatMap { i in
+                withUnsafeBytes(of: i) { Array($0) }
+            }
+            let r = put(memory, data, &bytes, bytes.count)
+            return r < 0 ? r : Int64(program.code.count)
         default:
             return -Int64(EIO)
         }

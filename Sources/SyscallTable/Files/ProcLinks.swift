@@ -44,11 +44,11 @@ struct ProcLinks {
         }
     }
 
-    /// CAP_SYS_PTRACE in the caller's effective set (Yama's exemption).
-    func hasPtraceCapability(_ caller: GuestFileTree.Caller) -> Bool {
-        if emulated { return processes.credentials(caller.tid).has(.sysPtrace) }
+    /// `cap` in the caller's effective set (CAP_SYS_PTRACE: Yama's exemption).
+    func hasCapability(_ caller: GuestFileTree.Caller, _ cap: Capability = .sysPtrace) -> Bool {
+        if emulated { return processes.credentials(caller.tid).has(cap) }
         guard let k = HostIdentity(tid: caller.tid) else { return false }
-        return CapabilitySet(rawValue: k.capabilities).contains(.sysPtrace)
+        return CapabilitySet(rawValue: k.capabilities).contains(cap)
     }
 
     /// ptrace_may_access(PTRACE_MODE_READ_FSCREDS): the caller's own
@@ -95,8 +95,8 @@ struct ProcLinks {
         guard mayAccess(caller, pid, realCreds: true) else { return false }
         switch Self.yamaScope {
         case 0: return true
-        case 1: return hasPtraceCapability(caller) || Self.descends(pid, from: caller.tgid)
-        case 2: return hasPtraceCapability(caller)
+        case 1: return hasCapability(caller) || Self.descends(pid, from: caller.tgid)
+        case 2: return hasCapability(caller)
         default: return false
         }
     }

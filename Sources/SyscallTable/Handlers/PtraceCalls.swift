@@ -30,6 +30,13 @@ enum PtraceCalls {
             guard mayAttach(c.task.tid, target.process.tgid) else { return errno(EPERM) }
             return .emulated(tracing.attach(c.task, target, seize: request == Ptrace.seize,
                                             options: request == Ptrace.seize ? UInt(data) : 0))
+        case Ptrace.seccompGetFilter:
+            // kernel/seccomp.c:seccomp_get_filter(): CAP_SYS_ADMIN, and a
+            // caller that is not itself filtered (its own guest filters;
+            // picorun's are not the guest's).
+            guard let (links, processes) = rules(), links.hasCapability(processes.caller(c.task.tid), .sysAdmin),
+                  !tracing.seccomp.filtered(c.task.tid) else { return errno(EACCES) }
+            return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
         default:
             return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
         }
@@ -40,9 +47,14 @@ enum PtraceCalls {
     /// or files, judged with the caller's own credentials: the kernel sees
     /// one host identity for every guest.
     static func mayAttach(_ tid: pid_t, _ pid: pid_t) -> Bool {
-        guard let processes = ProcessTargets.processes else { return false }
-        let links = self.links ?? ProcLinks(processes: processes, emulated: false)
+        guard let (links, processes) = rules() else { return false }
         return links.mayAttach(processes.caller(tid), pid)
+    }
+
+    /// ptrace_may_access's rulebook, with the processes it judges.
+    static func rules() -> (ProcLinks, GuestProcesses)? {
+        guard let processes = ProcessTargets.processes else { return nil }
+        return (links ?? ProcLinks(processes: processes, emulated: false), processes)
     }
 
     // MARK: - Waits
