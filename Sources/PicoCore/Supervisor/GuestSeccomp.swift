@@ -87,6 +87,7 @@ public final class GuestSeccomp: @unchecked Sendable {
         guard active else { return }
         state.withLock { s in
             s.chains[tid] = nil
+            s.kicks[tid] = nil
             s.loading.remove(tid)
             s.pending[tid] = nil
             s.recheck.remove(tid)
