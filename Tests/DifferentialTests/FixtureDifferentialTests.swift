@@ -50,6 +50,8 @@ let differentialCases: [DifferentialCase] = [
     .init(fixture: "fsextras", args: []),
     .init(fixture: "openat2", args: []),
     .init(fixture: "getpid-loop", args: ["1000"]),
+    // A program's own seccomp filter: TRACE with no tracer is ENOSYS, for calls picorun answers too.
+    .init(fixture: "own-seccomp", args: []),
 ]
 
 @Suite("Fixtures run natively and under picorun give identical results")
@@ -66,6 +68,19 @@ struct FixtureDifferentialTests {
 
     /// The same static program many times in a row: loader randomization
     /// (PIE base, stack shift, brk) must never make a run fail.
+    /// A known gap, said in one line: picorun's loader makes syscalls in
+    /// the new program's process, which the process's own filter judges.
+    /// One that refuses them (here prctl, and numbers above Linux's)
+    /// stops the exec, which natively runs.
+    @Test func ownFilterThatRefusesTheLoaderIsNamed() {
+        let program = Paths.fixtures + "/own-seccomp"
+        let native = run(program, ["deny-loader", Paths.fixtures + "/hello"], env: baseEnvironment())
+        #expect(native.status == 0 && native.stdout.contains("hello"), "\(native)")
+        let guest = run(Paths.picorun, [program, "deny-loader", Paths.fixtures + "/hello"], env: baseEnvironment())
+        let lines = guest.stderr.split(separator: "\n")
+        #expect(guest.status != 0 && lines.count == 1 && lines[0].contains("cannot load: the process's own seccomp filter refuses"), "\(guest)")
+    }
+
     @Test func repeatedRunsAreStable() {
         let program = Paths.fixtures + "/memory-pie"
         let native = run(program, [], env: baseEnvironment())

@@ -185,6 +185,11 @@ public final class Supervisor {
             mainExit = pico_wifexited(status) != 0 ? .exited(pico_wexitstatus(status)) : .signaled(pico_wtermsig(status))
         }
         if let task = tasks.removeValue(forKey: pid) {
+            if case .runningScript(let request, _)? = task.loading, guestSeccomp.filtered(pid) {
+                // The stub's calls go through the guest's own filters too;
+                // one that refuses them leaves the stub nothing but its exit.
+                writeStderr("picorun: \(request.programPath): cannot load: the process's own seccomp filter refuses a call of picorun's loader (mmap, mprotect, munmap, openat, close, prctl, or a syscall number above Linux's)\n")
+            }
             if !tracing.idle { tracing.ended(task, status: status) }
             guestSeccomp.exited(pid)
             releaseHeldParent(task)
