@@ -109,6 +109,7 @@ func kernelTable() throws -> [(Int, String)] {
         #expect(d.filterAction(257) == .notify, "openat is answered by the supervisor")
         #expect(d.traps(highestKernelSyscall + 1))
         #expect(d.filterAction(39) == .allow, "getpid never stops")
+        #expect(d.filterAction(Int(StubImage.markerCall)) == .trace, "the loader stub's marker call always stops")
         var all = Dispatcher.Options()
         all.traceAll = true
         #expect(Dispatcher(options: all).traps(39))

@@ -1,9 +1,11 @@
 /* A program's own seccomp filter, with no tracer: SECCOMP_RET_TRACE makes
  * a call fail with ENOSYS (getppid: a call picorun lets through; openat:
- * one it answers itself), RET_ERRNO with its errno. With "deny-loader
- * PROGRAM" it refuses prctl and every number above Linux's, then execs
- * PROGRAM: natively that runs; under picorun the loader's own calls meet
- * the filter, and picorun says so in one line. */
+ * one it answers itself), RET_ERRNO with its errno. With "deny-unknown
+ * PROGRAM" it refuses prctl and every number above Linux's, as
+ * default-deny sandbox profiles do, then execs PROGRAM, which runs; with
+ * "deny-mmap PROGRAM" it refuses mmap: natively a static PROGRAM still
+ * runs (the kernel's loader makes no syscalls), under picorun the loader's
+ * own mmap meets the filter, and picorun says so in one line. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/filter.h>
@@ -23,12 +25,24 @@ static void install(const struct sock_filter *f, unsigned short n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc > 2 && strcmp(argv[1], "deny-loader") == 0) {
+    if (argc > 2 && strcmp(argv[1], "deny-unknown") == 0) {
         static const struct sock_filter f[] = {
             BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
             BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 460, 0, 1),
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
             BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        install(f, sizeof f / sizeof f[0]);
+        execv(argv[2], argv + 2);
+        perror("exec");
+        return 1;
+    }
+    if (argc > 2 && strcmp(argv[1], "deny-mmap") == 0) {
+        static const struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 1),
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };

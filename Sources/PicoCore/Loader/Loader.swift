@@ -109,7 +109,8 @@ public enum Loader {
         // The kernel names the task after the file exec'd (comm, 15 bytes);
         // it named it after the stub, so rename it after the guest's program.
         let comm = Array((req.execfn.split(separator: UInt8(ascii: "/")).last ?? []).prefix(15))
-        script.syscall(sysPrctl, [.value(prSetName), script.string(comm)], what: "naming the process")
+        // A name is no reason to fail: the program's own filter may refuse prctl.
+        script.syscall(sysPrctl, [.value(prSetName), script.string(comm)], optional: true, what: "naming the process")
 
         let entry = req.interpreter.map { interpBias &+ $0.entry } ?? exeBias &+ req.program.entry
         let auxv = GuestAuxv(phdr: exeBias &+ req.program.phdrAddress, phnum: UInt64(req.program.phnum),

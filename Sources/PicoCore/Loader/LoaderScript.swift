@@ -15,6 +15,8 @@ struct LoaderScript {
         var args: [Arg]
         var saveFD: Bool
         var what: String
+        /// A failure does not stop the load.
+        var optional = false
     }
 
     static let opEnd = UInt64(bitPattern: -1)
@@ -30,9 +32,9 @@ struct LoaderScript {
         return .string(offset)
     }
 
-    mutating func syscall(_ nr: UInt64, _ args: [Arg], saveFD: Bool = false, what: String) {
+    mutating func syscall(_ nr: UInt64, _ args: [Arg], saveFD: Bool = false, optional: Bool = false, what: String) {
         precondition(args.count <= 6)
-        records.append(Record(nr: nr, args: args, saveFD: saveFD, what: what))
+        records.append(Record(nr: nr, args: args, saveFD: saveFD, what: what, optional: optional))
     }
 
     mutating func zero(_ address: UInt64, _ length: UInt64, what: String) {
@@ -48,7 +50,7 @@ struct LoaderScript {
         var words: [UInt64] = []
         words.reserveCapacity((records.count + 1) * 8)
         for r in records {
-            var flags: UInt64 = r.saveFD ? 1 : 0
+            var flags: UInt64 = (r.saveFD ? 1 : 0) | (r.optional ? 1 << 7 : 0)
             var args = [UInt64](repeating: 0, count: 6)
             for (i, a) in r.args.enumerated() {
                 switch a {

@@ -12,10 +12,16 @@ public enum StubImage {
     public static var entry: UInt64 { base + codeOffset }
     public static var mappedLength: UInt64 { roundUpToPage(UInt64(bytes.count)) }
 
-    /// Trapped syscall numbers the stub uses to talk to the supervisor. They
-    /// are above every real syscall number and below the x32 bit.
-    public static let magicDone: UInt64 = 0x1f1c_0001
-    public static let magicFail: UInt64 = 0x1f1c_0002
+    /// How the stub talks to the supervisor: kill(0, 0) with a marker in
+    /// %r8 (scripts/stub/loader-stub.S says why kill).
+    public static let markerCall: UInt64 = 62
+    public static let markerDone: UInt64 = 0x1f1c_0001
+    public static let markerFail: UInt64 = 0x1f1c_0002
+
+    /// Whether `r`, at a stop of the stub, is its marker `marker`.
+    public static func isMarker(_ r: Registers, _ marker: UInt64) -> Bool {
+        r.orig_rax == markerCall && r.rdi == 0 && r.rsi == 0 && r.r8 == marker
+    }
 
     public static let bytes: [UInt8] = {
         var b = [UInt8](repeating: 0, count: Int(codeOffset))

@@ -188,7 +188,7 @@ public final class Supervisor {
             if case .runningScript(let request, _)? = task.loading, guestSeccomp.filtered(pid) {
                 // The stub's calls go through the guest's own filters too;
                 // one that refuses them leaves the stub nothing but its exit.
-                writeStderr("picorun: \(request.programPath): cannot load: the process's own seccomp filter refuses a call of picorun's loader (mmap, mprotect, munmap, openat, close, prctl, or a syscall number above Linux's)\n")
+                writeStderr("picorun: \(request.programPath): cannot load: the process's own seccomp filter refuses a call of picorun's loader (mmap, mprotect, munmap, openat, close or kill)\n")
             }
             if !tracing.idle { tracing.ended(task, status: status) }
             guestSeccomp.exited(pid)
@@ -571,7 +571,7 @@ public final class Supervisor {
             if Self.loaderSyscalls.contains(nr) {
                 // The stub's own calls (trapped when every syscall is, as for --trace-all).
                 resume(task.tid, Ptrace.cont, 0)
-            } else if nr == StubImage.magicDone {
+            } else if StubImage.isMarker(regs, StubImage.markerDone) {
                 var r = regs
                 r.orig_rax = Self.sysMunmap
                 r.rdi = StubImage.base
@@ -579,9 +579,10 @@ public final class Supervisor {
                 try? task.tracee.setRegisters(r)
                 task.loading = .finishing(request, load)
                 resume(task.tid, Ptrace.syscall, 0)
-            } else if nr == StubImage.magicFail {
-                failLoad(task, path: request.programPath,
-                         reason: load.describeFailure(recordAddress: regs.rsi, result: Int64(bitPattern: regs.rdi)))
+            } else if StubImage.isMarker(regs, StubImage.markerFail) {
+                let why = load.describeFailure(recordAddress: regs.r10, result: Int64(bitPattern: regs.rdx))
+                failLoad(task, path: request.programPath, reason: guestSeccomp.filtered(task.tid)
+                         ? why + " (the process's own seccomp filter judges the calls of picorun's loader too)" : why)
             } else {
                 failLoad(task, path: request.programPath, reason: "unexpected syscall \(nr) from the loader")
             }
