@@ -24,6 +24,12 @@ static void install(const struct sock_filter *f, unsigned short n) {
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p)) { perror("seccomp"); _exit(1); }
 }
 
+static int exec_or_say(char **argv) {
+    execv(argv[0], argv);
+    perror("exec");
+    return 1;
+}
+
 int main(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[1], "deny-unknown") == 0) {
         static const struct sock_filter f[] = {
@@ -35,9 +41,7 @@ int main(int argc, char **argv) {
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
         install(f, sizeof f / sizeof f[0]);
-        execv(argv[2], argv + 2);
-        perror("exec");
-        return 1;
+        return exec_or_say(argv + 2);
     }
     if (argc > 2 && strcmp(argv[1], "deny-mmap") == 0) {
         static const struct sock_filter f[] = {
@@ -47,9 +51,7 @@ int main(int argc, char **argv) {
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
         install(f, sizeof f / sizeof f[0]);
-        execv(argv[2], argv + 2);
-        perror("exec");
-        return 1;
+        return exec_or_say(argv + 2);
     }
     static const struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),

@@ -188,18 +188,28 @@ static void events(char *self) {
     }
 }
 
-/* PTRACE_SEIZE and PTRACE_INTERRUPT of a running child; the rules. */
-static void seize(void) {
+/* A child that runs `prepare` (if any), says it is ready and pauses for
+ * good; returned once it is ready. */
+static pid_t paused_child(void (*prepare)(const char *), const char *arg) {
     int fds[2];
-    if (pipe(fds)) return;
+    if (pipe(fds)) { say("pipe: %s", strerror(errno)); exit(1); }
     pid_t child = fork();
     if (child == 0) {
         close(fds[0]);
+        if (prepare) prepare(arg);
         write(fds[1], "r", 1);
         for (;;) pause();
     }
+    close(fds[1]);
     char c;
     read(fds[0], &c, 1);
+    close(fds[0]);
+    return child;
+}
+
+/* PTRACE_SEIZE and PTRACE_INTERRUPT of a running child; the rules. */
+static void seize(void) {
+    pid_t child = paused_child(0, 0);
     if (ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_TRACESYSGOOD) != 0) say("SEIZE: %s", strerror(errno));
     errno = 0;
     ptrace(PTRACE_PEEKDATA, child, (void *)&secret, 0);
@@ -350,16 +360,7 @@ static void pending(void) {
 
 /* PTRACE_LISTEN: a seized tracee in group stop stays stopped until SIGCONT. */
 static void listen_stop(void) {
-    int fds[2];
-    if (pipe(fds)) return;
-    pid_t child = fork();
-    if (child == 0) {
-        close(fds[0]);
-        write(fds[1], "r", 1);
-        for (;;) pause();
-    }
-    char c;
-    read(fds[0], &c, 1);
+    pid_t child = paused_child(0, 0);
     ptrace(PTRACE_SEIZE, child, 0, 0);
     kill(child, SIGSTOP);
     int status = waitfor(child);
@@ -391,24 +392,17 @@ static void listen_stop(void) {
 /* A child that made itself not dumpable: who may attach to it, read its
  * memory and take its fds (root may, nobody may not); an exec makes a
  * process dumpable again. */
+static void undumpable(const char *self) {
+    prctl(PR_SET_DUMPABLE, 0);
+    int fd = open(self, O_RDONLY);
+    char head[4] = {0};
+    long n = fd >= 0 ? read(fd, head, 4) : -1;
+    say("child: dumpable %d, prctl(2) %d, still reads its files %d", prctl(PR_GET_DUMPABLE), prctl(PR_SET_DUMPABLE, 2) == -1 ? errno : 0,
+        n == 4 && head[1] == 'E');
+}
+
 static void dumpable(char *self) {
-    int fds[2];
-    if (pipe(fds)) return;
-    pid_t child = fork();
-    if (child == 0) {
-        close(fds[0]);
-        prctl(PR_SET_DUMPABLE, 0);
-        int fd = open(self, O_RDONLY);
-        char head[4] = {0};
-        long n = fd >= 0 ? read(fd, head, 4) : -1;
-        say("child: dumpable %d, prctl(2) %d, still reads its files %d", prctl(PR_GET_DUMPABLE), prctl(PR_SET_DUMPABLE, 2) == -1 ? errno : 0,
-            n == 4 && head[1] == 'E');
-        write(fds[1], "r", 1);
-        for (;;) pause();
-    }
-    close(fds[1]);
-    char c;
-    read(fds[0], &c, 1);
+    pid_t child = paused_child(undumpable, self);
     long word = 0;
     struct iovec local = { &word, sizeof word }, remote = { (void *)&secret, sizeof word };
     long r = syscall(SYS_process_vm_readv, child, &local, 1, &remote, 1, 0);

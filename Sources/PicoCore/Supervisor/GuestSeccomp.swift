@@ -118,9 +118,7 @@ public final class GuestSeccomp: @unchecked Sendable {
     }
 
     static func tgid(_ tid: pid_t) -> pid_t {
-        guard let text = readSmallFile("/proc/\(tid)/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Tgid:") }) else { return tid }
-        return pid_t(line.dropFirst(5).trimmingCharacters(in: " \t")) ?? tid
+        procStatusField("\(tid)", "Tgid").flatMap { pid_t($0) } ?? tid
     }
 
     /// The tracer resumed `tid` from a seccomp stop and the call it left
@@ -178,9 +176,7 @@ public final class GuestSeccomp: @unchecked Sendable {
     /// "Seccomp_filters:" of /proc/TID/status: every filter the kernel
     /// runs for the task, picorun's included.
     static func kernelFilters(_ tid: pid_t) -> Int {
-        guard let text = readSmallFile("/proc/\(tid)/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Seccomp_filters:") }) else { return 0 }
-        return Int(line.dropFirst(16).trimmingCharacters(in: " \t")) ?? 0
+        procStatusField("\(tid)", "Seccomp_filters").flatMap { Int($0) } ?? 0
     }
 
     static func threads(_ tgid: pid_t) -> [pid_t] {

@@ -97,9 +97,7 @@ public final class GuestTracing {
 
     /// A task's real uid on the host (the "Uid:" line's first field).
     static func realUid(_ tid: pid_t) -> UInt32 {
-        guard let text = readSmallFile("/proc/\(tid)/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return 0 }
-        return UInt32(line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first ?? "") ?? 0
+        procStatusField("\(tid)", "Uid")?.split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap { UInt32($0) } ?? 0
     }
 
     /// The task's state if a guest tracer must see its stops now (not while

@@ -85,22 +85,27 @@ struct TracerStop {
 /// picorun can only send a SIGCHLD of its own (SI_USER: the kernel refuses
 /// another code from a process), so at its delivery stop in the tracer the
 /// siginfo is replaced by this one.
-struct ChldInfo {
-    static let trapped: Int32 = 4  // CLD_TRAPPED
+/// The same siginfo is what waitid(2) writes for a tracee.
+public struct ChldInfo {
+    public static let trapped: Int32 = 4  // CLD_TRAPPED
     let pid: pid_t
     let uid: UInt32
     let code: Int32
     let status: Int32
 
+    public init(pid: pid_t, uid: UInt32, code: Int32, status: Int32) {
+        (self.pid, self.uid, self.code, self.status) = (pid, uid, code, status)
+    }
+
     /// CLD_EXITED, CLD_KILLED or CLD_DUMPED and si_status for a wait status.
-    static func exit(_ status: Int32) -> (code: Int32, status: Int32) {
+    public static func exit(_ status: Int32) -> (code: Int32, status: Int32) {
         if status & 0x7f == 0 { return (1, status >> 8 & 0xff) }
         return (status & 0x80 != 0 ? 3 : 2, status & 0x7f)
     }
 
     /// The siginfo words: si_signo, si_errno, si_code; si_pid, si_uid,
     /// si_status; si_utime and si_stime (at 32 and 40) left 0.
-    var words: [Int32] {
+    public var words: [Int32] {
         [SIGCHLD, 0, code, 0, pid, Int32(bitPattern: uid), status] + [Int32](repeating: 0, count: 25)
     }
 }

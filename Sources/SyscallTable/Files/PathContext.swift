@@ -178,10 +178,7 @@ struct PathContext {
 
     /// The guest's umask, as the kernel keeps it for the task.
     func umask() -> mode_t {
-        guard let status = readSmallFile("/proc/\(caller.tid)/status"),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
-              let value = mode_t(line.dropFirst(6).trimmingCharacters(in: " \t"), radix: 8) else { return 0o022 }
-        return value
+        procStatusField("\(caller.tid)", "Umask").flatMap { mode_t($0, radix: 8) } ?? 0o022
     }
 
     func write<T>(_ value: T, to address: UInt64) throws(TraceeError) {

@@ -99,7 +99,7 @@ enum ProcessTargets {
     /// one the caller may read by ptrace's rule (PTRACE_MODE_READ_REALCREDS).
     static func kcmp(_ c: SyscallContext) -> SyscallAction {
         let hidden = hide(c, 0, 1)
-        guard hidden == .passthrough, let processes, let links = PtraceCalls.links else { return hidden }
+        guard hidden == .passthrough, let (links, processes) = PtraceCalls.rules() else { return hidden }
         let who = processes.caller(c.task.tid)
         for i in 0..<2 where pid(c, i) > 0 && !links.mayAccess(who, pid_t(pid(c, i)), realCreds: true) { return .emulated(-Int64(EPERM)) }
         return .passthrough

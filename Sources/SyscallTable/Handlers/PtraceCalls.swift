@@ -123,25 +123,11 @@ enum PtraceCalls {
 
     static func fillSiginfo(_ c: SyscallContext, _ r: TraceeReport) throws(TraceeError) {
         guard c.arg(2) != 0 else { return }
-        var info = [UInt8](repeating: 0, count: 128)
-        let status = r.status
-        let (code, value): (Int32, Int32)
-        if !r.exited {
-            (code, value) = (4, (status >> 8) & 0xffff)  // CLD_TRAPPED
-        } else if status & 0x7f == 0 {
-            (code, value) = (1, (status >> 8) & 0xff)  // CLD_EXITED
-        } else {
-            (code, value) = (status & 0x80 != 0 ? 3 : 2, status & 0x7f)  // CLD_DUMPED, CLD_KILLED
-        }
+        // A stop's si_status keeps the event bits, as waitid gives them.
+        let (code, value) = r.exited ? ChldInfo.exit(r.status) : (ChldInfo.trapped, (r.status >> 8) & 0xffff)
         let uid = ProcessTargets.processes?.credentials(r.tid).ruid ?? getuid()
-        info.withUnsafeMutableBytes { p in
-            p.storeBytes(of: SIGCHLD, toByteOffset: 0, as: Int32.self)
-            p.storeBytes(of: code, toByteOffset: 8, as: Int32.self)
-            p.storeBytes(of: r.tid, toByteOffset: 16, as: Int32.self)
-            p.storeBytes(of: uid, toByteOffset: 20, as: UInt32.self)
-            p.storeBytes(of: value, toByteOffset: 24, as: Int32.self)
-        }
-        try c.tracee.writeBytes(info, at: c.arg(2))
+        let words = ChldInfo(pid: r.tid, uid: uid, code: code, status: value).words
+        try c.tracee.writeBytes(words.withUnsafeBytes { Array($0) }, at: c.arg(2))
     }
 
     /// A wait by a task whose process traces: a stop or exit ready now is

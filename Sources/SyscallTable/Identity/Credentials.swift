@@ -33,9 +33,7 @@ public struct Credentials: Sendable, Equatable {
 
     /// picorun's own bounding set, which no process it starts can exceed.
     static let hostBounding: CapabilitySet = {
-        guard let text = readSmallFile("/proc/self/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
-              let bits = UInt64(line.dropFirst(7).trimmingCharacters(in: " \t"), radix: 16) else { return .all }
+        guard let bits = procStatusField("self", "CapBnd").flatMap({ UInt64($0, radix: 16) }) else { return .all }
         return CapabilitySet(rawValue: bits) & .all
     }()
 
