@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PicoCoreTests",
-            dependencies: ["PicoCore", "SyscallTable", "FileNames"]
+            dependencies: ["PicoCore", "SyscallTable", "FileNames", "LinuxABI"]
         ),
         .testTarget(
             name: "VolFSTests",

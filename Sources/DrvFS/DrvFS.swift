@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// DrvFS: host folders shown inside a distro the way WSL1 shows Windows
 /// drives without its `metadata` option. Every file belongs to the guest
@@ -8,8 +9,8 @@ import Glibc
 public enum DrvFS {
     /// The mode the guest sees for a host file of st_mode `hostMode`.
     public static func guestMode(hostMode: UInt32, writable: Bool) -> UInt32 {
-        let type = hostMode & 0o170000
-        if type == 0o120000 { return type | 0o777 }
+        let type = hostMode & S_IFMT
+        if type == S_IFLNK { return type | 0o777 }
         return type | (writable ? 0o777 : 0o555)
     }
 

@@ -29,7 +29,7 @@ public struct DrvFSSemantics: MountSemantics {
         (uid ?? caller.fsuid) == caller.fsuid && (gid ?? caller.fsgid) == caller.fsgid ? nil : .EPERM
     }
 
-    public func mayMake(type: UInt32, caller: Rulebook.Caller) -> LinuxErrno? { type == Metadata.regular ? nil : .EPERM }
+    public func mayMake(type: UInt32, caller: Rulebook.Caller) -> LinuxErrno? { type == S_IFREG ? nil : .EPERM }
 
     public func created(parent: Int32, name: String, mode: UInt32, rdev: UInt64, caller: Rulebook.Caller) {}
 }

@@ -346,7 +346,7 @@ final class Session {
             if !f.user.isRoot {
                 let m: Metadata
                 do { m = try metadata(fd) } catch { failure = (error as? Failure)?.errno.rawValue ?? EIO; break }
-                guard m.type == Metadata.directory else { failure = ENOTDIR; break }
+                guard m.type == S_IFDIR else { failure = ENOTDIR; break }
                 if let e = Rulebook.mayAccess(m, caller, Rulebook.execute) { failure = e.rawValue; break }
             } else if name == "." || name == "..", !isDirectory(fd) {
                 // Other names: openat below answers ENOTDIR for a non-directory.
@@ -427,7 +427,7 @@ final class Session {
         let host = Metadata.hostPermissions(guestMode: mode & 0o7777, isDirectory: false)
         let fd = openat(f.fd, FileNames.cString(name), Self.openFlags(flags) | O_CREAT | O_EXCL, mode_t(host))
         guard fd >= 0 else { throw Failure.last() }
-        try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: Metadata.regular | mode))
+        try? export.volume.created(dirfd: f.fd, name: name, Metadata(uid: f.user.uid, gid: gid, mode: S_IFREG | mode))
         let object = openat(f.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard object >= 0 else { close(fd); throw Failure.last() }
         // The fid now names the new, open file.
@@ -503,7 +503,7 @@ final class Session {
         w.u32(meta.uid)
         w.u32(meta.gid)
         w.u64(UInt64(host.nlink))
-        w.u64(meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice ? meta.rdev : 0)
+        w.u64(meta.type == S_IFCHR || meta.type == S_IFBLK ? meta.rdev : 0)
         w.u64(host.size); w.u64(UInt64(host.blksize)); w.u64(host.blocks)
         for t in [host.atime, host.mtime, host.ctime, host.btime] {
             w.u64(UInt64(bitPattern: Int64(t.tv_sec)))
@@ -522,7 +522,7 @@ final class Session {
         let meta = try metadata(f.fd)
         let caller = f.user.caller()
         // A directory's new owner or mode changes who may search it.
-        defer { if valid & 0x7 != 0 && meta.type == Metadata.directory { export.volume.sidecar.counters.directoriesChanged() } }
+        defer { if valid & 0x7 != 0 && meta.type == S_IFDIR { export.volume.sidecar.counters.directoriesChanged() } }
         if valid & 0x6 != 0 {
             let uid: UInt32? = valid & 0x2 != 0 ? uid : nil, gid: UInt32? = valid & 0x4 != 0 ? gid : nil
             if let e = Rulebook.mayChown(meta, caller, uid: uid, gid: gid) { throw Failure(e) }
@@ -543,8 +543,8 @@ final class Session {
             case .failure(let e): throw Failure(e)
             case .success(let m): kept = m
             }
-            if meta.type != Metadata.symlink {
-                _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: kept, isDirectory: meta.type == Metadata.directory)))
+            if meta.type != S_IFLNK {
+                _ = Glibc.chmod("/proc/self/fd/\(f.fd)", mode_t(Metadata.hostPermissions(guestMode: kept, isDirectory: meta.type == S_IFDIR)))
             }
             do { try export.volume.update(fd: f.fd) { $0.mode = $0.type | kept } } catch { throw Failure(.EIO) }
         }
@@ -611,12 +611,12 @@ final class Session {
                 let (base, entry) = name == ".." && f.path.isEmpty ? (export.root, ".") : (dirfd(dir), name)
                 guard let (m, host) = sidecar.describe(dirfd: base, name: entry) else { continue }
                 let dt: UInt8 = switch m.type {
-                case Metadata.directory: 4
-                case Metadata.symlink: 10
-                case Metadata.charDevice: 2
-                case Metadata.blockDevice: 6
-                case Metadata.fifo: 1
-                case Metadata.socket: 12
+                case S_IFDIR: 4
+                case S_IFLNK: 10
+                case S_IFCHR: 2
+                case S_IFBLK: 6
+                case S_IFIFO: 1
+                case S_IFSOCK: 12
                 default: 8
                 }
                 out.append((name, Self.qid(host), dt))
@@ -635,17 +635,17 @@ final class Session {
             let target = try r.string()
             let (gid, _) = try newOwnerGroup(dir, try r.u32(), 0o777, directory: false)
             guard !target.isEmpty, symlinkat(FileNames.cString(target), dir.fd, FileNames.cString(name)) == 0 else { throw target.isEmpty ? Failure(.ENOENT) : Failure.last() }
-            meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.symlink | 0o777)
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: S_IFLNK | 0o777)
         case 18:  // Tmknod name mode major minor gid
             let given = try r.u32(), major = try r.u32(), minor = try r.u32()
-            let kind = given & Metadata.typeMask
+            let kind = given & S_IFMT
             let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: false)
-            guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(kind) else {
+            guard [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].contains(kind) else {
                 throw Failure(.EINVAL)
             }
             if let e = Rulebook.mayMknod(type: kind, dir.user.caller()) { throw Failure(e) }
             let host = mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: false))
-            if kind == Metadata.fifo {
+            if kind == S_IFIFO {
                 guard mkfifoat(dir.fd, FileNames.cString(name), host) == 0 else { throw Failure.last() }
             } else {
                 let fd = openat(dir.fd, FileNames.cString(name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, host)
@@ -653,12 +653,12 @@ final class Session {
                 close(fd)
             }
             let rdev = TarEntry(path: "", kind: .charDevice, mode: 0, uid: 0, gid: 0, mtime: 0, devMajor: major, devMinor: minor).rdev
-            meta = Metadata(uid: dir.user.uid, gid: gid, mode: kind | (mode & 0o7777), rdev: kind == Metadata.charDevice || kind == Metadata.blockDevice ? rdev : 0)
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: kind | (mode & 0o7777), rdev: kind == S_IFCHR || kind == S_IFBLK ? rdev : 0)
         default:  // Tmkdir name mode gid
             let given = try r.u32()
             let (gid, mode) = try newOwnerGroup(dir, try r.u32(), given & 0o7777, directory: true)
             guard mkdirat(dir.fd, FileNames.cString(name), mode_t(Metadata.hostPermissions(guestMode: mode, isDirectory: true))) == 0 else { throw Failure.last() }
-            meta = Metadata(uid: dir.user.uid, gid: gid, mode: Metadata.directory | (mode & 0o7777))
+            meta = Metadata(uid: dir.user.uid, gid: gid, mode: S_IFDIR | (mode & 0o7777))
         }
         try? export.volume.created(dirfd: dir.fd, name: name, meta)
         let object = openat(dir.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
@@ -706,7 +706,7 @@ final class Session {
     func newOwnerGroup(_ dir: Fid, _ asked: UInt32, _ mode: UInt32, directory: Bool) throws -> (UInt32, UInt32) {
         let parent = try metadata(dir.fd)
         guard parent.mode & 0o2000 != 0 || dir.user.isRoot || dir.user.inGroup(asked) else { throw Failure(.EPERM) }
-        let type = directory ? Metadata.directory : Metadata.regular
+        let type = directory ? S_IFDIR : S_IFREG
         let meta = Rulebook.newOwner(in: parent, dir.user.caller(gid: asked), mode: type | mode)
         return (meta.gid, meta.mode & 0o7777)
     }

@@ -1,6 +1,7 @@
 import CPicoLinux
 import FileNames
 import Glibc
+import LinuxABI
 
 /// Which host file a sidecar row belongs to: its inode number and its birth
 /// time. Inode numbers are reused after a file is deleted; the birth time
@@ -20,10 +21,9 @@ public struct FileIdentity: Hashable, Sendable {
     /// The identity of the file `fd` is open on (an O_PATH fd will do), and
     /// what the host says of it.
     public static func of(fd: Int32) -> (FileIdentity, HostStat)? {
-        of(dirfd: fd, name: "", flags: emptyPath)
+        of(dirfd: fd, name: "", flags: AT_EMPTY_PATH)
     }
 
-    static let emptyPath: Int32 = 0x1000, symlinkNofollow: Int32 = 0x100
     /// STATX_BASIC_STATS | STATX_BTIME: one call answers a whole getattr too.
     static let mask: UInt32 = 0xfff
 
@@ -84,7 +84,7 @@ public struct FileIdentity: Hashable, Sendable {
     public static func of(dirfd: Int32, name: String, flags: Int32 = 0) -> (FileIdentity, HostStat)? {
         // struct statx, read by offset: Glibc as Swift imports it has no statx.
         withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b -> (FileIdentity, HostStat)? in
-            guard pico_statx(dirfd, FileNames.cString(name), flags | symlinkNofollow, mask, b.baseAddress) == 0 else { return nil }
+            guard pico_statx(dirfd, FileNames.cString(name), flags | AT_SYMLINK_NOFOLLOW, mask, b.baseAddress) == 0 else { return nil }
             func u32(_ o: Int) -> UInt32 { b.loadUnaligned(fromByteOffset: o, as: UInt32.self) }
             func u64(_ o: Int) -> UInt64 { b.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
             func time(_ o: Int) -> timespec { timespec(tv_sec: Int(Int64(bitPattern: u64(o))), tv_nsec: Int(u32(o + 8))) }

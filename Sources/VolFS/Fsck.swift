@@ -51,7 +51,7 @@ public enum Fsck {
             if name == "." || name == ".." { continue }
             guard let (id, host) = FileIdentity.of(dirfd: dirfd(stream), name: name) else { continue }
             births[id.inode] = id.birth
-            if host.mode & Metadata.typeMask == Metadata.directory {
+            if host.mode & S_IFMT == S_IFDIR {
                 let sub = openat(dirfd(stream), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if sub < 0 { report.unreadable.append(path + "/" + name); continue }
                 scan(sub, path: path + "/" + name, into: &births, &report)

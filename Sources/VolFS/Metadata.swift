@@ -17,16 +17,7 @@ public struct Metadata: Equatable, Sendable {
         self.rdev = rdev
     }
 
-    public static let typeMask: UInt32 = 0o170000
-    public static let regular: UInt32 = 0o100000
-    public static let directory: UInt32 = 0o040000
-    public static let symlink: UInt32 = 0o120000
-    public static let charDevice: UInt32 = 0o020000
-    public static let blockDevice: UInt32 = 0o060000
-    public static let fifo: UInt32 = 0o010000
-    public static let socket: UInt32 = 0o140000
-
-    public var type: UInt32 { mode & Self.typeMask }
+    public var type: UInt32 { mode & S_IFMT }
     public var permissions: UInt32 { mode & 0o7777 }
 
     /// A file with no sidecar row: root's, with the host's type and mode

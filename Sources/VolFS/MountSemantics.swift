@@ -36,9 +36,9 @@ public struct VolumeSemantics: MountSemantics {
         case .failure(let e): return e
         case .success(let m): mode = m
         }
-        if meta.type != Metadata.symlink {
+        if meta.type != S_IFLNK {
             // The host file stays owner-accessible whatever the guest mode.
-            let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == Metadata.directory)
+            let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == S_IFDIR)
             guard chmod("/proc/self/fd/\(fd)", mode_t(host)) == 0 else { return LinuxErrno(errno) }
         }
         do { try volume.update(fd: fd) { $0.mode = $0.type | mode } } catch { return .EIO }

@@ -48,7 +48,7 @@ public enum Rulebook {
     /// fs/namei.c:generic_permission() for `want` (r=4, w=2, x=1).
     public static func mayAccess(_ meta: Metadata, _ k: Caller, _ want: UInt32) -> LinuxErrno? {
         if modeAllows(meta, uid: k.fsuid, gid: k.fsgid, groups: k.groups, want) { return nil }
-        if meta.type == Metadata.directory {
+        if meta.type == S_IFDIR {
             // DACs are overridable for directories.
             if want & write == 0 && k.has(.dacReadSearch) { return nil }
             return k.has(.dacOverride) ? nil : .EACCES
@@ -97,7 +97,7 @@ public enum Rulebook {
 
     /// fs/namei.c:vfs_mknod(): a device node needs CAP_MKNOD.
     public static func mayMknod(type: UInt32, _ k: Caller) -> LinuxErrno? {
-        (type == Metadata.charDevice || type == Metadata.blockDevice) && !k.has(.mknod) ? .EPERM : nil
+        (type == S_IFCHR || type == S_IFBLK) && !k.has(.mknod) ? .EPERM : nil
     }
 
     /// fs/attr.c:setattr_prepare() for ATTR_UID/ATTR_GID (chown_ok,
@@ -113,7 +113,7 @@ public enum Rulebook {
     /// setattr_should_drop_sgid): a non-directory loses setuid, and setgid
     /// when group-executable or when the caller may not keep it.
     public static func modeAfterChown(_ meta: Metadata, _ k: Caller) -> UInt32 {
-        guard meta.type != Metadata.directory else { return meta.mode }
+        guard meta.type != S_IFDIR else { return meta.mode }
         var mode = meta.mode & ~setuid
         if mode & setgid != 0 && (mode & groupExec != 0 || !k.inGroupOrCapable(meta.gid)) { mode &= ~setgid }
         return mode
@@ -123,7 +123,7 @@ public enum Rulebook {
     /// setattr_should_drop_suidgid, file_remove_privs): a regular file loses
     /// setuid, and setgid as after a chown, unless the caller has CAP_FSETID.
     public static func modeAfterWrite(_ meta: Metadata, _ k: Caller) -> UInt32 {
-        guard meta.type == Metadata.regular, !k.has(.fsetid) else { return meta.mode }
+        guard meta.type == S_IFREG, !k.has(.fsetid) else { return meta.mode }
         var mode = meta.mode & ~setuid
         if mode & setgid != 0 && (mode & groupExec != 0 || !k.inGroupOrCapable(meta.gid)) { mode &= ~setgid }
         return mode
@@ -154,7 +154,7 @@ public enum Rulebook {
         var meta = Metadata(uid: k.fsuid, gid: k.fsgid, mode: mode)
         guard let dir, dir.mode & setgid != 0 else { return meta }
         meta.gid = dir.gid
-        if meta.type == Metadata.directory {
+        if meta.type == S_IFDIR {
             meta.mode |= setgid
         } else if mode & (setgid | groupExec) == setgid | groupExec && !k.inGroupOrCapable(dir.gid) {
             meta.mode &= ~setgid
@@ -167,7 +167,7 @@ public enum Rulebook {
     /// file the caller may both read and write (or CAP_FOWNER).
     public static func mayHardlink(_ meta: Metadata, _ k: Caller, protected: Bool) -> LinuxErrno? {
         if !protected || isOwnerOrCapable(meta, k) { return nil }
-        let safe = meta.type == Metadata.regular && meta.mode & setuid == 0 && meta.mode & (setgid | groupExec) != setgid | groupExec
+        let safe = meta.type == S_IFREG && meta.mode & setuid == 0 && meta.mode & (setgid | groupExec) != setgid | groupExec
             && mayAccess(meta, k, read | write) == nil
         return safe ? nil : .EPERM
     }
@@ -209,8 +209,8 @@ public enum Rulebook {
         if name.hasPrefix("system.") { return write && !isOwnerOrCapable(meta, k) ? .EPERM : nil }
         if name.hasPrefix("trusted.") { return k.has(.sysAdmin) ? nil : write ? .EPERM : .ENODATA }
         if name.hasPrefix("user.") {
-            if meta.type != Metadata.regular && meta.type != Metadata.directory { return write ? .EPERM : .ENODATA }
-            if meta.type == Metadata.directory && meta.mode & sticky != 0 && write && !isOwnerOrCapable(meta, k) { return .EPERM }
+            if meta.type != S_IFREG && meta.type != S_IFDIR { return write ? .EPERM : .ENODATA }
+            if meta.type == S_IFDIR && meta.mode & sticky != 0 && write && !isOwnerOrCapable(meta, k) { return .EPERM }
         }
         return mayAccess(meta, k, write ? Self.write : read)
     }

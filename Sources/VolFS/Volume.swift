@@ -1,5 +1,6 @@
 import FileNames
 import Glibc
+import LinuxABI
 import Synchronization
 
 /// A distro's files as the guest sees them: host files, with owners, modes
@@ -66,7 +67,7 @@ public final class Volume: Sendable {
     public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
         guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
         try sidecar.modify(id, defaults: host.defaults, change)
-        _ = fchownat(fd, "", UInt32.max, UInt32.max, 0x1000)  // AT_EMPTY_PATH: ids unchanged, ctime now
+        _ = fchownat(fd, "", UInt32.max, UInt32.max, AT_EMPTY_PATH)  // ids unchanged, ctime now
     }
 
     /// Records the metadata of a file just created as `name` in `dirfd`.

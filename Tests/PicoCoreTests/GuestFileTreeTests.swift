@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LinuxABI
 import Testing
 @testable import PicoCore
 
@@ -162,7 +163,7 @@ func contents(_ w: GuestFileTree.Walk) -> String? {
     let caller = GuestFileTree.Caller(tgid: getpid(), tid: getpid(), cwd: "/")
 
     func fromHome(_ t: GuestFileTree, _ s: ScratchTree, _ p: String) throws(TraceeError) -> GuestFileTree.Walk {
-        let fd = open(s.root + "/home/user", LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
+        let fd = open(s.root + "/home/user", O_PATH | O_DIRECTORY | O_CLOEXEC)
         defer { close(fd) }
         return try t.walk(Array(p.utf8), caller: caller, followFinal: true, resolve: .fromDirectory,
                           base: GuestFileTree.Base(fd: fd, guestPath: "/home/user", mount: t.root))

@@ -153,7 +153,7 @@ struct RulebookTests {
     static func rulebook(_ c: Case, _ k: Rulebook.Caller, protected: Bool) -> (verdicts: [String: Int32], values: [String: UInt32]) {
         func e(_ verdict: LinuxErrno?) -> Int32 { verdict?.rawValue ?? 0 }
         func first(_ a: LinuxErrno?, _ b: @autoclosure () -> LinuxErrno?) -> Int32 { a != nil ? e(a) : e(b()) }
-        let type = c.directory ? Metadata.directory : Metadata.regular
+        let type = c.directory ? S_IFDIR : S_IFREG
         let meta = Metadata(uid: c.owner.0, gid: c.owner.1, mode: type | c.mode)
         var v: [String: Int32] = ["r": e(Rulebook.mayAccess(meta, k, 4)), "w": e(Rulebook.mayAccess(meta, k, 2)),
                                   "x": e(Rulebook.mayAccess(meta, k, 1)),
@@ -162,15 +162,15 @@ struct RulebookTests {
         var values: [String: UInt32] = [:]
         if c.directory {
             for (u, g) in owners {
-                v["unlink-in-\(u)"] = e(Rulebook.mayDelete(Metadata(uid: u, gid: g, mode: Metadata.regular | 0o644), from: meta, k))
+                v["unlink-in-\(u)"] = e(Rulebook.mayDelete(Metadata(uid: u, gid: g, mode: S_IFREG | 0o644), from: meta, k))
             }
             v["create"] = e(Rulebook.mayCreate(in: meta, k))
             v["mkdir"] = e(Rulebook.mayCreate(in: meta, k))
-            v["mknod-char"] = first(Rulebook.mayCreate(in: meta, k), Rulebook.mayMknod(type: Metadata.charDevice, k))
-            let made = Rulebook.newOwner(in: meta, k, mode: Metadata.regular | 0o2775)
+            v["mknod-char"] = first(Rulebook.mayCreate(in: meta, k), Rulebook.mayMknod(type: S_IFCHR, k))
+            let made = Rulebook.newOwner(in: meta, k, mode: S_IFREG | 0o2775)
             values["create-gid"] = made.gid
             values["create-mode"] = made.permissions
-            values["mkdir-mode"] = Rulebook.newOwner(in: meta, k, mode: Metadata.directory | 0o755).permissions
+            values["mkdir-mode"] = Rulebook.newOwner(in: meta, k, mode: S_IFDIR | 0o755).permissions
             return (v, values)
         }
         // open(O_RDONLY|O_NOATIME): may_open judges the read first.

@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PerThread
 
 /// Directories one thread has walked, by canonical guest path: the walker

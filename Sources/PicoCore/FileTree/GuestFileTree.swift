@@ -1,6 +1,7 @@
 import CPicoLinux
 import FileNames
 import Glibc
+import LinuxABI
 import Synchronization
 
 /// The guest's file tree: a root directory on the host plus mounts (host
@@ -8,7 +9,7 @@ import Synchronization
 /// chroot semantics entirely by the supervisor.
 ///
 /// Resolution is race-free by construction: every component is opened with
-/// openat(parent, name, LinuxFlags.oPath|O_NOFOLLOW) relative to the fd of the
+/// openat(parent, name, O_PATH|O_NOFOLLOW) relative to the fd of the
 /// directory before it, symlinks are read and spliced in by the walker, and
 /// ".." pops the walker's own stack of directory fds, never asking the kernel
 /// to climb. A component swapped for a symlink between two steps is seen as
@@ -26,7 +27,7 @@ public final class GuestFileTree {
         /// Normalized guest path ("/" for the root, "/proc", ...).
         public let guestPath: String
         public let hostPath: String
-        /// LinuxFlags.oPath fd of the host directory, kept open for the tree's life.
+        /// O_PATH fd of the host directory, kept open for the tree's life.
         public let fd: Int32
         public let readOnly: Bool
         /// /proc needs its magic links translated.
@@ -49,7 +50,7 @@ public final class GuestFileTree {
         }
     }
 
-    /// What a walk found. `parent` and `object` are LinuxFlags.oPath fds owned by the
+    /// What a walk found. `parent` and `object` are O_PATH fds owned by the
     /// result: call `close()` when done.
     public struct Walk {
         /// The directory holding the final component.
@@ -281,7 +282,7 @@ public final class GuestFileTree {
     }
 
     static func openMount(guest: String, host: String, readOnly: Bool, kind: Kind) throws(SupervisorError) -> Mount {
-        let fd = open(host, LinuxFlags.oPath | O_DIRECTORY | O_CLOEXEC)
+        let fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SupervisorError("\(host): \(hostErrorString(errno))") }
         let real = Self.fdPath(fd) ?? host
         var st = stat()
@@ -528,7 +529,7 @@ public final class GuestFileTree {
                 }
                 if !isLast {
                     // Most components are plain directories: one openat, no fstat.
-                    let dir = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
+                    let dir = openat(top.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
                     if dir >= 0 {
                         pushOpened(dir, guestHere, top.mount)
                         continue
@@ -541,7 +542,7 @@ public final class GuestFileTree {
                     answered.answered = true
                     return answered
                 }
-                let fd = openat(top.fd, FileNames.cString(name), LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+                let fd = openat(top.fd, FileNames.cString(name), O_PATH | O_NOFOLLOW | O_CLOEXEC)
                 if fd < 0 {
                     let e = errno
                     if e == ENOENT && isLast {

@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 
 /// /proc's magic links as the walker meets them.
 ///
@@ -178,6 +179,6 @@ extension GuestFileTree {
     /// is) elsewhere; a name looked up with openat is judged by the kernel.
     static func maySearch(_ dir: (fd: Int32, guest: String, mount: Mount, owned: Bool), _ caller: Caller) -> Bool {
         if let maySearch = caller.maySearch, dir.mount.guestPath == "/" { return maySearch(dir.fd) }
-        return pico_faccessat2(dir.fd, "", X_OK, LinuxFlags.atEmptyPath | 0x200) == 0  // AT_EACCESS
+        return pico_faccessat2(dir.fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0  // AT_EACCESS
     }
 }

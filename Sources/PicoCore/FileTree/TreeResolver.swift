@@ -1,8 +1,9 @@
 import FileNames
 import Glibc
+import LinuxABI
 
 /// Resolves guest paths for code that wants host paths to open (the exec
-/// planner): each path becomes /proc/self/fd/N of an LinuxFlags.oPath fd the walk
+/// planner): each path becomes /proc/self/fd/N of an O_PATH fd the walk
 /// found, kept open until `close()`.
 public final class TreeResolver {
     public let tree: GuestFileTree

@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 
 /// The loader stub as a tiny ET_EXEC file: one read+execute PT_LOAD at a
 /// fixed address far from where programs, their heaps and their libraries

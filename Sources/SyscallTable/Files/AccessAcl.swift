@@ -45,7 +45,7 @@ enum AccessAcl {
     /// object the host answers for (outside the distro, a symlink).
     static func set(_ c: PathContext, _ w: GuestFileTree.Walk, _ value: [UInt8]) throws(TraceeError) -> NotificationReply? {
         guard let volume = c.volume, w.mount.kind == .volume, let meta = volume.metadata(fd: w.object),
-              meta.type != Metadata.symlink else { return nil }
+              meta.type != S_IFLNK else { return nil }
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let k = c.processes.credentials(c.caller.tid)
         if !Rulebook.isOwnerOrCapable(meta, k.fileCaller) { throw TraceeError(.EPERM) }

@@ -1,14 +1,15 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
 /// Calls that change or read a file's attributes by path, in the guest file
 /// tree: the supervisor acts on the exact object the walk found, through
-/// its LinuxFlags.oPath fd (or /proc/self/fd/N where the call only takes a path).
+/// its O_PATH fd (or /proc/self/fd/N where the call only takes a path).
 enum AttributeCalls {
     static func object(_ c: PathContext, dirfd: Int32, path: UInt64, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
-        try c.existingObject(dirfd: dirfd, path: path, flags: follow ? 0 : PathContext.atSymlinkNofollow)
+        try c.existingObject(dirfd: dirfd, path: path, flags: follow ? 0 : UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     static func isSymlink(_ fd: Int32) -> Bool {
@@ -23,7 +24,7 @@ enum AttributeCalls {
 
     /// Chmod implements Linux syscall chmod(2).
     static func chmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try chmodAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], flags: 0)
+        try chmodAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], flags: 0)
     }
 
     /// Fchmodat implements Linux syscall fchmodat(2) (no flags argument).
@@ -61,12 +62,12 @@ enum AttributeCalls {
 
     /// Chown implements Linux syscall chown(2).
     static func chown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try chownAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: 0)
+        try chownAt(c, dirfd: AT_FDCWD, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: 0)
     }
 
     /// Lchown implements Linux syscall lchown(2).
     static func lchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try chownAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: PathContext.atSymlinkNofollow)
+        try chownAt(c, dirfd: AT_FDCWD, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     /// Fchownat implements Linux syscall fchownat(2).
@@ -86,7 +87,7 @@ enum AttributeCalls {
         // A NULL path is futimens(2) on the dirfd: no path to resolve, and
         // only a guest the sidecar restricts needs the supervisor to do it.
         let nullPath = c.args[1] == 0
-        if nullPath && (c.int32(0) == PathContext.atFdcwd || Permissions.applies(c) == nil) { return .continueCall }
+        if nullPath && (c.int32(0) == AT_FDCWD || Permissions.applies(c) == nil) { return .continueCall }
         if nullPath && c.args[3] != 0 { throw TraceeError(.EINVAL) }
         var times: [timespec]? = nil
         if c.args[2] != 0 {
@@ -94,7 +95,7 @@ enum AttributeCalls {
             func word(_ i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[i * 8 + $1]) << (8 * $1) } }
             times = [timespec(tv_sec: word(0), tv_nsec: word(1)), timespec(tv_sec: word(2), tv_nsec: word(3))]
             // Both UTIME_OMIT: Linux returns 0 before looking at anything else.
-            if times!.allSatisfy({ $0.tv_nsec == (1 << 30) - 2 }) { return .value(0) }
+            if times!.allSatisfy({ $0.tv_nsec == UTIME_OMIT }) { return .value(0) }
         }
         if nullPath {
             let w = try c.fdObject(c.int32(0))
@@ -112,12 +113,12 @@ enum AttributeCalls {
             func word(_ i: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[i * 8 + $1]) << (8 * $1) } }
             times = [timespec(tv_sec: word(0), tv_nsec: 0), timespec(tv_sec: word(1), tv_nsec: 0)]
         }
-        return try setTimes(c, dirfd: PathContext.atFdcwd, path: c.args[0], times: times, flags: 0)
+        return try setTimes(c, dirfd: AT_FDCWD, path: c.args[0], times: times, flags: 0)
     }
 
     /// Utimes implements Linux syscall utimes(2).
     static func utimes(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try timevalTimes(c, dirfd: PathContext.atFdcwd, path: c.args[0], tv: c.args[1])
+        try timevalTimes(c, dirfd: AT_FDCWD, path: c.args[0], tv: c.args[1])
     }
 
     /// Futimesat implements Linux syscall futimesat(2).
@@ -137,20 +138,19 @@ enum AttributeCalls {
     }
 
     static func setTimes(_ c: PathContext, dirfd: Int32, path: UInt64, times: [timespec]?, flags: UInt64) throws(TraceeError) -> NotificationReply {
-        guard flags & ~(PathContext.atSymlinkNofollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
-        let nofollow = flags & PathContext.atSymlinkNofollow != 0
+        guard flags & ~(UInt64(AT_SYMLINK_NOFOLLOW) | UInt64(AT_EMPTY_PATH)) == 0 else { throw TraceeError(.EINVAL) }
+        let nofollow = flags & UInt64(AT_SYMLINK_NOFOLLOW) != 0
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         return try setTimes(c, w, times: times, nofollow: nofollow)
     }
 
-    static let utimeNow = (1 << 30) - 1, utimeOmit = (1 << 30) - 2
 
     static func setTimes(_ c: PathContext, _ w: GuestFileTree.Walk, times: [timespec]?, nofollow: Bool) throws(TraceeError) -> NotificationReply {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         // Linux's rules, against the sidecar's owner: explicit times are the
         // owner's to set; "now" also anyone who may write the file.
-        let onlyNow = times?.allSatisfy { $0.tv_nsec == utimeNow || $0.tv_nsec == utimeOmit } ?? true
+        let onlyNow = times?.allSatisfy { $0.tv_nsec == UTIME_NOW || $0.tv_nsec == UTIME_OMIT } ?? true
         try Permissions.rule(c, w, fd: w.object) { Rulebook.maySetTimes($0, $1, toNow: onlyNow) }
         let r: Int32
         if nofollow && isSymlink(w.object) && !w.name.isEmpty {
@@ -163,7 +163,7 @@ enum AttributeCalls {
 
     /// Truncate implements Linux syscall truncate(2).
     static func truncate(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let w = try object(c, dirfd: PathContext.atFdcwd, path: c.args[0], follow: true)
+        let w = try object(c, dirfd: AT_FDCWD, path: c.args[0], follow: true)
         defer { w.close() }
         var st = stat()
         guard fstat(w.object, &st) == 0 else { throw .errno() }
@@ -179,7 +179,7 @@ enum AttributeCalls {
 
     /// Statfs implements Linux syscall statfs(2).
     static func statfs(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let w = try object(c, dirfd: PathContext.atFdcwd, path: c.args[0], follow: true)
+        let w = try object(c, dirfd: AT_FDCWD, path: c.args[0], follow: true)
         defer { w.close() }
         // struct statfs is 120 bytes on x86-64; the C shim fills it.
         var buf = [UInt8](repeating: 0, count: 120)

@@ -1,6 +1,7 @@
 import FileNames
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -21,7 +22,7 @@ enum DirectoryCalls {
 
     /// Chdir implements Linux syscall chdir(2).
     static func chdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let w = try c.walk(dirfd: PathContext.atFdcwd, path: try c.path(c.args[0]), follow: true)
+        let w = try c.walk(dirfd: AT_FDCWD, path: try c.path(c.args[0]), follow: true)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
         try enter(c, fd: w.object, guestPath: w.guestPath)
@@ -31,7 +32,7 @@ enum DirectoryCalls {
     /// Fchdir implements Linux syscall fchdir(2).
     static func fchdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let guest = try c.directory(c.int32(0))
-        let w = try c.walk(dirfd: PathContext.atFdcwd, path: FileNames.bytes(guest), follow: true, resolve: .treePath)
+        let w = try c.walk(dirfd: AT_FDCWD, path: FileNames.bytes(guest), follow: true, resolve: .treePath)
         defer { w.close() }
         try enter(c, fd: w.object, guestPath: w.guestPath)
         return .value(0)
@@ -51,7 +52,7 @@ enum DirectoryCalls {
             if !Permissions.allows(meta, c.processes.credentials(c.caller.tid), Permissions.execute) { throw TraceeError(.EACCES) }
         }
         // AT_EACCESS: chdir judges by the fs ids (the performing thread's).
-        let r = pico_faccessat2(fd, "", X_OK, LinuxFlags.atEmptyPath | 0x200)
+        let r = pico_faccessat2(fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS)
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
     }
 
@@ -61,7 +62,7 @@ enum DirectoryCalls {
     /// Linux. CAP_SYS_CHROOT is the guest root's (in a distro), or the host
     /// root's running picorun on the host's own tree.
     static func chroot(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        let w = try c.walk(dirfd: PathContext.atFdcwd, path: try c.path(c.args[0]), follow: true)
+        let w = try c.walk(dirfd: AT_FDCWD, path: try c.path(c.args[0]), follow: true)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
         try searchable(c, w.object)
@@ -98,7 +99,7 @@ enum DirectoryCalls {
 
     /// Mkdir implements Linux syscall mkdir(2).
     static func mkdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try mkdirAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1])
+        try mkdirAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1])
     }
 
     /// Mkdirat implements Linux syscall mkdirat(2).
@@ -113,13 +114,13 @@ enum DirectoryCalls {
         let guest = UInt32(mode & 0o7777) & ~UInt32(c.umask())
         let host = c.volume == nil ? guest : Metadata.hostPermissions(guestMode: guest, isDirectory: true)
         guard Glibc.mkdirat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }
-        Ownership.created(c, w, mode: Metadata.directory | guest)
+        Ownership.created(c, w, mode: S_IFDIR | guest)
         return .value(0)
     }
 
     /// Mknod implements Linux syscall mknod(2).
     static func mknod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try mknodAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], dev: c.args[2])
+        try mknodAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], dev: c.args[2])
     }
 
     /// Mknodat implements Linux syscall mknodat(2).
@@ -129,10 +130,10 @@ enum DirectoryCalls {
 
     static func mknodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, dev: UInt64) throws(TraceeError) -> NotificationReply {
         let m = UInt32(truncatingIfNeeded: mode)
-        var type = m & Metadata.typeMask
-        if type == 0 { type = Metadata.regular }
-        if type == Metadata.directory { throw TraceeError(.EPERM) }  // mkdir(2) makes directories
-        guard [Metadata.regular, Metadata.charDevice, Metadata.blockDevice, Metadata.fifo, Metadata.socket].contains(type) else {
+        var type = m & S_IFMT
+        if type == 0 { type = S_IFREG }
+        if type == S_IFDIR { throw TraceeError(.EPERM) }  // mkdir(2) makes directories
+        guard [S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].contains(type) else {
             throw TraceeError(.EINVAL)
         }
         let w = try newName(c, dirfd: dirfd, path: path)
@@ -148,9 +149,9 @@ enum DirectoryCalls {
         }
         // In a distro, devices and sockets are empty host files whose type
         // lives in the sidecar, as WSL1 keeps them; a FIFO stays a real one.
-        let isDevice = type == Metadata.charDevice || type == Metadata.blockDevice
+        let isDevice = type == S_IFCHR || type == S_IFBLK
         let host = Metadata.hostPermissions(guestMode: perms, isDirectory: false)
-        if type == Metadata.fifo {
+        if type == S_IFIFO {
             guard Glibc.mkfifoat(w.parent, w.cName, mode_t(host)) == 0 else { throw .errno() }
         } else {
             let fd = Glibc.openat(w.parent, w.cName, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode_t(host))
@@ -163,7 +164,7 @@ enum DirectoryCalls {
 
     /// Rmdir implements Linux syscall rmdir(2).
     static func rmdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try unlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: AT_REMOVEDIR)
+        try unlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: AT_REMOVEDIR)
     }
 
     /// rmdir's answer for a path ending in "." (EINVAL) or ".." (ENOTEMPTY),
@@ -175,7 +176,7 @@ enum DirectoryCalls {
 
     /// Unlink implements Linux syscall unlink(2).
     static func unlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try unlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: 0)
+        try unlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: 0)
     }
 
     /// Unlinkat implements Linux syscall unlinkat(2).
@@ -207,7 +208,7 @@ enum DirectoryCalls {
 
     /// Rename implements Linux syscall rename(2).
     static func rename(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try renameAt(c, old: (PathContext.atFdcwd, c.args[0]), new: (PathContext.atFdcwd, c.args[1]), flags: 0)
+        try renameAt(c, old: (AT_FDCWD, c.args[0]), new: (AT_FDCWD, c.args[1]), flags: 0)
     }
 
     /// Renameat implements Linux syscall renameat(2).
@@ -247,7 +248,7 @@ enum DirectoryCalls {
 
     /// Link implements Linux syscall link(2).
     static func link(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try linkAt(c, old: (PathContext.atFdcwd, c.args[0]), new: (PathContext.atFdcwd, c.args[1]), flags: 0)
+        try linkAt(c, old: (AT_FDCWD, c.args[0]), new: (AT_FDCWD, c.args[1]), flags: 0)
     }
 
     /// Linkat implements Linux syscall linkat(2).
@@ -256,13 +257,13 @@ enum DirectoryCalls {
     }
 
     static func linkAt(_ c: PathContext, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt64) throws(TraceeError) -> NotificationReply {
-        let symlinkFollow: UInt64 = 0x400
-        guard flags & ~(symlinkFollow | PathContext.atEmptyPath) == 0 else { throw TraceeError(.EINVAL) }
+        let symlinkFollow = UInt64(AT_SYMLINK_FOLLOW)
+        guard flags & ~(symlinkFollow | UInt64(AT_EMPTY_PATH)) == 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(old.1)
         if raw.isEmpty {
             // Linking an fd: the fd must be valid, the new name free, and then
             // CAP_DAC_READ_SEARCH is needed, which an unprivileged kernel lacks (ENOENT).
-            guard flags & PathContext.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
+            guard flags & UInt64(AT_EMPTY_PATH) != 0 else { throw TraceeError(.ENOENT) }
             try c.fdObject(old.0).close()
             let to = try newName(c, dirfd: new.0, path: new.1)
             to.close()
@@ -285,7 +286,7 @@ enum DirectoryCalls {
 
     /// Symlink implements Linux syscall symlink(2).
     static func symlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try symlinkAt(c, target: c.args[0], dirfd: PathContext.atFdcwd, path: c.args[1])
+        try symlinkAt(c, target: c.args[0], dirfd: AT_FDCWD, path: c.args[1])
     }
 
     /// Symlinkat implements Linux syscall symlinkat(2).
@@ -302,7 +303,7 @@ enum DirectoryCalls {
         try Permissions.checkParent(c, w)
         // The target is the guest's bytes as they are, whatever their encoding.
         guard Glibc.symlinkat(text.map { CChar(bitPattern: $0) } + [0], w.parent, w.cName) == 0 else { throw .errno() }
-        Ownership.created(c, w, mode: Metadata.symlink | 0o777)
+        Ownership.created(c, w, mode: S_IFLNK | 0o777)
         return .value(0)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import PicoCore
 import Synchronization
 

@@ -1,5 +1,6 @@
 import DrvFS
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -27,7 +28,7 @@ struct HostSemantics: MountSemantics {
 
     func changeOwner(fd: Int32, uid: UInt32?, gid: UInt32?, caller: Rulebook.Caller) -> LinuxErrno? {
         if let meta = hostMetadata(fd), let e = Rulebook.mayChown(meta, caller, uid: uid, gid: gid) { return e }
-        return Glibc.fchownat(fd, "", uid ?? UInt32.max, gid ?? UInt32.max, LinuxFlags.atEmptyPath) == 0 ? nil : LinuxErrno(errno)
+        return Glibc.fchownat(fd, "", uid ?? UInt32.max, gid ?? UInt32.max, AT_EMPTY_PATH) == 0 ? nil : LinuxErrno(errno)
     }
 
     func mayMake(type: UInt32, caller: Rulebook.Caller) -> LinuxErrno? { nil }  // the kernel's mknod judges

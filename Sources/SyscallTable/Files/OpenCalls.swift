@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -7,13 +8,13 @@ import VolFS
 /// the guest with SECCOMP_ADDFD_FLAG_SEND: the kernel never resolves a
 /// guest path, so no race can redirect it.
 enum OpenCalls {
-    static let oCreat: UInt64 = 0o100, oExcl: UInt64 = 0o200, oNofollow: UInt64 = 0o400000
-    static let oCloexec: UInt64 = 0o2000000, oTmpfile: UInt64 = 0o20000000, oNonblock: UInt64 = 0o4000
-    static let oPath: UInt64 = 0o10000000, oDirectory: UInt64 = 0o200000
+    static let oCreat = UInt64(O_CREAT), oExcl = UInt64(O_EXCL), oNofollow = UInt64(O_NOFOLLOW)
+    static let oCloexec = UInt64(O_CLOEXEC), oTmpfile = UInt64(__O_TMPFILE), oNonblock = UInt64(O_NONBLOCK)
+    static let oPath = UInt64(O_PATH), oDirectory = UInt64(O_DIRECTORY)
 
     /// Open implements Linux syscall open(2).
     static func open(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try openAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: c.args[1], mode: c.args[2])
+        try openAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: c.args[1], mode: c.args[2])
     }
 
     /// Openat implements Linux syscall openat(2).
@@ -29,7 +30,7 @@ enum OpenCalls {
 
     /// Creat implements Linux syscall creat(2).
     static func creat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try openAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], flags: oCreat | 1 | 0o1000, mode: c.args[1])
+        try openAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: oCreat | 1 | 0o1000, mode: c.args[1])
     }
 
     /// Openat2 implements Linux syscall openat2(2), RESOLVE_* flags included
@@ -80,7 +81,7 @@ enum OpenCalls {
                 return .fd(theirs, cloexec: cloexec)
             }
             guard fd >= 0 else { throw .errno() }
-            Ownership.created(c, w, mode: Metadata.regular | guest)
+            Ownership.created(c, w, mode: S_IFREG | guest)
             return .fd(fd, cloexec: cloexec)
         }
         if create && flags & oExcl != 0 { throw TraceeError(.EEXIST) }
@@ -94,7 +95,7 @@ enum OpenCalls {
             if flags & 0o1000 != 0 { want |= Permissions.write }  // O_TRUNC
             if flags & oTmpfile == oTmpfile { want = Permissions.write | Permissions.execute }
             try Permissions.check(c, w, fd: w.object, want)
-            if flags & 0o1000000 != 0 { try Permissions.rule(c, w, fd: w.object, Rulebook.mayOpenNoatime) }  // O_NOATIME
+            if flags & UInt64(O_NOATIME) != 0 { try Permissions.rule(c, w, fd: w.object, Rulebook.mayOpenNoatime) }
         }
         if flags & oTmpfile == oTmpfile {
             let fd = Glibc.open(procPath(w.object), hostFlags & ~Int32(O_NOFOLLOW), perm())

@@ -24,7 +24,7 @@ enum Ownership {
         st.st_uid = meta.uid
         st.st_gid = meta.gid
         st.st_mode = meta.mode
-        if meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice { st.st_rdev = dev_t(truncatingIfNeeded: meta.rdev) }
+        if meta.type == S_IFCHR || meta.type == S_IFBLK { st.st_rdev = dev_t(truncatingIfNeeded: meta.rdev) }
     }
 
     /// The same for a struct statx buffer (uid at 20, gid at 24, mode at 28,
@@ -36,7 +36,7 @@ enum Ownership {
         put32(24, meta.gid)
         b[28] = UInt8(truncatingIfNeeded: meta.mode)
         b[29] = UInt8(truncatingIfNeeded: meta.mode >> 8)
-        if meta.type == Metadata.charDevice || meta.type == Metadata.blockDevice {
+        if meta.type == S_IFCHR || meta.type == S_IFBLK {
             put32(128, UInt32(truncatingIfNeeded: (meta.rdev >> 8) & 0xfff | (meta.rdev >> 32) & ~0xfff))
             put32(132, UInt32(truncatingIfNeeded: meta.rdev & 0xff | (meta.rdev >> 12) & ~0xff))
         }

@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -19,10 +20,6 @@ struct PathContext {
 
     /// Answers a call from the final name's directory (see `GuestFileTree.walk`).
     typealias Answer = (_ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount) -> Bool
-
-    static let atFdcwd: Int32 = -100
-    static let atEmptyPath: UInt64 = 0x1000
-    static let atSymlinkNofollow: UInt64 = 0x100
 
     init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, hostname: String? = nil, n: SyscallNotification) {
         self.tree = tree
@@ -50,7 +47,7 @@ struct PathContext {
     /// The guest directory a dirfd names: the caller's cwd for AT_FDCWD, or
     /// the guest path of the directory the fd is open on.
     func directory(_ dirfd: Int32) throws(TraceeError) -> String {
-        if dirfd == Self.atFdcwd { return caller.cwd }
+        if dirfd == AT_FDCWD { return caller.cwd }
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         guard let host = GuestFileTree.linkTarget("/proc/\(caller.tid)/fd/\(dirfd)") else { throw TraceeError(.EBADF) }
         var st = stat()
@@ -112,7 +109,7 @@ struct PathContext {
             return try tree.walk(raw, caller: self.caller, followFinal: follow, resolve: resolve, base: GuestFileTree.Base(start))
         }
         let isAbsolute = raw.first == UInt8(ascii: "/")
-        if !isAbsolute && !raw.isEmpty && dirfd != Self.atFdcwd && resolve.isEmpty,
+        if !isAbsolute && !raw.isEmpty && dirfd != AT_FDCWD && resolve.isEmpty,
            let w = try walkFromDirectory(dirfd, raw, follow: follow, answerFinal: answerFinal) {
             return w
         }
@@ -134,13 +131,13 @@ struct PathContext {
                         answerFinal: Answer = { _, _, _ in false },
                         answerHeld: (Int32) -> Bool = { _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
         // Since Linux 6.11 the stat calls take a NULL path with AT_EMPTY_PATH.
-        if nullIsEmpty && address == 0 && flags & Self.atEmptyPath != 0 { return try fdObject(dirfd, answerHeld: answerHeld) }
+        if nullIsEmpty && address == 0 && flags & UInt64(AT_EMPTY_PATH) != 0 { return try fdObject(dirfd, answerHeld: answerHeld) }
         let raw = try path(address)
         if raw.isEmpty {
-            guard flags & Self.atEmptyPath != 0 else { throw TraceeError(.ENOENT) }
+            guard flags & UInt64(AT_EMPTY_PATH) != 0 else { throw TraceeError(.ENOENT) }
             return try fdObject(dirfd, answerHeld: answerHeld)
         }
-        let w = try walk(dirfd: dirfd, path: raw, follow: flags & Self.atSymlinkNofollow == 0, answerFinal: answerFinal)
+        let w = try walk(dirfd: dirfd, path: raw, follow: flags & UInt64(AT_SYMLINK_NOFOLLOW) == 0, answerFinal: answerFinal)
         guard w.exists, !w.trailingSlash else {
             w.close()
             throw TraceeError(w.exists ? .ENOTDIR : .ENOENT)
@@ -152,7 +149,7 @@ struct PathContext {
     /// `answerHeld` may answer from the duplicate fd alone (true: the
     /// result is `answered` and holds no fd).
     func fdObject(_ dirfd: Int32, answerHeld: (Int32) -> Bool = { _ in false }) throws(TraceeError) -> GuestFileTree.Walk {
-        if dirfd == Self.atFdcwd { return try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true) }
+        if dirfd == AT_FDCWD { return try walk(dirfd: dirfd, path: [UInt8(ascii: ".")], follow: true) }
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         let fd = pico_pidfd_getfd(caller.tid, dirfd)
         guard fd >= 0 else { throw TraceeError(.EBADF) }
@@ -190,7 +187,7 @@ struct PathContext {
 
 
 
-/// "/proc/self/fd/N": how the supervisor names an object it holds an LinuxFlags.oPath
+/// "/proc/self/fd/N": how the supervisor names an object it holds an O_PATH
 /// fd for, so that calls which only take paths reach exactly that object.
 func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 

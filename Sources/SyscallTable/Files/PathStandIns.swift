@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import Synchronization
 

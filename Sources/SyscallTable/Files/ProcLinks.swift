@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import PicoCore
 
 /// /proc/PID/fd/N, /proc/PID/exe and their kin, for the walker: the object
@@ -25,7 +26,7 @@ struct ProcLinks {
             // O_PATH through the kernel's own magic link: the very object
             // the guest's fd refers to, which a reopen gives a new open file
             // description of, with the mode asked for, as Linux does.
-            let fd = open("/proc/\(link.tid)/fd/\(n)", LinuxFlags.oPath | O_CLOEXEC)
+            let fd = open("/proc/\(link.tid)/fd/\(n)", O_PATH | O_CLOEXEC)
             guard fd >= 0 else { throw TraceeError(errno == ENOENT ? .ENOENT : LinuxErrno(errno)) }
             // A stand-in for an O_PATH fd names what it stands for.
             if let object = PathStandIns.link(standingFor: fd) {

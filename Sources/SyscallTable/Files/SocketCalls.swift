@@ -1,6 +1,7 @@
 import FileNames
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -49,7 +50,7 @@ enum SocketCalls {
     /// supervisor's own umask is 0), and in a distro the guest as owner.
     static func bound(_ c: PathContext, _ w: GuestFileTree.Walk) {
         guard w.mount.kind != .drvfs else { return }
-        let fd = openat(w.parent, w.cName, LinuxFlags.oPath | O_NOFOLLOW | O_CLOEXEC)
+        let fd = openat(w.parent, w.cName, O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var st = stat()
@@ -57,7 +58,7 @@ enum SocketCalls {
         let perms = 0o777 & ~UInt32(c.umask())
         let distro = c.volume != nil && w.mount.kind == .volume
         _ = chmod(procPath(fd), mode_t(distro ? Metadata.hostPermissions(guestMode: perms, isDirectory: false) : perms))
-        Ownership.created(c, w, mode: Metadata.socket | perms)
+        Ownership.created(c, w, mode: S_IFSOCK | perms)
     }
 
     /// Connect implements Linux syscall connect(2). A blocking connect that
@@ -206,7 +207,7 @@ enum SocketCalls {
     static func walk(_ c: PathContext, _ a: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
         // sun_path need not end in a NUL: all 108 bytes may be the name.
         let path = Array(a[2...].prefix(sunPathMax).prefix { $0 != 0 })
-        return try c.walk(dirfd: PathContext.atFdcwd, path: path, follow: follow)
+        return try c.walk(dirfd: AT_FDCWD, path: path, follow: follow)
     }
 
     static func unixAddress(_ path: String) throws(TraceeError) -> [UInt8] {

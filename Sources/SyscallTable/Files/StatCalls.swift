@@ -1,6 +1,7 @@
 import FileNames
 import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import VolFS
 
@@ -9,12 +10,12 @@ import VolFS
 enum StatCalls {
     /// Stat implements Linux syscall stat(2).
     static func stat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try statAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], flags: 0)
+        try statAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], flags: 0)
     }
 
     /// Lstat implements Linux syscall lstat(2).
     static func lstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try statAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], flags: PathContext.atSymlinkNofollow)
+        try statAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], flags: UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     /// Newfstatat implements Linux syscall newfstatat(2).
@@ -24,18 +25,18 @@ enum StatCalls {
     }
 
     /// AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH.
-    static let statFlags: UInt64 = 0x100 | 0x800 | 0x1000
+    static let statFlags = UInt64(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
 
     static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
         var st = Glibc.stat()
-        let follow = flags & PathContext.atSymlinkNofollow == 0
+        let follow = flags & UInt64(AT_SYMLINK_NOFOLLOW) == 0
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true, answerFinal: { dirfd, name, mount in
             answer(c, dirfd, name, mount, follow: follow, into: &st)
         }, answerHeld: { fd in answer(c, held: fd, into: &st) })
         defer { w.close() }
         if !w.answered {
             if let seen = w.hostStat { st = seen } else {
-                guard fstatat(w.object, "", &st, LinuxFlags.atEmptyPath) == 0 else { throw .errno() }
+                guard fstatat(w.object, "", &st, AT_EMPTY_PATH) == 0 else { throw .errno() }
             }
             Ownership.overlay(&st, c, w)
         }
@@ -80,21 +81,21 @@ enum StatCalls {
     /// It is newfstatat(fd, NULL, AT_EMPTY_PATH), except that AT_FDCWD names no fd.
     static func fstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         guard c.int32(0) >= 0 else { throw TraceeError(.EBADF) }
-        return try statAt(c, dirfd: c.int32(0), path: 0, buffer: c.args[1], flags: PathContext.atEmptyPath)
+        return try statAt(c, dirfd: c.int32(0), path: 0, buffer: c.args[1], flags: UInt64(AT_EMPTY_PATH))
     }
 
     /// Statx implements Linux syscall statx(2).
     static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let flags = c.args[2]
         // AT_STATX_FORCE_SYNC with DONT_SYNC, unknown flags, or the reserved mask bit.
-        guard flags & ~(statFlags | 0x6000) == 0, flags & 0x6000 != 0x6000, c.args[3] & 0x8000_0000 == 0 else {
+        guard flags & ~(statFlags | UInt64(AT_STATX_SYNC_TYPE)) == 0, flags & UInt64(AT_STATX_SYNC_TYPE) != UInt64(AT_STATX_SYNC_TYPE), c.args[3] & 0x8000_0000 == 0 else {
             throw TraceeError(.EINVAL)
         }
         let w = try c.existingObject(dirfd: c.int32(0), path: c.args[1], flags: flags, nullIsEmpty: true)
         defer { w.close() }
         var buf = [UInt8](repeating: 0, count: 256)
-        let sync = Int32(truncatingIfNeeded: flags & 0x6000)
-        let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", LinuxFlags.atEmptyPath | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
+        let sync = Int32(truncatingIfNeeded: flags & UInt64(AT_STATX_SYNC_TYPE))
+        let r = buf.withUnsafeMutableBytes { pico_statx(w.object, "", AT_EMPTY_PATH | sync, UInt32(truncatingIfNeeded: c.args[3]), $0.baseAddress) }
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
         Ownership.overlay(statx: &buf, c, w)
         try c.tracee.writeBytes(buf, at: c.args[4])
@@ -103,7 +104,7 @@ enum StatCalls {
 
     /// Access implements Linux syscall access(2).
     static func access(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try accessAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], mode: c.args[1], flags: 0)
+        try accessAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], flags: 0)
     }
 
     /// Faccessat implements Linux syscall faccessat(2) (no flags argument).
@@ -135,9 +136,9 @@ enum StatCalls {
         if eaccess == 0, c.volume == nil, HostIdentity.supervisorIsRoot, let who = c.processes.hostIdentity(c.caller.tid) {
             // access(2) judges by the real ids: the performing thread takes
             // the caller's for the check (the kernel would take the thread's own).
-            r = who.withRealIDs { pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | 0x200) }
+            r = who.withRealIDs { pico_faccessat2(w.object, "", Int32(mode), AT_EMPTY_PATH | AT_EACCESS) }
         } else {
-            r = pico_faccessat2(w.object, "", Int32(mode), LinuxFlags.atEmptyPath | eaccess)
+            r = pico_faccessat2(w.object, "", Int32(mode), AT_EMPTY_PATH | eaccess)
         }
         guard r == 0 else { throw TraceeError(LinuxErrno(Int32(-r))) }
         return .value(0)
@@ -145,7 +146,7 @@ enum StatCalls {
 
     /// Readlink implements Linux syscall readlink(2).
     static func readlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
-        try readlinkAt(c, dirfd: PathContext.atFdcwd, path: c.args[0], buffer: c.args[1], size: c.args[2])
+        try readlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], size: c.args[2])
     }
 
     /// Readlinkat implements Linux syscall readlinkat(2).
@@ -158,7 +159,7 @@ enum StatCalls {
         guard Int32(truncatingIfNeeded: size) > 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(path)
         // readlinkat(fd, "") names the fd's own symlink; anything else is ENOENT.
-        if raw.isEmpty && dirfd == PathContext.atFdcwd { throw TraceeError(.ENOENT) }
+        if raw.isEmpty && dirfd == AT_FDCWD { throw TraceeError(.ENOENT) }
         let w = raw.isEmpty ? try c.fdObject(dirfd) : try c.walk(dirfd: dirfd, path: raw, follow: false)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }

@@ -13,8 +13,8 @@ enum WatchCalls {
     static func inotifyAddWatch(_ c: PathContext) throws(TraceeError) -> NotificationReply {
         let mask = c.args[2]
         let follow = mask & inDontFollow == 0
-        let w = try c.existingObject(dirfd: PathContext.atFdcwd, path: c.args[1],
-                                     flags: follow ? 0 : PathContext.atSymlinkNofollow)
+        let w = try c.existingObject(dirfd: AT_FDCWD, path: c.args[1],
+                                     flags: follow ? 0 : UInt64(AT_SYMLINK_NOFOLLOW))
         defer { w.close() }
         let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
         guard fd >= 0 else { throw TraceeError(.EBADF) }

@@ -40,7 +40,7 @@ enum XattrCalls {
     }
 
     static func object(_ c: PathContext, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
-        try c.existingObject(dirfd: PathContext.atFdcwd, path: c.args[0], flags: follow ? 0 : PathContext.atSymlinkNofollow)
+        try c.existingObject(dirfd: AT_FDCWD, path: c.args[0], flags: follow ? 0 : UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     static func attributeName(_ c: PathContext) throws(TraceeError) -> String {

@@ -1,6 +1,7 @@
 import CPicoLinux
 import FileNames
 import Glibc
+import LinuxABI
 import PicoCore
 import Synchronization
 import VolFS
@@ -11,9 +12,6 @@ import VolFS
 /// call into execve(stub, argv, envp); the exec stop starts the loader.
 enum Exec {
     static let sysExecve: UInt64 = 59
-    static let atEmptyPath: UInt64 = 0x1000
-    static let atSymlinkNofollow: UInt64 = 0x100
-    static let atFdcwd: Int32 = -100
 
     /// The stub's path, installed on first use.
     nonisolated(unsafe) static var stubPath: String?
@@ -25,7 +23,7 @@ enum Exec {
 
     /// Execve implements Linux syscall execve(2).
     static func execve(_ c: SyscallContext) -> SyscallAction {
-        start(c, dirfd: atFdcwd, pathAddress: c.arg(0), argv: c.arg(1), envp: c.arg(2), flags: 0)
+        start(c, dirfd: AT_FDCWD, pathAddress: c.arg(0), argv: c.arg(1), envp: c.arg(2), flags: 0)
     }
 
     /// Execveat implements Linux syscall execveat(2).
@@ -45,7 +43,7 @@ enum Exec {
 
     static func start(_ c: SyscallContext, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
                       flags: UInt64) -> SyscallAction {
-        guard flags & ~(atEmptyPath | atSymlinkNofollow) == 0 else { return fail(.EINVAL) }
+        guard flags & ~(UInt64(AT_EMPTY_PATH) | UInt64(AT_SYMLINK_NOFOLLOW)) == 0 else { return fail(.EINVAL) }
         let guestPath: [UInt8]
         do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
         let tid = c.tracee.tid
@@ -60,13 +58,13 @@ enum Exec {
         var held: Int32? = nil
         defer { if let held { close(held) } }
         if guestPath.isEmpty {
-            guard flags & atEmptyPath != 0 else { return fail(.ENOENT) }
+            guard flags & UInt64(AT_EMPTY_PATH) != 0 else { return fail(.ENOENT) }
             let copy = pico_pidfd_getfd(tid, dirfd)
             guard copy >= 0 else { return fail(.EBADF) }
             held = Int32(copy)
             execfn = Array("/dev/fd/\(dirfd)".utf8)
             loaderTop = FileNames.string(execfn)
-        } else if !path.hasPrefix("/") && dirfd != atFdcwd {
+        } else if !path.hasPrefix("/") && dirfd != AT_FDCWD {
             guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
             start = base
             loaderTop = GuestFileTree.normalize(base + "/" + path)
@@ -81,7 +79,7 @@ enum Exec {
         defer { resolver.close() }
         // The walks below name paths as the caller does, under its root.
         let top = loaderTop.map(caller.visible) ?? path
-        if flags & atSymlinkNofollow != 0 {
+        if flags & UInt64(AT_SYMLINK_NOFOLLOW) != 0 {
             if let w = try? files.tree.walk(FileNames.bytes(top), caller: resolver.caller, followFinal: false) {
                 var st = stat()
                 let isLink = w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
@@ -135,7 +133,7 @@ enum Exec {
     static func identity(after plan: ProgramResolver.ExecPlan, credentials k: Credentials, volume: Volume) -> Result<Credentials, TraceeError> {
         // The file the plan read, by the supervisor's own name for it: the
         // guest's path means nothing on the host.
-        let fd = open(plan.programOpenPath, LinuxFlags.oPath | O_CLOEXEC)
+        let fd = open(plan.programOpenPath, O_PATH | O_CLOEXEC)
         guard fd >= 0 else { return .success(k.afterExec(owner: (0, 0), mode: 0, fileCaps: nil)) }
         defer { close(fd) }
         guard let meta = volume.metadata(fd: fd) else { return .success(k.afterExec(owner: (0, 0), mode: 0, fileCaps: nil)) }
@@ -198,7 +196,7 @@ enum Exec {
     /// Exec without a guest file tree (unit tests of the table): host paths.
     static func hostExec(_ c: SyscallContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
         let path = FileNames.string(guestPath)
-        guard !path.isEmpty, path.hasPrefix("/") || dirfd == atFdcwd else { return fail(.ENOENT) }
+        guard !path.isEmpty, path.hasPrefix("/") || dirfd == AT_FDCWD else { return fail(.ENOENT) }
         let plan: ProgramResolver.ExecPlan
         do {
             plan = try ProgramResolver.plan(guestPath: path, execfn: guestPath,

@@ -1,3 +1,5 @@
+import Glibc
+import LinuxABI
 /// Symbolic names for flag and enum arguments, as strace prints them.
 enum FlagNames {
     typealias Bits = [(UInt64, String)]
@@ -21,12 +23,12 @@ enum FlagNames {
     static func openFlags(_ v: UInt64) -> String {
         let access = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(v & 3)]
         let rest = bits(v & ~3, [
-            (0o20200000, "O_TMPFILE"), (0o4010000, "O_SYNC"), (0o100, "O_CREAT"), (0o200, "O_EXCL"),
-            (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
-            (0o10000, "O_DSYNC"), (0o20000, "O_ASYNC"), (0o40000, "O_DIRECT"), (0o100000, "O_LARGEFILE"),
-            (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"),
-            (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
-        ], zero: "")
+            (O_TMPFILE, "O_TMPFILE"), (O_SYNC, "O_SYNC"), (O_CREAT, "O_CREAT"), (O_EXCL, "O_EXCL"),
+            (O_NOCTTY, "O_NOCTTY"), (O_TRUNC, "O_TRUNC"), (O_APPEND, "O_APPEND"), (O_NONBLOCK, "O_NONBLOCK"),
+            (O_DSYNC, "O_DSYNC"), (O_ASYNC, "O_ASYNC"), (O_DIRECT, "O_DIRECT"), (O_LARGEFILE, "O_LARGEFILE"),
+            (O_DIRECTORY, "O_DIRECTORY"), (O_NOFOLLOW, "O_NOFOLLOW"), (O_NOATIME, "O_NOATIME"),
+            (O_CLOEXEC, "O_CLOEXEC"), (O_PATH, "O_PATH"),
+        ].map { (UInt64($0.0), $0.1) }, zero: "")
         return rest.isEmpty ? access : access + "|" + rest
     }
 
@@ -44,9 +46,11 @@ enum FlagNames {
         return rest.isEmpty ? type : type + "|" + rest
     }
 
-    static let atFlags: Bits = [(0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_REMOVEDIR"), (0x400, "AT_SYMLINK_FOLLOW"),
-                                (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "LinuxFlags.atEmptyPath"), (0x2000, "AT_STATX_FORCE_SYNC"),
-                                (0x4000, "AT_STATX_DONT_SYNC"), (0x8000, "AT_RECURSIVE")]
+    static let atFlags: Bits = [
+        (AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"), (AT_REMOVEDIR, "AT_REMOVEDIR"), (AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"),
+        (AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"), (AT_EMPTY_PATH, "AT_EMPTY_PATH"), (AT_STATX_FORCE_SYNC, "AT_STATX_FORCE_SYNC"),
+        (AT_STATX_DONT_SYNC, "AT_STATX_DONT_SYNC"), (AT_RECURSIVE, "AT_RECURSIVE"),
+    ].map { (UInt64($0.0), $0.1) }
 
     static func cloneFlags(_ v: UInt64) -> String {
         let sig = v & 0xff
@@ -108,15 +112,10 @@ enum FlagNames {
     ]
 
     static func fileType(_ mode: UInt64) -> String {
-        switch mode & 0o170000 {
-        case 0o140000: return "S_IFSOCK"
-        case 0o120000: return "S_IFLNK"
-        case 0o100000: return "S_IFREG"
-        case 0o060000: return "S_IFBLK"
-        case 0o040000: return "S_IFDIR"
-        case 0o020000: return "S_IFCHR"
-        case 0o010000: return "S_IFIFO"
-        default: return "0"
-        }
+        let types: [UInt32: String] = [
+            S_IFSOCK: "S_IFSOCK", S_IFLNK: "S_IFLNK", S_IFREG: "S_IFREG", S_IFBLK: "S_IFBLK", S_IFDIR: "S_IFDIR",
+            S_IFCHR: "S_IFCHR", S_IFIFO: "S_IFIFO",
+        ]
+        return types[UInt32(truncatingIfNeeded: mode) & S_IFMT] ?? "0"
     }
 }

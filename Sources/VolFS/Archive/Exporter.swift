@@ -57,31 +57,31 @@ public final class Exporter {
         guard let meta = name == "." ? volume.metadata(fd: dirfd) : volume.metadata(dirfd: dirfd, name: name) else {
             throw ArchiveError("\(path): vanished while exporting")
         }
-        let hostType = UInt32(st.st_mode) & Metadata.typeMask
-        if hostType == Metadata.socket || meta.type == Metadata.socket { return false }  // tar skips sockets too
+        let hostType = UInt32(st.st_mode) & S_IFMT
+        if hostType == S_IFSOCK || meta.type == S_IFSOCK { return false }  // tar skips sockets too
         var entry = TarEntry(path: path == "." ? "./" : path, kind: .file, mode: meta.permissions, uid: meta.uid,
                              gid: meta.gid, mtime: Int64(st.st_mtim.tv_sec))
         switch meta.type {
-        case Metadata.directory:
+        case S_IFDIR:
             entry.kind = .directory
             if path != "." { entry.path += "/" }  // as GNU tar names directories
-        case Metadata.symlink:
+        case S_IFLNK:
             entry.kind = .symlink
             var buf = [UInt8](repeating: 0, count: 4097)
             let n = buf.withUnsafeMutableBytes { readlinkat(dirfd, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
             guard n >= 0 else { throw ArchiveError("\(path): \(String(cString: strerror(errno)))") }
             entry.linkTarget = String(decoding: buf[0..<n], as: UTF8.self)
-        case Metadata.charDevice, Metadata.blockDevice:
-            entry.kind = meta.type == Metadata.charDevice ? .charDevice : .blockDevice
+        case S_IFCHR, S_IFBLK:
+            entry.kind = meta.type == S_IFCHR ? .charDevice : .blockDevice
             (entry.devMajor, entry.devMinor) = TarEntry.split(rdev: meta.rdev)
-        case Metadata.fifo: entry.kind = .fifo
+        case S_IFIFO: entry.kind = .fifo
         default:
             if st.st_nlink > 1, let first = links[UInt64(st.st_ino)] {
                 entry.kind = .hardlink
                 entry.linkTarget = first
             } else {
                 if st.st_nlink > 1 { links[UInt64(st.st_ino)] = path }
-                entry.size = hostType == Metadata.regular ? UInt64(st.st_size) : 0
+                entry.size = hostType == S_IFREG ? UInt64(st.st_size) : 0
             }
         }
         try header(entry)

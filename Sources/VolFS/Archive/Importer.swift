@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// Unpacks a tar stream into a distro's root folder: contents, symlinks,
 /// hard links and times on the host, owners, modes, setuid bits and device
@@ -71,7 +72,7 @@ public final class Importer {
         let (parent, name) = try parentOf(path, create: true)
         let existing = FileIdentity.of(dirfd: parent, name: name)
         if let (_, host) = existing {
-            let isDir = host.mode & Metadata.typeMask == Metadata.directory
+            let isDir = host.mode & S_IFMT == S_IFDIR
             if !(isDir && entry.kind == .directory) && unlinkat(parent, name, isDir ? AT_REMOVEDIR : 0) != 0 {
                 throw failure(entry, "cannot replace the existing entry")
             }
@@ -200,6 +201,6 @@ public final class Importer {
     }
 
     func recordImplicit(_ dir: Int32, _ name: String) throws(ArchiveError) {
-        try record(dirfd: dir, name: name, Metadata(uid: 0, gid: 0, mode: Metadata.directory | 0o755))
+        try record(dirfd: dir, name: name, Metadata(uid: 0, gid: 0, mode: S_IFDIR | 0o755))
     }
 }

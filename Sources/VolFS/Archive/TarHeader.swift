@@ -1,3 +1,4 @@
+import Glibc
 /// One member of a tar archive, with the GNU and pax extensions folded in.
 public struct TarEntry: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -32,12 +33,12 @@ public struct TarEntry: Sendable, Equatable {
     /// The Linux st_mode type bits for this kind.
     public var typeBits: UInt32 {
         switch kind {
-        case .file, .hardlink: Metadata.regular
-        case .directory: Metadata.directory
-        case .symlink: Metadata.symlink
-        case .charDevice: Metadata.charDevice
-        case .blockDevice: Metadata.blockDevice
-        case .fifo: Metadata.fifo
+        case .file, .hardlink: S_IFREG
+        case .directory: S_IFDIR
+        case .symlink: S_IFLNK
+        case .charDevice: S_IFCHR
+        case .blockDevice: S_IFBLK
+        case .fifo: S_IFIFO
         }
     }
 

@@ -1,8 +1,5 @@
 import Glibc
 
-/// Linux values Glibc as Swift imports it lacks (it is built without _GNU_SOURCE).
-let O_PATH: Int32 = 0o10000000
-
 /// pipe2(O_CLOEXEC) by way of pipe(2) and fcntl(2).
 func cloexecPipe(_ fds: inout [Int32]) -> Bool {
     guard pipe(&fds) == 0 else { return false }
