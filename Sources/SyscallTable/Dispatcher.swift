@@ -81,41 +81,21 @@ public final class Dispatcher: SyscallHandling {
         filterAction(nr) != .allow
     }
 
-    /// Calls whose pid argument (at the index given) names the caller when
-    /// it is 0: then they never stop (prlimit64(0, …) runs at every start).
-    static let pidZeroIsSelf: [String: Int] = [
-        "prlimit64": 0, "sched_setparam": 0, "sched_setscheduler": 0, "sched_setaffinity": 0, "sched_setattr": 0,
-        "migrate_pages": 0, "move_pages": 0, "get_robust_list": 0, "getpgid": 0, "getsid": 0, "sched_getparam": 0,
-        "sched_getscheduler": 0, "sched_rr_get_interval": 0, "sched_getaffinity": 0, "sched_getattr": 0,
-        "getpriority": 1, "ioprio_get": 1,
-    ]
-
     /// On the host tree with picorun as root, the guest's own host identity
     /// decides each call (HostIdentity); its identity calls are seen, so
     /// the identity read from /proc is read again after them.
     var hostIdentities: Bool { options.credentials == nil && options.fileTree != nil && HostIdentity.supervisorIsRoot }
-    public static let hostIdentityChanges: Set<String> = [
-        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "capset",
-    ]
 
+    /// This run, as the table's trap column reads it.
+    var run: Trap.Run {
+        Trap.Run(hasFileTree: options.fileTree != nil, distro: options.credentials != nil, hostRoot: hostIdentities,
+                 observing: options.traceAll || options.coverage != nil)
+    }
+
+    /// The table's trap column, read for this run; numbers the kernel does
+    /// not define stop, to be answered ENOSYS and counted.
     public func filterAction(_ nr: Int) -> SeccompFilter.Action {
-        let entry = SyscallTable.entry(nr)
-        if let entry, entry.distroOnly, options.credentials == nil {
-            if hostIdentities && Self.hostIdentityChanges.contains(entry.name) { return .notify }
-            // Dumpable is picorun's to keep on the host tree too (IdentityCalls.hostPrctl).
-            if entry.name == "prctl" && options.fileTree != nil { return .notify }
-            return options.traceAll || options.coverage != nil ? .trace : .allow
-        }
-        if entry?.path != nil {
-            guard options.fileTree != nil else { return options.traceAll || options.coverage != nil ? .trace : .allow }
-            // sendto with no destination (a connected socket) names no path.
-            return entry?.name == "sendto" ? .notifyUnlessArgZero(4) : .notify
-        }
-        if options.traceAll || options.coverage != nil { return .trace }
-        // pid 0 is the caller itself, which needs no check (prlimit64(0, …)
-        // runs at every program start).
-        if let name = entry?.name, let i = Self.pidZeroIsSelf[name] { return .traceUnlessArgZero(i) }
-        return entry?.traps ?? true ? .trace : .allow
+        SyscallTable.entry(nr)?.trap.action(in: run) ?? .trace
     }
 
     public var keepsIdentities: Bool { options.credentials != nil }
@@ -124,15 +104,14 @@ public final class Dispatcher: SyscallHandling {
 
     /// Answers a path syscall on the notification thread.
     public func notified(_ n: SyscallNotification) -> NotificationReply {
-        guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.path else {
+        guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.notified else {
             return .error(.ENOSYS)
         }
-        if entry.distroOnly && options.credentials == nil {
-            if entry.name == "prctl" { return IdentityCalls.hostPrctl(processes, tid: n.tid, args: n.args) }
-            // A host-tree identity call: the kernel makes it; what is known
-            // of the caller's identity is stale once it has.
-            processes.forgetHostIdentity(n.tid)
-            return .continueCall
+        if case .distro = entry.trap, options.credentials == nil {
+            // Notified on the host tree (Trap.HostTree): the host-tree answer.
+            guard let hostTree = entry.hostTree else { return .continueCall }
+            let c = PathContext(tree: tree, processes: processes, volume: nil, hostname: options.hostname, n: n)
+            do { return try hostTree(c) } catch { return .error(error.errno) }
         }
         let c = PathContext(tree: tree, processes: processes, volume: options.volume, hostname: options.hostname, n: n)
         if observing {

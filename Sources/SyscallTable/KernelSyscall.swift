@@ -51,16 +51,19 @@ public struct SyscallEntry: Sendable {
     public let name: String
     public let args: [ArgKind]
     public let level: SupportLevel
+    /// How the call reaches picorun (the seccomp filter's column).
+    public let trap: Trap
     public let note: String
     /// For unsupported entries: what the guest gets.
     public let errno: LinuxErrno?
+    /// For calls trapped by ptrace: run at the entry stop and at the exit.
     let enter: EnterHandler?
     let exit: ExitHandler?
-    /// For path syscalls: resolved in the guest file tree by the supervisor.
-    let path: PathHandler?
-    /// Notified only in distro runs; the host answers on the host tree.
-    var distroOnly = false
+    /// For notified calls: answered by the supervisor.
+    let notified: PathHandler?
+    /// For calls notified on the host tree too: the answer there.
+    let hostTree: PathHandler?
 
-    /// Whether the seccomp filter stops the tracee for it.
-    public var traps: Bool { level != .passthrough }
+    /// Whether the seccomp filter can stop the tracee for it.
+    public var traps: Bool { trap != .never }
 }

@@ -1,23 +1,23 @@
 import PicoCore
 
-/// How picorun treats one syscall: the support level with its handler and
-/// note. The table in SyscallPolicy.swift names every kernel syscall once.
+/// How picorun treats one syscall: its support level (the constructor), its
+/// handler, how it is trapped, and its note. The table in SyscallPolicy.swift
+/// names every kernel syscall once, in the style of gVisor's linux64.go.
 enum Policy {
     case passthrough(String = "")
-    case translated(EnterHandler, ExitHandler? = nil, String)
-    case emulated(EnterHandler, ExitHandler? = nil, String)
-    case partial(EnterHandler, ExitHandler? = nil, String)
+    case translated(Handler, trap: Trap, note: String)
+    case emulated(Handler, trap: Trap, note: String)
+    case partial(Handler, trap: Trap, note: String)
     case unsupported(LinuxErrno, String)
-    /// Takes a path: resolved by picorun in the guest file tree and carried
-    /// out by the supervisor, answered through a seccomp notification.
-    case path(PathHandler)
-    /// Answered by the supervisor through a notification, in distro runs
-    /// only (guest identities, sidecar metadata); on the host tree the host
-    /// answers.
-    case distro(PathHandler, String)
-    /// Answered through a notification in every run: a check of register
-    /// arguments (another process's pid) before the kernel runs the call.
-    case checked(PathHandler, String)
+
+    /// The code that answers a trapped call. Which kind a call has follows
+    /// from its trap: a ptrace stop runs `stop`, a notification `notified`.
+    enum Handler {
+        case stop(EnterHandler, ExitHandler? = nil)
+        /// `hostTree`: the answer on the host tree, for calls trapped there
+        /// too (`Trap.HostTree`); nil for calls that stop only in distros.
+        case notified(PathHandler, hostTree: PathHandler? = nil)
+    }
 
     static let pathNote = "path resolved by picorun in the guest file tree (chroot semantics), call made by the supervisor"
 

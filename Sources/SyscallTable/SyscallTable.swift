@@ -35,31 +35,36 @@ public enum SyscallTable {
     }
 
     static func entry(_ k: KernelSyscall, _ policy: Policy) -> SyscallEntry {
+        func row(_ level: SupportLevel, _ trap: Trap, _ note: String, errno: LinuxErrno? = nil,
+                 _ handler: Policy.Handler? = nil) -> SyscallEntry {
+            var enter: EnterHandler?, exit: ExitHandler?, notified: PathHandler?, hostTree: PathHandler?
+            switch handler {
+            case .stop(let e, let x)?:
+                precondition(trap == .ptrace || { if case .ptraceUnlessArgZero = trap { true } else { false } }(),
+                             "\(k.name): a ptrace handler needs a ptrace trap")
+                enter = e
+                exit = x
+            case .notified(let h, let host)?:
+                switch trap {
+                case .notify, .notifyUnlessArgZero: precondition(host == nil, "\(k.name): notified everywhere already")
+                case .distro(let where_):
+                    precondition((host != nil) == (where_ != .never), "\(k.name): a host-tree trap needs a host-tree answer")
+                default: preconditionFailure("\(k.name): a notified handler needs a notification trap")
+                }
+                notified = h
+                hostTree = host
+            case nil: break
+            }
+            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: level, trap: trap, note: note,
+                                errno: errno, enter: enter, exit: exit, notified: notified, hostTree: hostTree)
+        }
         switch policy {
-        case .passthrough(let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .passthrough, note: note,
-                                errno: nil, enter: nil, exit: nil, path: nil)
-        case .translated(let enter, let exit, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: note,
-                                errno: nil, enter: enter, exit: exit, path: nil)
-        case .emulated(let enter, let exit, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .emulated, note: note,
-                                errno: nil, enter: enter, exit: exit, path: nil)
-        case .partial(let enter, let exit, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .partial, note: note,
-                                errno: nil, enter: enter, exit: exit, path: nil)
-        case .unsupported(let errno, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .unsupported, note: note,
-                                errno: errno, enter: nil, exit: nil, path: nil)
-        case .path(let handler):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: Policy.pathNote,
-                                errno: nil, enter: nil, exit: nil, path: handler)
-        case .checked(let handler, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .translated, note: note,
-                                errno: nil, enter: nil, exit: nil, path: handler)
-        case .distro(let handler, let note):
-            return SyscallEntry(number: k.number, name: k.name, args: k.args, level: .emulated, note: note,
-                                errno: nil, enter: nil, exit: nil, path: handler, distroOnly: true)
+        case .passthrough(let note): return row(.passthrough, .never, note)
+        case .translated(let h, let trap, let note): return row(.translated, trap, note, h)
+        case .emulated(let h, let trap, let note): return row(.emulated, trap, note, h)
+        case .partial(let h, let trap, let note): return row(.partial, trap, note, h)
+        // Refused at a ptrace stop, where the refusal is counted.
+        case .unsupported(let errno, let note): return row(.unsupported, .ptrace, note, errno: errno)
         }
     }
 }

@@ -15,7 +15,19 @@ enum SyscallsCommand {
             case let a where a.hasPrefix("--format="):
                 format = String(a.dropFirst(9))
             case "-h", "--help":
-                print("usage: picorun syscalls [--format table|markdown|json|csv]\n\nPrints every x86-64 syscall picorun knows with its support level and note.")
+                print("""
+                    usage: picorun syscalls [--format table|markdown|json|csv]
+
+                    Prints every x86-64 syscall picorun knows: its support level, how it is
+                    trapped, and a note on what picorun does with it.
+
+                    Levels: passthrough (the host runs it untouched), translated (arguments or
+                    results rewritten, the host runs it), emulated (picorun computes the result),
+                    partial (the cases the note names), unsupported (refused with the errno shown).
+                    Traps: never (no stop), ptrace (a syscall stop), notify (a seccomp user
+                    notification answered by picorun's supervisor); "unless argN is 0" stops only
+                    when that argument is set; "in distros" stops only in distro runs.
+                    """)
                 return 0
             default:
                 fail("syscalls: unknown argument \(args[i]) (try --help)", status: 2)
@@ -26,23 +38,24 @@ enum SyscallsCommand {
         switch format {
         case "table":
             let width = rows.map(\.name.count).max() ?? 10
-            print("NR   " + "NAME".padded(width + 2) + "LEVEL        NOTE")
+            let trapWidth = rows.map(\.trap.description.count).max() ?? 10
+            print("NR   " + "NAME".padded(width + 2) + "LEVEL".padded(20) + "TRAP".padded(trapWidth + 2) + "NOTE")
             for e in rows {
                 let level = e.level.rawValue + (e.errno.map { " \($0.name)" } ?? "")
                 print(String(e.number).padded(5)
                       + e.name.padded(width + 2)
-                      + level.padded(13) + e.note)
+                      + level.padded(20) + e.trap.description.padded(trapWidth + 2) + e.note)
             }
             print(SyscallTable.summary)
         case "markdown":
-            print("| nr | name | level | errno | note |\n|---:|---|---|---|---|")
+            print("| nr | name | level | errno | trap | note |\n|---:|---|---|---|---|---|")
             for e in rows {
-                print("| \(e.number) | `\(e.name)` | \(e.level.rawValue) | \(e.errno?.name ?? "") | \(e.note.replacing("|", with: "\\|")) |")
+                print("| \(e.number) | `\(e.name)` | \(e.level.rawValue) | \(e.errno?.name ?? "") | \(e.trap.description) | \(e.note.replacing("|", with: "\\|")) |")
             }
             print("\n" + SyscallTable.summary + ".")
         case "json":
             struct Row: Encodable {
-                let number: Int, name: String, level: String, errno: String?, note: String, args: [String]
+                let number: Int, name: String, level: String, errno: String?, trap: String, note: String, args: [String]
             }
             struct Table: Encodable {
                 let summary: String, total: Int, supported: Int, syscalls: [Row]
@@ -50,14 +63,14 @@ enum SyscallsCommand {
             let table = Table(summary: SyscallTable.summary, total: rows.count,
                               supported: rows.filter { $0.level.isSupported }.count,
                               syscalls: rows.map { Row(number: $0.number, name: $0.name, level: $0.level.rawValue,
-                                                       errno: $0.errno?.name, note: $0.note, args: $0.args.map(\.rawValue)) })
+                                                       errno: $0.errno?.name, trap: $0.trap.description, note: $0.note, args: $0.args.map(\.rawValue)) })
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try! encoder.encode(table), as: UTF8.self))
         case "csv":
-            print("number,name,level,errno,note")
+            print("number,name,level,errno,trap,note")
             for e in rows {
-                print("\(e.number),\(e.name),\(e.level.rawValue),\(e.errno?.name ?? ""),\(csv(e.note))")
+                print("\(e.number),\(e.name),\(e.level.rawValue),\(e.errno?.name ?? ""),\(e.trap.description),\(csv(e.note))")
             }
         default:
             fail("syscalls: unknown format \(format); use table, markdown, json or csv", status: 2)

@@ -43,6 +43,10 @@ func runFilter(_ prog: [sock_filter], nr: UInt32, arch: UInt32 = SeccompFilter.a
         #expect(runFilter(prog, nr: 43) == SeccompFilter.retUserNotif)
         #expect(runFilter(prog, nr: 45) == SeccompFilter.retUserNotif)
         #expect(runFilter(prog, nr: 46) == SeccompFilter.retAllow)
+        // A traced run sees the call with no address at a ptrace stop.
+        let traced = SeccompFilter.build(highest: 462, action: { n in n == 44 ? .notifyUnlessArgZero(4, zeroTraced: true) : .allow })
+        #expect(runFilter(traced, nr: 44) == SeccompFilter.retTrace)
+        #expect(runFilter(traced, nr: 44, args: [3, 0x1000, 10, 0, 0x10, 16]) == SeccompFilter.retUserNotif)
     }
 
     /// prlimit64(0, …) (the caller itself) never stops; any other pid, low

@@ -43,7 +43,7 @@ func kernelTable() throws -> [(Int, String)] {
                 #expect(e.errno != nil && e.enter == nil, "\(e.name) needs an errno")
                 #expect(!e.note.isEmpty, "\(e.name) needs a note saying why")
             case .translated, .emulated, .partial:
-                #expect(e.enter != nil || e.path != nil, "\(e.name) has no handler")
+                #expect(e.enter != nil || e.notified != nil, "\(e.name) has no handler")
                 #expect(!e.note.isEmpty, "\(e.name) needs a note")
             }
         }
@@ -83,36 +83,73 @@ func kernelTable() throws -> [(Int, String)] {
         #expect(SyscallTable.summary == "Of 375 syscalls, \(supported) are supported fully or partially")
     }
 
-    @Test func dispatcherTrapsWhatTheTableSays() throws {
-        var withTree = Dispatcher.Options()
-        withTree.fileTree = try GuestFileTree.hostTree()
-        let d = Dispatcher(options: withTree)
-        for n in 0...highestKernelSyscall {
-            let e = SyscallTable.entry(n)
-            let want: SeccompFilter.Action = e?.name == "sendto" ? .notifyUnlessArgZero(4)
-                // As root on the host tree, the identity changes are seen (HostIdentity).
-                // prctl: dumpable is picorun's on the host tree too.
-                : e?.distroOnly == true ? ((geteuid() == 0 && Dispatcher.hostIdentityChanges.contains(e!.name)) || e!.name == "prctl" ? .notify : .allow)
-                : e?.path != nil ? .notify
-                : Dispatcher.pidZeroIsSelf[e?.name ?? ""].map { .traceUnlessArgZero($0) }
-                    ?? ((e?.traps ?? true) ? .trace : .allow)
-            #expect(d.filterAction(n) == want, "syscall \(n)")
+    /// The seccomp filter picorun installs, run on every number with its
+    /// arguments zero and set, stops each call exactly as its table line's
+    /// trap column says, in each kind of run.
+    @Test func seccompFilterTrapsAsTheTrapColumnSays() throws {
+        let hostTree = try GuestFileTree.hostTree()
+        func options(tree: Bool, distro: Bool = false, traceAll: Bool = false) -> Dispatcher.Options {
+            var o = Dispatcher.Options()
+            if tree { o.fileTree = hostTree }
+            if distro { o.credentials = .root }
+            o.traceAll = traceAll
+            return o
         }
-        // In a distro run, identities and sidecar metadata are the supervisor's.
-        withTree.credentials = .root
-        let distro = Dispatcher(options: withTree)
-        for name in ["getuid", "setresuid", "capget", "fstat", "fchown", "fchmod"] {
-            #expect(distro.filterAction(SyscallTable.entry(named: name)!.number) == .notify, "\(name)")
+        let hostRoot = geteuid() == 0
+        let runs: [(String, Dispatcher.Options)] = [
+            ("no file tree", options(tree: false)), ("host tree", options(tree: true)),
+            ("distro", options(tree: true, distro: true)), ("host tree, --trace-all", options(tree: true, traceAll: true)),
+        ]
+        for (what, o) in runs {
+            let observing = o.traceAll
+            let filter = SeccompProgram(code: SeccompFilter.build(highest: highestKernelSyscall,
+                                                                  action: Dispatcher(options: o).filterAction))
+            for n in 0...(highestKernelSyscall + 2) {
+                let e = SyscallTable.entry(n)
+                // What the column says, for a call whose arguments are all
+                // zero and for one whose arguments are all set.
+                let untouched = observing ? SeccompFilter.retTrace : SeccompFilter.retAllow
+                let tree = o.fileTree != nil
+                let want: (zero: UInt32, set: UInt32)
+                switch e?.trap {
+                case nil, .ptrace?: want = (SeccompFilter.retTrace, SeccompFilter.retTrace)
+                case .never?: want = (untouched, untouched)
+                case .ptraceUnlessArgZero?: want = (untouched, SeccompFilter.retTrace)
+                case .notify?: want = tree ? (SeccompFilter.retUserNotif, SeccompFilter.retUserNotif) : (untouched, untouched)
+                case .notifyUnlessArgZero?: want = tree ? (untouched, SeccompFilter.retUserNotif) : (untouched, untouched)
+                case .distro(let host)?:
+                    let notified = tree && (o.credentials != nil || host == .notify || (host == .notifyAsRoot && hostRoot))
+                    want = notified ? (SeccompFilter.retUserNotif, SeccompFilter.retUserNotif) : (untouched, untouched)
+                }
+                #expect(filter.run(.init(nr: Int32(n), ip: 0, args: [UInt64](repeating: 0, count: 6))) == want.zero, "\(what): \(SyscallTable.name(n)) with zero arguments")
+                #expect(filter.run(.init(nr: Int32(n), ip: 0, args: [UInt64](repeating: 1, count: 6))) == want.set,
+                        "\(what): \(SyscallTable.name(n)) with arguments")
+            }
         }
-        // Without a file tree (table tests only), path calls reach the host.
-        #expect(Dispatcher().filterAction(257) == .allow)
-        #expect(d.filterAction(257) == .notify, "openat is answered by the supervisor")
-        #expect(d.traps(highestKernelSyscall + 1))
-        #expect(d.filterAction(39) == .allow, "getpid never stops")
-        #expect(d.filterAction(Int(StubImage.markerCall)) == .trace, "the loader stub's marker call always stops")
+    }
+
+    /// Lines of the column that carry a rule of picorun's, stated here.
+    @Test func trapColumnKeepsItsRules() throws {
+        func trap(_ name: String) -> Trap? { SyscallTable.entry(named: name)?.trap }
+        #expect(trap("getpid") == .never, "getpid never stops")
+        #expect(trap("openat") == .notify, "openat is answered by the supervisor")
+        #expect(trap("sendto") == .notifyUnlessArgZero(4), "sendto to a connected socket names no path")
+        #expect(trap("prlimit64") == .ptraceUnlessArgZero(0), "prlimit64(0, …) at every start does not stop")
+        #expect(trap("getpriority") == .ptraceUnlessArgZero(1), "getpriority(which, 0) is the caller")
+        #expect(trap("kill") == .ptrace, "the loader stub's marker call, kill(0, 0), always stops")
+        #expect(trap("setresuid") == .distro(hostTree: .notifyAsRoot))
+        #expect(trap("getuid") == .distro(hostTree: .never))
+        #expect(trap("prctl") == .distro(hostTree: .notify), "dumpable is picorun's on the host tree too")
+        for e in SyscallTable.all where e.level == .unsupported {
+            #expect(e.trap == .ptrace, "\(e.name): refusals are answered and counted at a ptrace stop")
+        }
+        for e in SyscallTable.all where e.level == .passthrough {
+            #expect(e.trap == .never, "\(e.name) passes through")
+        }
         var all = Dispatcher.Options()
         all.traceAll = true
-        #expect(Dispatcher(options: all).traps(39))
+        #expect(Dispatcher(options: all).traps(39), "--trace-all stops getpid too")
+        #expect(Dispatcher().traps(highestKernelSyscall + 1), "numbers beyond the kernel's stop for ENOSYS")
     }
 
     /// KernelSyscalls.swift is generated; it must match its inputs.

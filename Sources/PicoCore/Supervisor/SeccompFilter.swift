@@ -29,9 +29,10 @@ public enum SeccompFilter {
         /// A seccomp user notification: the supervisor answers without a
         /// ptrace stop and can hand the task an fd.
         case notify
-        /// Allowed when argument N is zero (sendto without an address),
+        /// Allowed (or, when `zeroTraced`, a ptrace stop: a traced run sees
+        /// every call) when argument N is zero (sendto without an address),
         /// notified otherwise.
-        case notifyUnlessArgZero(Int)
+        case notifyUnlessArgZero(Int, zeroTraced: Bool = false)
         /// Allowed when argument N is zero (a pid naming the caller), a
         /// ptrace stop otherwise.
         case traceUnlessArgZero(Int)
@@ -74,13 +75,13 @@ public enum SeccompFilter {
         case .allow: return [pico_bpf_stmt(retK, retAllow)]
         case .trace: return [pico_bpf_stmt(retK, retTrace)]
         case .notify: return [pico_bpf_stmt(retK, retUserNotif)]
-        case .notifyUnlessArgZero(let i): return unlessArgZero(i, retUserNotif)
-        case .traceUnlessArgZero(let i): return unlessArgZero(i, retTrace)
+        case .notifyUnlessArgZero(let i, let zeroTraced): return unlessArgZero(i, retUserNotif, zero: zeroTraced ? retTrace : retAllow)
+        case .traceUnlessArgZero(let i): return unlessArgZero(i, retTrace, zero: retAllow)
         }
     }
 
-    /// Allow when argument `i` is zero, else return `otherwise`.
-    static func unlessArgZero(_ i: Int, _ otherwise: UInt32) -> [sock_filter] {
+    /// `zero` when argument `i` is zero, else `otherwise`.
+    static func unlessArgZero(_ i: Int, _ otherwise: UInt32, zero: UInt32) -> [sock_filter] {
         // seccomp_data.args[i] is at 16 + 8i, low word first.
         let low = UInt32(16 + 8 * i)
         return [
@@ -89,7 +90,7 @@ public enum SeccompFilter {
             pico_bpf_stmt(ldAbsW, low + 4),
             pico_bpf_jump(jeqK, 0, 1, 0),
             pico_bpf_stmt(retK, otherwise),
-            pico_bpf_stmt(retK, retAllow),
+            pico_bpf_stmt(retK, zero),
         ]
     }
 

@@ -411,7 +411,7 @@ public final class Supervisor {
         let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]
         switch handler.filterAction(Int(nr)) {
         case .notify: return true
-        case .notifyUnlessArgZero(let i): return args[i] != 0
+        case .notifyUnlessArgZero(let i, _): return args[i] != 0
         default: return false
         }
     }

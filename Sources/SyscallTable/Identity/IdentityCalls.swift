@@ -181,12 +181,20 @@ enum IdentityCalls {
     static let prSetNoNewPrivs = 38, prGetNoNewPrivs = 39, prCapAmbient = 47
     static let secureAllBits: UInt32 = 0x55, secureAllLocks: UInt32 = 0xaa, secbitKeepCapsLocked: UInt32 = 1 << 5
 
+    /// An identity change on the host tree as root: the kernel makes it;
+    /// what is known of the caller's host identity is stale once it has.
+    static func hostIdentityChanged(_ c: PathContext) -> NotificationReply {
+        c.processes.forgetHostIdentity(c.caller.tid)
+        return .continueCall
+    }
+
     /// prctl(2) on the host tree, where the kernel keeps the identity: only
     /// dumpable is picorun's. The kernel's must stay 1 (a process that is
     /// not dumpable is out of reach of a supervisor without CAP_SYS_PTRACE,
     /// which then cannot read its paths), so PR_SET_DUMPABLE 0 is kept
     /// here, and PR_GET_DUMPABLE is 0 if either says so.
-    static func hostPrctl(_ processes: GuestProcesses, tid: pid_t, args: [UInt64]) -> NotificationReply {
+    static func hostPrctl(_ c: PathContext) -> NotificationReply {
+        let processes = c.processes, tid = c.caller.tid, args = c.args
         switch Int(Int32(truncatingIfNeeded: args[0])) {
         case prGetDumpable:
             return processes.credentials(tid).dumpable == 0 ? .value(0) : .continueCall
