@@ -46,16 +46,18 @@ public final class Dispatcher: SyscallHandling {
     /// Calls to syscalls picorun refuses, by number (counted even when not observing).
     public private(set) var unsupportedCalls: [Int: Int] = [:]
 
-    let processes: GuestProcesses
+    /// The guest's processes, file tree and the supervisor's bookkeeping:
+    /// everything a handler reads or changes besides its call.
+    let kernel: GuestKernel
+    var processes: GuestProcesses { kernel.processes }
 
     public init(options: Options = Options()) {
         self.options = options
         self.observing = options.tracer != nil || options.coverage != nil
-        self.processes = GuestProcesses(initialCwd: options.initialCwd, credentials: options.credentials ?? .root)
-        ProcessTargets.processes = processes
+        let processes = GuestProcesses(initialCwd: options.initialCwd, credentials: options.credentials ?? .root)
+        kernel = GuestKernel(processes: processes, tree: options.fileTree, volume: options.volume, hostname: options.hostname,
+                             emulatedIdentities: options.credentials != nil)
         if let tree = options.fileTree {
-            Exec.files = (tree, processes, options.volume)
-            let processes = self.processes
             if tree.root.hostPath != "/" {
                 tree.procShows = { pid in processes.isGuestTask(pid) }
             }
@@ -68,8 +70,7 @@ public final class Dispatcher: SyscallHandling {
                 default: return nil
                 }
             }
-            let links = ProcLinks(processes: processes, emulated: options.credentials != nil)
-            PtraceCalls.links = links
+            let links = kernel.links
             tree.procObject = { caller, link throws(TraceeError) in try links.object(caller, link) }
             tree.procAccess = { caller, pid in links.mayAccess(caller, pid) }
         }
@@ -110,10 +111,10 @@ public final class Dispatcher: SyscallHandling {
         if case .distro = entry.trap, options.credentials == nil {
             // Notified on the host tree (Trap.HostTree): the host-tree answer.
             guard let hostTree = entry.hostTree else { return .continueCall }
-            let c = PathContext(tree: tree, processes: processes, volume: nil, hostname: options.hostname, n: n)
+            let c = PathContext(kernel: kernel, tree: tree, n: n)
             do { return try hostTree(c) } catch { return .error(error.errno) }
         }
-        let c = PathContext(tree: tree, processes: processes, volume: options.volume, hostname: options.hostname, n: n)
+        let c = PathContext(kernel: kernel, tree: tree, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
             let texts = options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []
@@ -155,7 +156,7 @@ public final class Dispatcher: SyscallHandling {
                 action = .passthrough
                 break
             }
-            action = enter(c)
+            action = enter(StopContext(stop: c, kernel: kernel))
             switch action {
             case .emulated: how = "emulated"
             case .rewritten: how = "translated"
@@ -179,7 +180,7 @@ public final class Dispatcher: SyscallHandling {
 
     public func exit(_ c: SyscallContext, result: Int64) -> Int64 {
         let nr = c.task.pendingNumber
-        let fixed = SyscallTable.entry(nr)?.exit?(c, result) ?? result
+        let fixed = SyscallTable.entry(nr)?.exit?(StopContext(stop: c, kernel: kernel), result) ?? result
         if observing, let p = pending.removeValue(forKey: c.tracee.tid) {
             coverageLock.withLock { _ in options.coverage?.returned(p.number, fixed) }
             options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
@@ -211,7 +212,7 @@ public final class Dispatcher: SyscallHandling {
             if case .awaitingExec(let request)? = task.loading {
                 processes.execed(tid: task.tid, files: request.files)
             }
-            if let next = Exec.pendingCredentials.withLock({ $0.removeValue(forKey: task.process.tgid) }) {
+            if let next = kernel.pendingCredentials.withLock({ $0.removeValue(forKey: task.process.tgid) }) {
                 _ = processes.updateCredentials(task.tid) { $0 = next; return true }
             }
             // A successful exec has no exit stop: its result is 0 here.
@@ -224,7 +225,7 @@ public final class Dispatcher: SyscallHandling {
             processes.started(tid: task.tid, auxv: auxv)
         case .exited(let task, let status):
             processes.exited(tid: task.tid)
-            FifoOpens.taskExited(task.tid)
+            kernel.fifoOpens.taskExited(task.tid)
             if let p = pending.removeValue(forKey: task.tid) {
                 // exit/exit_group, or killed in the middle of a call.
                 options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,

@@ -40,8 +40,10 @@ public enum SupportLevel: String, Sendable, CaseIterable, Codable {
     public var isSupported: Bool { self != .unsupported }
 }
 
-public typealias EnterHandler = @Sendable (SyscallContext) -> SyscallAction
-public typealias ExitHandler = @Sendable (SyscallContext, Int64) -> Int64
+/// Runs at a ptrace-trapped call's entry stop.
+typealias EnterHandler = @Sendable (StopContext) -> SyscallAction
+/// Runs at its exit stop, if the entry asked to see it; gives the guest's result.
+typealias ExitHandler = @Sendable (StopContext, Int64) -> Int64
 /// Answers a path syscall from the notification thread.
 typealias PathHandler = @Sendable (PathContext) throws(TraceeError) -> NotificationReply
 

@@ -8,7 +8,8 @@ import Synchronization
 /// nothing would ever release that thread or the fds it holds; so the
 /// waits are registered by the caller's tid, and when that task exits the
 /// supervisor opens the other end itself, which lets the open return.
-enum FifoOpens {
+/// One registry per GuestKernel.
+final class FifoOpens: Sendable {
     struct Waiting {
         let id: Int
         /// An O_PATH fd of the FIFO, owned by the registry.
@@ -17,20 +18,20 @@ enum FifoOpens {
         let access: Int32
     }
 
-    static let waiting = Mutex((next: 0, byTid: [pid_t: [Waiting]]()))
+    let waiting = Mutex((next: 0, byTid: [pid_t: [Waiting]]()))
 
     /// Opens `object` with `flags` on a thread, answering with `respond`.
-    static func open(tid: pid_t, object: Int32, flags: Int32, cloexec: Bool,
+    func open(tid: pid_t, object: Int32, flags: Int32, cloexec: Bool,
                      respond: @escaping @Sendable (NotificationReply) -> Void) {
         let id = waiting.withLock { w in
             w.next += 1
             w.byTid[tid, default: []].append(Waiting(id: w.next, object: object, access: flags & O_ACCMODE))
             return w.next
         }
-        BlockingCall.run {
+        BlockingCall.run { [self] in
             let fd = Glibc.open(procPath(object), flags)
             let e = errno
-            let key = fd >= 0 ? inode(fd) : nil
+            let key = fd >= 0 ? Self.inode(fd) : nil
             if let key { handingOver.withLock { $0[key, default: 0] += 1 } }
             waiting.withLock { w in
                 w.byTid[tid]?.removeAll { $0.id == id }
@@ -45,7 +46,7 @@ enum FifoOpens {
     /// FIFO ends the supervisor still holds while handing them over: the
     /// guest's open returns at the ioctl, a moment before the supervisor's
     /// own copy is closed, and in that moment the FIFO has one end too many.
-    static let handingOver = Mutex([Inode: Int]())
+    let handingOver = Mutex([Inode: Int]())
 
     struct Inode: Hashable {
         let dev: UInt64, ino: UInt64
@@ -60,7 +61,7 @@ enum FifoOpens {
     /// Waits (a few milliseconds at most) until no end of this FIFO is in
     /// the supervisor's hands, so a non-blocking open sees the ends the
     /// guests hold: O_WRONLY|O_NONBLOCK with no reader is ENXIO, as on Linux.
-    static func settle(_ st: stat) {
+    func settle(_ st: stat) {
         let key = Inode(st)
         for _ in 0..<2000 {
             if handingOver.withLock({ $0[key] == nil }) { return }
@@ -69,7 +70,7 @@ enum FifoOpens {
     }
 
     /// The task is gone: release every open it was waiting in.
-    static func taskExited(_ tid: pid_t) {
+    func taskExited(_ tid: pid_t) {
         waiting.withLock { w in
             for x in w.byTid[tid] ?? [] {
                 let other = x.access == O_RDONLY ? O_WRONLY : O_RDONLY

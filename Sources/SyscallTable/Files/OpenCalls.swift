@@ -112,7 +112,7 @@ enum OpenCalls {
             // O_PATH|O_DIRECTORY is how programs ask "is this a directory?" (mv, find).
             if flags & oDirectory != 0 && st.st_mode & S_IFMT != S_IFDIR { throw TraceeError(.ENOTDIR) }
             if [S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK].contains(st.st_mode & S_IFMT) {
-                return .fd(try PathStandIns.make(for: w.object), cloexec: cloexec)
+                return .fd(try c.kernel.standIns.make(for: w.object), cloexec: cloexec)
             }
             reopen = O_RDONLY | O_CLOEXEC | O_NOCTTY | (st.st_mode & S_IFMT == S_IFDIR ? O_DIRECTORY : 0)
         }
@@ -121,10 +121,10 @@ enum OpenCalls {
             // the notification thread keeps answering (the peer may be a guest).
             let object = dup(w.object)
             guard object >= 0 else { throw .errno() }
-            FifoOpens.open(tid: c.caller.tid, object: object, flags: reopen, cloexec: cloexec, respond: c.respond)
+            c.kernel.fifoOpens.open(tid: c.caller.tid, object: object, flags: reopen, cloexec: cloexec, respond: c.respond)
             return .deferred
         }
-        if st.st_mode & S_IFMT == S_IFIFO { FifoOpens.settle(st) }
+        if st.st_mode & S_IFMT == S_IFIFO { c.kernel.fifoOpens.settle(st) }
         if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }
         if let status = ProcStatusView.translated(c, w, flags: flags) { return .fd(status, cloexec: cloexec) }
         if let auxv = ProcAuxvView.translated(c, w, flags: flags) { return .fd(auxv, cloexec: cloexec) }

@@ -6,12 +6,15 @@ import VolFS
 
 /// One notified path syscall: who made it, and the file tree it resolves in.
 struct PathContext {
+    /// The guest's processes, file tree, metadata and the supervisor's
+    /// bookkeeping (GuestKernel).
+    let kernel: GuestKernel
     let tree: GuestFileTree
-    let processes: GuestProcesses
+    var processes: GuestProcesses { kernel.processes }
     /// The distro's metadata, in distro runs.
-    let volume: Volume?
+    var volume: Volume? { kernel.volume }
     /// The distro's configured host name, if any.
-    let hostname: String?
+    var hostname: String? { kernel.hostname }
     let tracee: PtraceTracee
     let caller: GuestFileTree.Caller
     let args: [UInt64]
@@ -21,11 +24,10 @@ struct PathContext {
     /// Answers a call from the final name's directory (see `GuestFileTree.walk`).
     typealias Answer = (_ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount) -> Bool
 
-    init(tree: GuestFileTree, processes: GuestProcesses, volume: Volume?, hostname: String? = nil, n: SyscallNotification) {
+    init(kernel: GuestKernel, tree: GuestFileTree, n: SyscallNotification) {
+        self.kernel = kernel
         self.tree = tree
-        self.processes = processes
-        self.volume = volume
-        self.hostname = hostname
+        let processes = kernel.processes, volume = kernel.volume
         self.tracee = PtraceTracee(tid: n.tid)
         var caller = processes.caller(n.tid)
         let credentials = processes.credentials(n.tid)
@@ -153,7 +155,7 @@ struct PathContext {
         guard dirfd >= 0 else { throw TraceeError(.EBADF) }
         let fd = pico_pidfd_getfd(caller.tid, dirfd)
         guard fd >= 0 else { throw TraceeError(.EBADF) }
-        if let link = PathStandIns.link(standingFor: Int32(fd)) {
+        if let link = kernel.standIns.link(standingFor: Int32(fd)) {
             close(Int32(fd))
             return GuestFileTree.Walk.held(link, in: tree)
         }

@@ -15,7 +15,8 @@ import Synchronization
 /// through /proc/PID/fd act on the object itself. glibc's
 /// fchmodat(AT_SYMLINK_NOFOLLOW) and lchmod need that (they open the file
 /// O_PATH, fstat it, then chmod /proc/self/fd/N), and so does tar.
-enum PathStandIns {
+/// One table per GuestKernel.
+final class PathStandIns: Sendable {
     typealias Key = FifoOpens.Inode
 
     struct Table {
@@ -31,12 +32,12 @@ enum PathStandIns {
                 order.removeFirst()
                 if let fd = links.removeValue(forKey: first.key) { close(fd) }
             }
-            PathStandIns.count.store(links.count, ordering: .relaxed)
         }
     }
 
-    static let table = Mutex(Table())
-    static let count = Atomic<Int>(0)
+    let table = Mutex(Table())
+    /// Links held, read without the lock: most fstats find none.
+    let count = Atomic<Int>(0)
     /// Links held at a time (each is an fd of the supervisor's), and for
     /// how many seconds.
     static let limit = 256, lifetime = 30
@@ -45,7 +46,7 @@ enum PathStandIns {
 
     /// A stand-in fd for the object `link` (an O_PATH fd; the table keeps
     /// its own duplicate).
-    static func make(for link: Int32) throws(TraceeError) -> Int32 {
+    func make(for link: Int32) throws(TraceeError) -> Int32 {
         // Sealed: it stays empty, as the check in `link(standingFor:)` wants.
         let memfd = pico_memfd_sealed("picorun: O_PATH stand-in", nil, 0)
         guard memfd >= 0 else { throw .errno() }
@@ -57,9 +58,9 @@ enum PathStandIns {
             throw .errno()
         }
         let key = Key(st)
-        let made = now()
+        let made = Self.now()
         table.withLock { t in
-            t.prune(now: made, keep: limit - 1)
+            t.prune(now: made, keep: Self.limit - 1)
             t.links[key] = held
             t.order.append((key, made))
             count.store(t.links.count, ordering: .relaxed)
@@ -69,10 +70,13 @@ enum PathStandIns {
 
     /// The object `fd` (the supervisor's copy of a guest fd) stands in
     /// for, as a new O_PATH fd; nil for any other file.
-    static func link(standingFor fd: Int32) -> Int32? {
+    func link(standingFor fd: Int32) -> Int32? {
         guard count.load(ordering: .relaxed) > 0 else { return nil }
-        let when = now()
-        table.withLock { $0.prune(now: when, keep: limit) }
+        let when = Self.now()
+        table.withLock { t in
+            t.prune(now: when, keep: Self.limit)
+            count.store(t.links.count, ordering: .relaxed)
+        }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 else { return nil }
         let key = Key(st)

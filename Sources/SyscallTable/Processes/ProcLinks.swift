@@ -15,6 +15,8 @@ struct ProcLinks {
     let processes: GuestProcesses
     /// Whether guests carry emulated credentials (distro runs).
     let emulated: Bool
+    /// What a guest's O_PATH fds stand in for.
+    let standIns: PathStandIns
 
     /// The object `link` names, as an fd the walker takes over; nil for a
     /// process that is not a guest (the walker then walks the host's text,
@@ -29,7 +31,7 @@ struct ProcLinks {
             let fd = open("/proc/\(link.tid)/fd/\(n)", O_PATH | O_CLOEXEC)
             guard fd >= 0 else { throw TraceeError(errno == ENOENT ? .ENOENT : LinuxErrno(errno)) }
             // A stand-in for an O_PATH fd names what it stands for.
-            if let object = PathStandIns.link(standingFor: fd) {
+            if let object = standIns.link(standingFor: fd) {
                 close(fd)
                 return object
             }

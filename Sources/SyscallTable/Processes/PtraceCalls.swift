@@ -5,13 +5,10 @@ import PicoCore
 /// task's real tracer (PicoCore's GuestTracing holds the stops); here are
 /// Linux's rules for who may trace whom, and the wait calls' side.
 enum PtraceCalls {
-    /// Set once by the Dispatcher: the ptrace_may_access rule.
-    nonisolated(unsafe) static var links: ProcLinks?
-
     static func errno(_ e: Int32) -> SyscallAction { .emulated(-Int64(e)) }
 
     /// Ptrace implements Linux syscall ptrace(2).
-    static func ptrace(_ c: SyscallContext) -> SyscallAction {
+    static func ptrace(_ c: StopContext) -> SyscallAction {
         guard let tracing = c.tracing else { return errno(EPERM) }
         let request = Int32(truncatingIfNeeded: c.arg(0))
         let pid = pid_t(truncatingIfNeeded: c.arg(1))
@@ -27,14 +24,14 @@ enum PtraceCalls {
                 guard addr == 0 else { return errno(EIO) }
                 guard UInt(data) & ~Ptrace.optionMask == 0 else { return errno(EINVAL) }
             }
-            guard mayAttach(c.task.tid, target.process.tgid) else { return errno(EPERM) }
+            guard mayAttach(c.kernel, c.task.tid, target.process.tgid) else { return errno(EPERM) }
             return .emulated(tracing.attach(c.task, target, seize: request == Ptrace.seize,
                                             options: request == Ptrace.seize ? UInt(data) : 0))
         case Ptrace.seccompGetFilter:
             // kernel/seccomp.c:seccomp_get_filter(): CAP_SYS_ADMIN, and a
             // caller that is not itself filtered (its own guest filters;
             // picorun's are not the guest's).
-            guard let (links, processes) = rules(), links.hasCapability(processes.caller(c.task.tid), .sysAdmin),
+            guard c.kernel.links.hasCapability(c.processes.caller(c.task.tid), .sysAdmin),
                   !tracing.seccomp.filtered(c.task.tid) else { return errno(EACCES) }
             return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
         default:
@@ -46,15 +43,8 @@ enum PtraceCalls {
     /// ptrace and any other call that attaches to a guest process's memory
     /// or files, judged with the caller's own credentials: the kernel sees
     /// one host identity for every guest.
-    static func mayAttach(_ tid: pid_t, _ pid: pid_t) -> Bool {
-        guard let (links, processes) = rules() else { return false }
-        return links.mayAttach(processes.caller(tid), pid)
-    }
-
-    /// ptrace_may_access's rulebook, with the processes it judges.
-    static func rules() -> (ProcLinks, GuestProcesses)? {
-        guard let processes = ProcessTargets.processes else { return nil }
-        return (links ?? ProcLinks(processes: processes, emulated: false), processes)
+    static func mayAttach(_ kernel: GuestKernel, _ tid: pid_t, _ pid: pid_t) -> Bool {
+        kernel.links.mayAttach(kernel.processes.caller(tid), pid)
     }
 
     // MARK: - Waits
@@ -66,18 +56,18 @@ enum PtraceCalls {
 
     /// Wait4 implements Linux syscall wait4(2) for a tracer; for everyone
     /// else it is the kernel's.
-    static func wait4(_ c: SyscallContext) -> SyscallAction {
+    static func wait4(_ c: StopContext) -> SyscallAction {
         wait(c, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
              isWaitid: false, answer: wait4Answer(c))
     }
 
-    static func wait4Exit(_ c: SyscallContext, _ result: Int64) -> Int64 {
+    static func wait4Exit(_ c: StopContext, _ result: Int64) -> Int64 {
         waitExit(c, result, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
                  isWaitid: false, answer: wait4Answer(c))
     }
 
     /// wait4's answer: the status, and a zeroed rusage.
-    static func wait4Answer(_ c: SyscallContext) -> (TraceeReport) throws(TraceeError) -> Int64 {
+    static func wait4Answer(_ c: StopContext) -> (TraceeReport) throws(TraceeError) -> Int64 {
         { r throws(TraceeError) in
             if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
             if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
@@ -86,7 +76,7 @@ enum PtraceCalls {
     }
 
     /// Waitid implements Linux syscall waitid(2) for a tracer.
-    static func waitid(_ c: SyscallContext) -> SyscallAction {
+    static func waitid(_ c: StopContext) -> SyscallAction {
         guard c.tracing?.idle == false, let pid = waitidPid(c) else { return .passthrough }
         return wait(c, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true) { r throws(TraceeError) in
             try fillSiginfo(c, r)
@@ -94,7 +84,7 @@ enum PtraceCalls {
         }
     }
 
-    static func waitidExit(_ c: SyscallContext, _ result: Int64) -> Int64 {
+    static func waitidExit(_ c: StopContext, _ result: Int64) -> Int64 {
         guard let pid = waitidPid(c) else { return result }
         return waitExit(c, result, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true, answer: { r throws(TraceeError) in
             try fillSiginfo(c, r)
@@ -103,7 +93,7 @@ enum PtraceCalls {
     }
 
     /// P_ALL, P_PID, P_PGID and P_PIDFD as wait4's pid.
-    static func waitidPid(_ c: SyscallContext) -> Int64? {
+    static func waitidPid(_ c: StopContext) -> Int64? {
         let id = Int64(Int32(truncatingIfNeeded: c.arg(1)))
         switch c.arg(0) {
         case 0: return -1
@@ -121,11 +111,11 @@ enum PtraceCalls {
         return Int64(pid)
     }
 
-    static func fillSiginfo(_ c: SyscallContext, _ r: TraceeReport) throws(TraceeError) {
+    static func fillSiginfo(_ c: StopContext, _ r: TraceeReport) throws(TraceeError) {
         guard c.arg(2) != 0 else { return }
         // A stop's si_status keeps the event bits, as waitid gives them.
         let (code, value) = r.exited ? ChldInfo.exit(r.status) : (ChldInfo.trapped, (r.status >> 8) & 0xffff)
-        let uid = ProcessTargets.processes?.credentials(r.tid).ruid ?? getuid()
+        let uid = c.processes.credentials(r.tid).ruid
         let words = ChldInfo(pid: r.tid, uid: uid, code: code, status: value).words
         try c.tracee.writeBytes(words.withUnsafeBytes { Array($0) }, at: c.arg(2))
     }
@@ -134,7 +124,7 @@ enum PtraceCalls {
     /// the answer; WNOHANG asks the kernel for its children too; a
     /// blocking wait lets the kernel wait for real children (or pause, if
     /// there are none) and is interrupted when a tracee stops.
-    static func wait(_ c: SyscallContext, pid: Int64, options: Int32, isWaitid: Bool,
+    static func wait(_ c: StopContext, pid: Int64, options: Int32, isWaitid: Bool,
                      answer: (TraceeReport) throws(TraceeError) -> Int64) -> SyscallAction {
         guard let tracing = c.tracing, !tracing.idle, tracing.hasTracees(c.task, pid: pid) else { return .passthrough }
         if let r = tracing.takeReport(c.task, pid: pid, options: options, waitid: isWaitid) {
@@ -149,7 +139,7 @@ enum PtraceCalls {
         return .rewritten
     }
 
-    static func waitExit(_ c: SyscallContext, _ result: Int64, pid: Int64, options: Int32, isWaitid: Bool,
+    static func waitExit(_ c: StopContext, _ result: Int64, pid: Int64, options: Int32, isWaitid: Bool,
                          answer: (TraceeReport) throws(TraceeError) -> Int64) -> Int64 {
         guard let tracing = c.tracing else { return result }
         tracing.waiting(c.task, false)

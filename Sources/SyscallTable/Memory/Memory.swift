@@ -10,7 +10,7 @@ enum Memory {
     /// Brk implements Linux syscall brk(2). The kernel's break belongs to the
     /// loader stub, so the guest's is emulated: growing maps anonymous pages
     /// at the old end (never over an existing mapping), shrinking unmaps.
-    static func brk(_ c: SyscallContext) -> SyscallAction {
+    static func brk(_ c: StopContext) -> SyscallAction {
         let mem = c.task.process.memory
         let requested = c.arg(0)
         // Below the start or beyond the user address space: the break stays.
@@ -32,7 +32,7 @@ enum Memory {
         return .rewritten
     }
 
-    static func brkExit(_ c: SyscallContext, result: Int64) -> Int64 {
+    static func brkExit(_ c: StopContext, result: Int64) -> Int64 {
         let mem = c.task.process.memory
         // brk(2) reports failure by returning the unchanged break.
         if result < 0 && result > -4096 { return Int64(bitPattern: mem.brkCurrent) }

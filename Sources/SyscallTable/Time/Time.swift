@@ -15,7 +15,7 @@ enum Time {
     /// errno Linux gives an unprivileged caller: the clock's own checks
     /// first (made with modes 0), then EINVAL for ADJ_ADJTIME without
     /// ADJ_OFFSET_SINGLESHOT, else EPERM.
-    static func adjtime(_ c: SyscallContext) -> SyscallAction {
+    static func adjtime(_ c: StopContext) -> SyscallAction {
         let isClock = c.number == 305
         let address = isClock ? c.arg(1) : c.arg(0)
         let clock = isClock ? Int32(truncatingIfNeeded: c.arg(0)) : 0

@@ -67,7 +67,7 @@ enum PidfdCalls {
         defer { close(pidfd) }
         guard let target = pidfdPid(readSmallFile("/proc/self/fdinfo/\(pidfd)")) else { throw TraceeError(.EBADF) }
         guard target > 0, c.processes.isGuestTask(target) else { throw TraceeError(.ESRCH) }
-        guard PtraceCalls.mayAttach(c.caller.tid, target) else { throw TraceeError(.EPERM) }
+        guard PtraceCalls.mayAttach(c.kernel, c.caller.tid, target) else { throw TraceeError(.EPERM) }
         let fd = pico_pidfd_getfd_on(pidfd, c.int32(1))
         guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
         return .fd(Int32(fd), cloexec: true)

@@ -13,44 +13,37 @@ import VolFS
 enum Exec {
     static let sysExecve: UInt64 = 59
 
-    /// The stub's path, installed on first use.
-    nonisolated(unsafe) static var stubPath: String?
-    /// The guest file tree and process records, set once by the Dispatcher
-    /// before any guest runs and never changed after.
-    nonisolated(unsafe) static var files: (tree: GuestFileTree, processes: GuestProcesses, volume: Volume?)?
-    /// The credentials a process gets when its exec succeeds, by tgid.
-    static let pendingCredentials = Mutex([pid_t: Credentials]())
 
     /// Execve implements Linux syscall execve(2).
-    static func execve(_ c: SyscallContext) -> SyscallAction {
+    static func execve(_ c: StopContext) -> SyscallAction {
         start(c, dirfd: AT_FDCWD, pathAddress: c.arg(0), argv: c.arg(1), envp: c.arg(2), flags: 0)
     }
 
     /// Execveat implements Linux syscall execveat(2).
-    static func execveat(_ c: SyscallContext) -> SyscallAction {
+    static func execveat(_ c: StopContext) -> SyscallAction {
         start(c, dirfd: Int32(truncatingIfNeeded: c.arg(0)), pathAddress: c.arg(1), argv: c.arg(2), envp: c.arg(3),
               flags: c.arg(4))
     }
 
     /// A failed exec returns to the old image, which keeps running.
-    static func execExit(_ c: SyscallContext, result: Int64) -> Int64 {
+    static func execExit(_ c: StopContext, result: Int64) -> Int64 {
         c.task.loading = nil
-        _ = pendingCredentials.withLock { $0.removeValue(forKey: c.task.process.tgid) }
+        _ = c.kernel.pendingCredentials.withLock { $0.removeValue(forKey: c.task.process.tgid) }
         return result
     }
 
     static func fail(_ e: LinuxErrno) -> SyscallAction { .emulated(-Int64(e.rawValue)) }
 
-    static func start(_ c: SyscallContext, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
+    static func start(_ c: StopContext, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
                       flags: UInt64) -> SyscallAction {
         guard flags & ~(UInt64(AT_EMPTY_PATH) | UInt64(AT_SYMLINK_NOFOLLOW)) == 0 else { return fail(.EINVAL) }
         let guestPath: [UInt8]
         do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
         let tid = c.tracee.tid
         let path = FileNames.string(guestPath)
-        guard let files else { return hostExec(c, dirfd: dirfd, guestPath: guestPath, flags: flags, argv: argv, envp: envp) }
+        guard let tree = c.kernel.tree else { return hostExec(c, dirfd: dirfd, guestPath: guestPath, flags: flags, argv: argv, envp: envp) }
         var execfn = guestPath
-        let caller = files.processes.caller(tid)
+        let caller = c.processes.caller(tid)
         var loaderTop: String? = nil
         var start = caller.cwd
         // fexecve: the fd's own file, whatever it is (a memfd, a deleted
@@ -65,22 +58,22 @@ enum Exec {
             execfn = Array("/dev/fd/\(dirfd)".utf8)
             loaderTop = FileNames.string(execfn)
         } else if !path.hasPrefix("/") && dirfd != AT_FDCWD {
-            guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: files.tree) else { return fail(.EBADF) }
+            guard let base = guestDirectoryOrFile(fd: dirfd, tid: tid, tree: tree) else { return fail(.EBADF) }
             start = base
             loaderTop = GuestFileTree.normalize(base + "/" + path)
             execfn = FileNames.bytes("/dev/fd/\(dirfd)/\(path)")
         }
-        let credentials = files.processes.credentials(tid)
-        let search = Permissions.searchCheck(volume: files.volume, credentials: credentials)
-        let follow = Permissions.followCheck(volume: files.volume, processes: files.processes, tid: tid)
+        let credentials = c.processes.credentials(tid)
+        let search = Permissions.searchCheck(volume: c.kernel.volume, credentials: credentials)
+        let follow = Permissions.followCheck(volume: c.kernel.volume, processes: c.processes, tid: tid)
         var resolverCaller = GuestFileTree.Caller(tgid: caller.tgid, tid: tid, cwd: start, root: caller.root, maySearch: search, mayFollow: follow)
-        resolverCaller.identity = Permissions.searchIdentity(volume: files.volume, credentials: credentials, processes: files.processes, tid: tid)
-        let resolver = TreeResolver(tree: files.tree, caller: resolverCaller)
+        resolverCaller.identity = Permissions.searchIdentity(volume: c.kernel.volume, credentials: credentials, processes: c.processes, tid: tid)
+        let resolver = TreeResolver(tree: tree, caller: resolverCaller)
         defer { resolver.close() }
         // The walks below name paths as the caller does, under its root.
         let top = loaderTop.map(caller.visible) ?? path
         if flags & UInt64(AT_SYMLINK_NOFOLLOW) != 0 {
-            if let w = try? files.tree.walk(FileNames.bytes(top), caller: resolver.caller, followFinal: false) {
+            if let w = try? tree.walk(FileNames.bytes(top), caller: resolver.caller, followFinal: false) {
                 var st = stat()
                 let isLink = w.exists && fstat(w.object, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
                 w.close()
@@ -101,7 +94,7 @@ enum Exec {
         }
         // On the host tree the kernel judges the exec by the caller's own
         // identity (HostIdentity), as it judges the guest's own execve.
-        let who = files.volume == nil ? files.processes.hostIdentity(tid) : nil
+        let who = c.kernel.volume == nil ? c.processes.hostIdentity(tid) : nil
         do throws(ExecFailure) {
             let made: ProgramResolver.ExecPlan?
             if let who { made = try who.perform({ () throws(ExecFailure) in try makePlan() }, refused: { nil }) } else { made = try makePlan() }
@@ -110,7 +103,7 @@ enum Exec {
         } catch {
             return fail(error.errno)
         }
-        if let volume = files.volume {
+        if let volume = c.kernel.volume {
             switch identity(after: plan, credentials: credentials, volume: volume) {
             case .failure(let e): return fail(e.errno)
             case .success(let next):
@@ -120,7 +113,7 @@ enum Exec {
                 if (next.euid != credentials.euid || next.egid != credentials.egid) && stat(plan.programOpenPath, &st) == 0 {
                     plan.request.privilegedFile = (UInt64(st.st_dev), UInt64(st.st_ino))
                 }
-                pendingCredentials.withLock { $0[caller.tgid] = next }
+                c.kernel.pendingCredentials.withLock { $0[caller.tgid] = next }
             }
         }
         return rewrite(c, plan: plan, argv: argv, envp: envp)
@@ -155,11 +148,15 @@ enum Exec {
     }
 
     /// Turns the call into execve(stub, argv', envp) and arms the loader.
-    static func rewrite(_ c: SyscallContext, plan: ProgramResolver.ExecPlan, argv: UInt64, envp: UInt64) -> SyscallAction {
+    static func rewrite(_ c: StopContext, plan: ProgramResolver.ExecPlan, argv: UInt64, envp: UInt64) -> SyscallAction {
         let stub: String
         do {
-            if stubPath == nil { stubPath = try StubImage.installedPath() }
-            stub = stubPath!
+            if let known = c.kernel.stubPath.withLock({ $0 }) {
+                stub = known
+            } else {
+                stub = try StubImage.installedPath()
+                c.kernel.stubPath.withLock { $0 = stub }
+            }
         } catch {
             writeStderr("picorun: \(error.message)\n")
             return fail(.ENOEXEC)
@@ -194,7 +191,7 @@ enum Exec {
     }
 
     /// Exec without a guest file tree (unit tests of the table): host paths.
-    static func hostExec(_ c: SyscallContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
+    static func hostExec(_ c: StopContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
         let path = FileNames.string(guestPath)
         guard !path.isEmpty, path.hasPrefix("/") || dirfd == AT_FDCWD else { return fail(.ENOENT) }
         let plan: ProgramResolver.ExecPlan

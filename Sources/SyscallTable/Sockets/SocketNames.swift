@@ -10,8 +10,9 @@ import Synchronization
 /// kernel would resolve it on the host), so the supervisor binds through a
 /// name of its own: a symlink in the host's /tmp to its fd of the guest
 /// directory, made for one bind and removed after it. These two calls give
-/// the guest back the path it bound, as Linux does.
-enum SocketNames {
+/// the guest back the path it bound, as Linux does. The names are one
+/// GuestKernel's.
+final class SocketNames: Sendable {
     struct Bound {
         let name: [UInt8]
         let guest: [UInt8]
@@ -19,24 +20,29 @@ enum SocketNames {
 
     /// Unique to this supervisor: a host user cannot guess it to get in the
     /// way, and /tmp's sticky bit keeps others from replacing a link.
-    static let prefix = "/tmp/.picorun-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-"
-    static let prefixBytes = Array(prefix.utf8)
-    static let counter = Atomic<UInt64>(0)
-    static let bound = Mutex<[UInt64: Bound]>([:])
+    let prefix: String
+    let prefixBytes: [UInt8]
+    let counter = Atomic<UInt64>(0)
+    let bound = Mutex<[UInt64: Bound]>([:])
     /// Names remembered: the newest this many binds (a socket long closed
     /// needs none, and there is no telling when one closes).
     static let remembered: UInt64 = 1 << 16
 
+    init() {
+        prefix = "/tmp/.picorun-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))-"
+        prefixBytes = Array(prefix.utf8)
+    }
+
     /// Binds `socket` as `name` in the directory `parent` through a private
     /// name, remembering `guest` (the sun_path the guest gave); nil where
     /// no private name can be made (too long for a sun_path, no /tmp).
-    static func bind(_ socket: Int32, parent: Int32, name: String, guest: [UInt8]) throws(TraceeError) -> NotificationReply? {
+    func bind(_ socket: Int32, parent: Int32, name: String, guest: [UInt8]) throws(TraceeError) -> NotificationReply? {
         let k = counter.add(1, ordering: .relaxed).newValue
         let link = prefix + String(k, radix: 16)
         guard let address = try? SocketCalls.unixAddress(link + "/" + name), symlink(procPath(parent), link) == 0 else { return nil }
         defer { unlink(link) }
         bound.withLock { table in
-            if k > remembered { table[k - remembered] = nil }
+            if k > Self.remembered { table[k - Self.remembered] = nil }
             table[k] = Bound(name: FileNames.bytes(name), guest: guest)
         }
         return try SocketCalls.call(address) { Glibc.bind(socket, $0, $1) }
@@ -44,7 +50,7 @@ enum SocketNames {
 
     /// The address the guest bound, for one the kernel gives out under a
     /// private name of this supervisor's; nil for any other.
-    static func guestAddress(_ kernel: [UInt8]) -> [UInt8]? {
+    func guestAddress(_ kernel: [UInt8]) -> [UInt8]? {
         guard kernel.count > 2, UInt16(kernel[0]) | UInt16(kernel[1]) << 8 == SocketCalls.afUnix else { return nil }
         let path = kernel[2...].prefix { $0 != 0 }
         guard path.starts(with: prefixBytes) else { return nil }
@@ -78,7 +84,7 @@ enum SocketNames {
         }
         guard r == 0 else { throw .errno() }
         var bytes = withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }
-        if let guest = guestAddress(bytes) { bytes = guest }
+        if let guest = c.kernel.socketNames.guestAddress(bytes) { bytes = guest }
         let given = try c.tracee.readBytes(at: c.args[2], count: 4)
         let room = Int32(bitPattern: UInt32(given[0]) | UInt32(given[1]) << 8 | UInt32(given[2]) << 16 | UInt32(given[3]) << 24)
         guard room >= 0 else { throw TraceeError(.EINVAL) }

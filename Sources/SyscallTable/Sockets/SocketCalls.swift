@@ -23,7 +23,7 @@ enum SocketCalls {
             let w = try walk(c, address, follow: false)
             defer { w.close() }
             if w.exists { throw TraceeError(.EADDRINUSE) }
-            let reply = try bindUnix(socket, w, address)
+            let reply = try bindUnix(c, socket, w, address)
             bound(c, w)
             return reply
         }
@@ -33,9 +33,9 @@ enum SocketCalls {
     /// Binds a unix socket as the walked name, by a name the kernel can
     /// resolve without the guest's path: picorun's private one, else
     /// /proc/self/fd/N/NAME, else NAME relative to the directory.
-    static func bindUnix(_ socket: Int32, _ w: GuestFileTree.Walk, _ address: [UInt8]) throws(TraceeError) -> NotificationReply {
+    static func bindUnix(_ c: PathContext, _ socket: Int32, _ w: GuestFileTree.Walk, _ address: [UInt8]) throws(TraceeError) -> NotificationReply {
         let guest = Array(address[2...].prefix(sunPathMax).prefix { $0 != 0 })
-        if let reply = try SocketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
+        if let reply = try c.kernel.socketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
         if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
             return try call(bytes) { Glibc.bind(socket, $0, $1) }
         }
