@@ -17,7 +17,9 @@ KINDS = {
     "stat_ptr": "statPointer", "statx_ptr": "statxPointer", "sockaddr_ptr": "sockaddrPointer",
     "iovec_ptr": "iovecPointer", "clone_flags": "cloneFlags", "futex_op": "futexOp", "whence": "whence",
     "fcntl_cmd": "fcntlCommand", "ioctl_cmd": "ioctlCommand", "prctl_op": "prctlOption",
-    "argv": "argv", "envp": "envp",
+    "argv": "argv", "envp": "envp", "access_mode": "accessMode", "fd_flags": "fdFlags", "pipe_fds": "pipeFds",
+    "dirents": "dirents", "sockaddr_out": "sockaddrOut", "socklen_inout": "socklenInOut", "statx_mask": "statxMask",
+    "statx_flags": "statxFlags", "access_at_flags": "accessAtFlags",
 }
 
 

@@ -15,7 +15,7 @@ build() { # name flags... sources...
   "$CC" $CFLAGS "$@" -o "$out/$name"
 }
 
-for prog in hello args-env memory fileio pipes forkwait threads signals clock exitcode killself obsolete-syscalls getpid-loop stat-loop cpu-bound exec fdcheck pingpong escape reaper sockets fsextras openat2 magiclinks dropped rules filecaps escape2 load-threads load-procs hostile tracer bpf-ops own-seccomp; do
+for prog in hello args-env memory fileio pipes forkwait threads signals clock exitcode killself obsolete-syscalls getpid-loop stat-loop cpu-bound exec fdcheck pingpong escape reaper sockets fsextras openat2 magiclinks dropped rules filecaps escape2 load-threads load-procs hostile tracer bpf-ops own-seccomp trace-decode; do
   build "$prog" -static -pthread "$src/$prog.c"
 done
 for prog in hello threads memory; do

@@ -189,15 +189,36 @@ public final class Dispatcher: SyscallHandling {
         return fixed
     }
 
+    /// A notified call's line is written before its reply is sent: the
+    /// outputs the supervisor wrote are still the call's (the task has not
+    /// run on to reuse its stack), and the task's next call, or its exit,
+    /// cannot be traced first. Only an fd's number is known after the
+    /// send; until that line is out, the task's other lines wait for it.
+    public func notificationAnswering(_ n: SyscallNotification, reply: NotificationReply) {
+        guard observing else { return }
+        switch reply {
+        case .value(let v): traceNotified(n, result: v)
+        case .error(let e): traceNotified(n, result: -Int64(e.rawValue))
+        case .continueCall: traceNotified(n, result: nil)
+        case .fd: options.tracer?.hold(n.tid)
+        case .deferred: break
+        }
+    }
+
     public func notificationAnswered(_ n: SyscallNotification, result: Int64?) {
-        guard observing, let texts = notifiedTexts.withLock({ $0.removeValue(forKey: n.id) }) else { return }
+        guard observing, case .some = notifiedTexts.withLock({ $0[n.id] }) else { return }
+        traceNotified(n, result: result, releasing: true)
+    }
+
+    func traceNotified(_ n: SyscallNotification, result: Int64?, releasing: Bool = false) {
+        guard let texts = notifiedTexts.withLock({ $0.removeValue(forKey: n.id) }) else { return }
         coverageLock.withLock { _ in
             options.coverage?.called(n.number)
             if let result { options.coverage?.returned(n.number, result) }
         }
         let how = result == nil ? "fd-only, run by the kernel" : "translated"
         options.tracer?.line(tid: n.tid, number: n.number, entry: SyscallTable.entry(n.number), args: n.args, texts: texts,
-                             result: result, tracee: PtraceTracee(tid: n.tid), how: how)
+                             result: result, tracee: PtraceTracee(tid: n.tid), how: how, releasing: releasing)
     }
 
     public func taskEvent(_ event: TaskEvent) {
@@ -232,8 +253,10 @@ public final class Dispatcher: SyscallHandling {
                                      texts: p.texts, result: nil, tracee: task.tracee, how: p.how)
             }
             if let tracer = options.tracer {
-                if pico_wifexited(status) != 0 { tracer.note("\(task.tid) +++ exited with \(pico_wexitstatus(status)) +++") }
-                else { tracer.note("\(task.tid) +++ killed by \(FlagNames.signal(UInt64(pico_wtermsig(status)))) +++") }
+                if pico_wifexited(status) != 0 { tracer.note(tid: task.tid, "\(task.tid) +++ exited with \(pico_wexitstatus(status)) +++") }
+                else { tracer.note(tid: task.tid, "\(task.tid) +++ killed by \(FlagNames.signal(UInt64(pico_wtermsig(status)))) +++") }
+                // A call whose answer never reached it holds nothing back.
+                tracer.release(task.tid)
             }
         }
     }

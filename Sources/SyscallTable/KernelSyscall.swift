@@ -6,6 +6,13 @@ public enum ArgKind: String, Sendable, CaseIterable {
     case openFlags, mode, atFlags, prot, mmapFlags, signal, pid, uid, gid, offset, address
     case sigsetPointer, timespecPointer, statPointer, statxPointer, sockaddrPointer, iovecPointer
     case cloneFlags, futexOp, whence, fcntlCommand, ioctlCommand, prctlOption, argv, envp
+    /// access(2)'s R_OK|W_OK|X_OK; O_* flags without an access mode (pipe2).
+    case accessMode, fdFlags
+    /// AT_* flags where Linux gives 0x200 or the sync bits their own meaning.
+    case statxFlags, accessAtFlags
+    /// Written by the call: pipe(2)'s two fds, a getdents buffer, a socket
+    /// address (beside its in/out length), statx's mask.
+    case pipeFds, dirents, sockaddrOut, socklenInOut, statxMask
 }
 
 /// A syscall as the kernel's table defines it.

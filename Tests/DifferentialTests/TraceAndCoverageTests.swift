@@ -50,6 +50,43 @@ struct TraceAndCoverageTests {
         #expect(trace.contains("exit_group(0) = ?"))
     }
 
+    /// Flags by name and the structures a call wrote (stat, statx, pipe
+    /// fds, a directory listing, a link target, a socket's name and its
+    /// in/out length), each in the order the task made its calls, notified
+    /// or not: picorun's --trace-all of trace-decode, line for line as
+    /// strace prints the same program run natively.
+    @Test func traceDecodesAsStraceDoes() throws {
+        let strace = "/usr/bin/strace"
+        try #require(FileManager.default.isExecutableFile(atPath: strace), "strace is not installed (scripts/test.sh installs it)")
+        let dir = scratchDir()
+        for d in ["native", "picorun"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(d)", withIntermediateDirectories: false) }
+        let calls = ["openat", "newfstatat", "statx", "readlinkat", "faccessat2", "pipe2", "getdents64", "getsockname",
+                     "unlinkat", "exit_group"]
+        let native = run(strace, ["-o", dir + "/strace", "-e", "trace=" + calls.joined(separator: ","),
+                                  Paths.fixtures + "/trace-decode", dir + "/native"], env: baseEnvironment())
+        let r = run(Paths.picorun, ["--trace-all", "--trace=\(dir)/trace", Paths.fixtures + "/trace-decode", dir + "/picorun"],
+                    env: baseEnvironment())
+        #expect(native.status == 0 && r.status == 0, "\(native) \(r)")
+        #expect(r.stdout == native.stdout)
+        // strace pads results to a column; picorun names how it answered
+        // and prefixes the tid; addresses differ from run to run.
+        func normalized(_ line: Substring) -> String {
+            var s = String(line)
+            s = s.replacing(#/^\d+ /#, with: "")
+            s = s.replacing(#/ \[[a-z ,-]+\]$/#, with: "")
+            s = s.replacing(#/\s+=/#, with: " =")
+            s = s.replacing(#/0x[0-9a-f]+/#, with: "0x?")
+            return s.replacing(dir + "/native", with: "DIR").replacing(dir + "/picorun", with: "DIR")
+        }
+        func lines(_ path: String) throws -> [String] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(normalized)
+                .filter { line in calls.contains { line.hasPrefix($0 + "(") } && !line.contains("trace-decode\"") }
+        }
+        let want = try lines(dir + "/strace"), got = try lines(dir + "/trace")
+        #expect(want.count > 15, "\(want)")
+        #expect(got == want, "picorun:\n\(got.joined(separator: "\n"))\nstrace:\n\(want.joined(separator: "\n"))")
+    }
+
     @Test func traceShowsExecAndChildren() throws {
         let dir = scratchDir()
         let r = run(Paths.picorun, ["--trace=\(dir)/trace", "/bin/sh", "-c", Paths.fixtures + "/hello; exit 4"], env: baseEnvironment())

@@ -128,8 +128,9 @@ final class NotificationLoop: @unchecked Sendable {
             let args = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5]
             let (id, tid, number) = (n.id, pid_t(bitPattern: n.pid), Int(n.nr))
             let answer: @Sendable (NotificationReply) -> Void = { [self] reply in
-                let result = NotificationLoop.send(listener, id, reply)
                 let answered = SyscallNotification(id: id, tid: tid, number: number, args: args, respond: { _ in })
+                handler.notificationAnswering(answered, reply: reply)
+                let result = NotificationLoop.send(listener, id, reply)
                 handler.notificationAnswered(answered, result: result)
             }
             if seccomp.active, let data = seccomp.traceData(tid, SeccompProgram.Data(nr: n.nr, ip: n.instruction_pointer, args: args)) {

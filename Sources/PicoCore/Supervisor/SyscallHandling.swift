@@ -66,6 +66,10 @@ public protocol SyscallHandling: AnyObject {
     /// Answers a seccomp user notification. Called on the supervisor's
     /// notification thread, concurrently with the other methods.
     func notified(_ n: SyscallNotification) -> NotificationReply
+    /// Just before the reply is sent, while the task still waits in the
+    /// call: what the supervisor wrote into its memory can still be read,
+    /// and nothing the task does next has happened yet.
+    func notificationAnswering(_ n: SyscallNotification, reply: NotificationReply)
     /// After the reply reached the task: what the call returned (the fd
     /// number for `.fd`, nil for `.continueCall`).
     func notificationAnswered(_ n: SyscallNotification, result: Int64?)
@@ -90,6 +94,7 @@ public protocol SyscallHandling: AnyObject {
 }
 
 extension SyscallHandling {
+    public func notificationAnswering(_ n: SyscallNotification, reply: NotificationReply) {}
     public var keepsIdentities: Bool { false }
     public func signalUid(of tid: pid_t) -> UInt32? { nil }
 }

@@ -9,7 +9,7 @@ import VolFS
 /// guest path, so no race can redirect it.
 enum OpenCalls {
     static let oCreat = UInt64(O_CREAT), oExcl = UInt64(O_EXCL), oNofollow = UInt64(O_NOFOLLOW)
-    static let oCloexec = UInt64(O_CLOEXEC), oTmpfile = UInt64(__O_TMPFILE), oNonblock = UInt64(O_NONBLOCK)
+    static let oCloexec = UInt64(O_CLOEXEC), oTmpfile = UInt64(O_TMPFILE & ~O_DIRECTORY), oNonblock = UInt64(O_NONBLOCK)
     static let oPath = UInt64(O_PATH), oDirectory = UInt64(O_DIRECTORY)
 
     /// Open implements Linux syscall open(2).

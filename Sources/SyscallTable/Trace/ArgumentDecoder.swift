@@ -1,3 +1,5 @@
+import Glibc
+import LinuxABI
 import PicoCore
 
 /// Turns raw syscall arguments into strace-like text, reading the tracee's
@@ -14,8 +16,14 @@ struct ArgumentDecoder {
 
     /// Kinds whose value is only meaningful after the call returns.
     static func isOutput(_ k: ArgKind) -> Bool {
-        k == .bufferOut || k == .statPointer || k == .statxPointer
+        switch k {
+        case .bufferOut, .statPointer, .statxPointer, .pipeFds, .dirents, .sockaddrOut: return true
+        default: return false
+        }
     }
+
+    /// Kinds shown at entry and again, with what the call wrote, at exit.
+    static func isInOut(_ k: ArgKind) -> Bool { k == .socklenInOut }
 
     /// The text of argument `i` ("" for one not worth showing); for output
     /// kinds, `result` is the return value.
@@ -34,8 +42,8 @@ struct ArgumentDecoder {
         case .openFlags: return FlagNames.openFlags(v)
         case .mode:
             // As strace: open's mode only means something when creating.
-            if i > 0, kinds[i - 1] == .openFlags, args[i - 1] & 0o20000100 == 0 { return "" }
-            return "0" + String(v & 0o7777, radix: 8)
+            if i > 0, kinds[i - 1] == .openFlags, args[i - 1] & (UInt64(O_CREAT) | UInt64(O_TMPFILE & ~O_DIRECTORY)) == 0 { return "" }
+            return Self.octalMode(v & 0o7777)
         case .atFlags: return FlagNames.bits(v, FlagNames.atFlags)
         case .prot: return FlagNames.bits(v, FlagNames.prot, zero: "PROT_NONE")
         case .mmapFlags: return FlagNames.mmapFlags(v)
@@ -54,7 +62,57 @@ struct ArgumentDecoder {
         case .iovecPointer: return iovec(v, count: lengthArg(after: i))
         case .argv: return stringArray(v)
         case .envp: return environment(v)
+        case .accessMode: return v == 0 ? "F_OK" : FlagNames.bits(v, FlagNames.accessModes)
+        case .fdFlags: return FlagNames.bits(v, FlagNames.openFlagBits)
+        case .pipeFds:
+            guard result == 0, let b = try? tracee.readBytes(at: v, count: 8) else { return pointer(v) }
+            return "[\(Self.int32(b, 0)), \(Self.int32(b, 4))]"
+        case .dirents: return dirents(v, result: result)
+        case .sockaddrOut:
+            guard let r = result, r >= 0, v != 0, i + 1 < args.count, let n = socklen(args[i + 1]) else { return pointer(v) }
+            return sockaddr(v, length: UInt64(n))
+        case .socklenInOut: return socklen(v).map { "[\($0)]" } ?? pointer(v)
+        case .statxMask: return FlagNames.bits(v, FlagNames.statxMask)
+        case .statxFlags: return FlagNames.statxFlags(v)
+        case .accessAtFlags: return FlagNames.bits(v, FlagNames.accessAtFlags)
         }
+    }
+
+    /// An in/out argument at exit, given its text at entry: strace's
+    /// "[in => out]", or "[out]" when the call left it as it was.
+    func decodeInOut(_ i: Int, entry: String?, result: Int64) -> String? {
+        guard result >= 0, kinds[i] == .socklenInOut, let out = socklen(args[i]) else { return entry }
+        let given = entry.map { String($0.dropFirst().dropLast()) }
+        return given == String(out) || given == nil ? "[\(out)]" : "[\(given!) => \(out)]"
+    }
+
+    func socklen(_ v: UInt64) -> UInt32? {
+        guard v != 0, let b = try? tracee.readBytes(at: v, count: 4) else { return nil }
+        return UInt32(bitPattern: Self.int32(b, 0))
+    }
+
+    static func int32(_ b: [UInt8], _ at: Int) -> Int32 {
+        Int32(bitPattern: UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24)
+    }
+
+    /// As strace's %#03o: 0640, 000.
+    static func octalMode(_ v: UInt64) -> String {
+        let digits = String(v, radix: 8)
+        return "0" + String(repeating: "0", count: max(0, 2 - digits.count)) + digits
+    }
+
+    /// A getdents buffer as strace abbreviates it: the pointer and how many
+    /// entries the call wrote (each record's length is at byte 16).
+    func dirents(_ v: UInt64, result: Int64?) -> String {
+        guard let r = result, r >= 0, r <= 1 << 20, let b = try? tracee.readBytes(at: v, count: Int(r)) else { return pointer(v) }
+        var count = 0, at = 0
+        while at + 18 <= b.count {
+            let length = Int(b[at + 16]) | Int(b[at + 17]) << 8
+            guard length > 0 else { break }
+            count += 1
+            at += length
+        }
+        return pointer(v) + " /* \(count) entries */"
     }
 
     func lengthArg(after i: Int) -> UInt64 {
@@ -115,15 +173,25 @@ struct ArgumentDecoder {
     }
 
     func stat(_ v: UInt64) -> String {
-        guard let w = words(v, 6) else { return pointer(v) }
+        // struct stat: st_mode at 24, st_size at 48.
+        guard let w = words(v, 7) else { return pointer(v) }
         let mode = w[3] & 0xffff_ffff
-        return "{st_mode=\(FlagNames.fileType(mode))|0\(String(mode & 0o7777, radix: 8)), st_size=\(w[5])}"
+        let type = UInt32(mode) & S_IFMT
+        // A device has a number, not a size (st_rdev at 40, glibc's encoding).
+        let rest = type == S_IFCHR || type == S_IFBLK
+            ? "st_rdev=makedev(0x\(String((w[5] >> 8) & 0xfff | (w[5] >> 32) & ~0xfff, radix: 16)), "
+                + "0x\(String(w[5] & 0xff | (w[5] >> 12) & ~0xff, radix: 16)))"
+            : "st_size=\(w[6])"
+        return "{st_mode=\(FlagNames.fileType(mode))|\(Self.octalMode(mode & 0o7777)), \(rest), ...}"
     }
 
+    /// struct statx: stx_mask at 0, stx_attributes at 8, stx_mode at 28, stx_size at 40.
     func statx(_ v: UInt64) -> String {
         guard let w = words(v, 6) else { return pointer(v) }
-        let mode = (w[3] >> 32) & 0xffff
-        return "{stx_mode=\(FlagNames.fileType(mode))|0\(String(mode & 0o7777, radix: 8)), stx_size=\(w[5])}"
+        let mask = w[0] & 0xffff_ffff, mode = (w[3] >> 32) & 0xffff
+        let attributes = FlagNames.bits(w[1], FlagNames.statxAttributes)
+        return "{stx_mask=\(FlagNames.bits(mask, FlagNames.statxMask)), stx_attributes=\(attributes), "
+            + "stx_mode=\(FlagNames.fileType(mode))|\(Self.octalMode(mode & 0o7777)), stx_size=\(w[5]), ...}"
     }
 
     func sockaddr(_ v: UInt64, length: UInt64) -> String {

@@ -20,17 +20,47 @@ enum FlagNames {
         table[v] ?? String(Int64(bitPattern: v))
     }
 
+    /// In strace's order, so that lines compare with strace's.
+    static let openFlagBits: Bits = [
+        (O_CREAT, "O_CREAT"), (O_EXCL, "O_EXCL"), (O_NOCTTY, "O_NOCTTY"), (O_TRUNC, "O_TRUNC"), (O_APPEND, "O_APPEND"),
+        (O_NONBLOCK, "O_NONBLOCK"), (O_SYNC, "O_SYNC"), (O_DSYNC, "O_DSYNC"), (O_DIRECT, "O_DIRECT"),
+        (O_LARGEFILE, "O_LARGEFILE"), (O_NOFOLLOW, "O_NOFOLLOW"), (O_NOATIME, "O_NOATIME"), (O_CLOEXEC, "O_CLOEXEC"),
+        (O_PATH, "O_PATH"), (O_TMPFILE, "O_TMPFILE"), (O_DIRECTORY, "O_DIRECTORY"), (O_ASYNC, "FASYNC"),
+    ].map { (UInt64($0.0), $0.1) }
+
     static func openFlags(_ v: UInt64) -> String {
         let access = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(v & 3)]
-        let rest = bits(v & ~3, [
-            (O_TMPFILE, "O_TMPFILE"), (O_SYNC, "O_SYNC"), (O_CREAT, "O_CREAT"), (O_EXCL, "O_EXCL"),
-            (O_NOCTTY, "O_NOCTTY"), (O_TRUNC, "O_TRUNC"), (O_APPEND, "O_APPEND"), (O_NONBLOCK, "O_NONBLOCK"),
-            (O_DSYNC, "O_DSYNC"), (O_ASYNC, "O_ASYNC"), (O_DIRECT, "O_DIRECT"), (O_LARGEFILE, "O_LARGEFILE"),
-            (O_DIRECTORY, "O_DIRECTORY"), (O_NOFOLLOW, "O_NOFOLLOW"), (O_NOATIME, "O_NOATIME"),
-            (O_CLOEXEC, "O_CLOEXEC"), (O_PATH, "O_PATH"),
-        ].map { (UInt64($0.0), $0.1) }, zero: "")
+        let rest = bits(v & ~3, openFlagBits, zero: "")
         return rest.isEmpty ? access : access + "|" + rest
     }
+
+    /// statx's: the sync type first, AT_STATX_SYNC_AS_STAT when it is 0.
+    static func statxFlags(_ v: UInt64) -> String {
+        let sync = UInt64(AT_STATX_SYNC_TYPE)
+        let type = v & sync == 0 ? "AT_STATX_SYNC_AS_STAT" : bits(v & sync, atFlags)
+        let rest = bits(v & ~sync, atFlags, zero: "")
+        return rest.isEmpty ? type : type + "|" + rest
+    }
+
+    static let accessAtFlags: Bits = [
+        (AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"), (AT_EACCESS, "AT_EACCESS"), (AT_EMPTY_PATH, "AT_EMPTY_PATH"),
+    ].map { (UInt64($0.0), $0.1) }
+
+    static let accessModes: Bits = [(UInt64(R_OK), "R_OK"), (UInt64(W_OK), "W_OK"), (UInt64(X_OK), "X_OK")]
+
+    static let statxMask: Bits = [
+        (0xfff, "STATX_ALL"), (0x7ff, "STATX_BASIC_STATS"),
+        (0x1, "STATX_TYPE"), (0x2, "STATX_MODE"), (0x4, "STATX_NLINK"), (0x8, "STATX_UID"), (0x10, "STATX_GID"),
+        (0x20, "STATX_ATIME"), (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"), (0x200, "STATX_SIZE"),
+        (0x400, "STATX_BLOCKS"), (0x800, "STATX_BTIME"), (0x1000, "STATX_MNT_ID"), (0x2000, "STATX_DIOALIGN"),
+        (0x4000, "STATX_MNT_ID_UNIQUE"), (0x8000, "STATX_SUBVOL"), (0x10000, "STATX_WRITE_ATOMIC"),
+    ]
+
+    static let statxAttributes: Bits = [
+        (0x4, "STATX_ATTR_COMPRESSED"), (0x10, "STATX_ATTR_IMMUTABLE"), (0x20, "STATX_ATTR_APPEND"),
+        (0x40, "STATX_ATTR_NODUMP"), (0x800, "STATX_ATTR_ENCRYPTED"), (0x1000, "STATX_ATTR_AUTOMOUNT"),
+        (0x2000, "STATX_ATTR_MOUNT_ROOT"), (0x100000, "STATX_ATTR_VERITY"), (0x200000, "STATX_ATTR_DAX"),
+    ]
 
     static let prot: Bits = [(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"), (0x0100_0000, "PROT_GROWSDOWN"),
                              (0x0200_0000, "PROT_GROWSUP")]

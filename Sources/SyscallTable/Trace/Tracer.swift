@@ -1,12 +1,18 @@
 import Glibc
 import PicoCore
+import Synchronization
 
 /// Writes one strace-like line per observed syscall:
 /// `1234 openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`.
 /// Arguments are decoded at entry (inputs) and at exit (outputs).
-public final class Tracer {
+///
+/// Lines come from the ptrace thread and the notification threads; each
+/// task's appear in the order it made its calls (see `hold`).
+public final class Tracer: Sendable {
     let fd: Int32
     let ownsFD: Bool
+    /// Lines of tasks whose notified call's line is not written yet, by tid.
+    let held = Mutex([pid_t: [String]]())
 
     /// Traces to standard error.
     public init() {
@@ -30,12 +36,16 @@ public final class Tracer {
         return entry.args.indices.map { ArgumentDecoder.isOutput(entry.args[$0]) ? nil : d.decode($0) }
     }
 
+    /// `releasing`: the line `hold` waited for, written before what was held.
     func line(tid: pid_t, number: Int, entry: SyscallEntry?, args: [UInt64], texts: [String?], result: Int64?,
-              tracee: Tracee, how: String?) {
+              tracee: Tracee, how: String?, releasing: Bool = false) {
         var decoded = texts
         if let entry, let result {
             let d = ArgumentDecoder(tracee: tracee, args: args, kinds: entry.args)
             for i in decoded.indices where decoded[i] == nil { decoded[i] = d.decode(i, result: result) }
+            for i in decoded.indices where ArgumentDecoder.isInOut(entry.args[i]) {
+                decoded[i] = d.decodeInOut(i, entry: decoded[i], result: result)
+            }
         }
         let name = entry?.name ?? "syscall_\(number)"
         var s = "\(tid) \(name)(" + decoded.map { $0 ?? "?" }.filter { !$0.isEmpty }.joined(separator: ", ") + ")"
@@ -45,10 +55,32 @@ public final class Tracer {
             s += " = ?"
         }
         if let how { s += " [\(how)]" }
-        write(s + "\n")
+        if releasing { release(tid, first: s + "\n") } else { emit(tid: tid, s + "\n") }
     }
 
-    func note(_ text: String) { write(text + "\n") }
+    func note(tid: pid_t, _ text: String) { emit(tid: tid, text + "\n") }
+
+    /// A line of `tid`, written now unless the task's lines are held.
+    func emit(tid: pid_t, _ s: String) {
+        held.withLock { h in
+            if h[tid] != nil { h[tid]!.append(s) } else { write(s) }
+        }
+    }
+
+    /// Holds `tid`'s lines back until `release`: its notified call's line
+    /// is written only once the call's result (an fd's number) is known,
+    /// and the task may make its next call before that.
+    func hold(_ tid: pid_t) {
+        held.withLock { h in if h[tid] == nil { h[tid] = [] } }
+    }
+
+    /// Writes `first`, then what `tid` held back.
+    func release(_ tid: pid_t, first: String = "") {
+        held.withLock { h in
+            if !first.isEmpty { write(first) }
+            for s in h.removeValue(forKey: tid) ?? [] { write(s) }
+        }
+    }
 
     static func format(_ result: Int64, entry: SyscallEntry?) -> String {
         if result < 0 && result >= -4095 {
