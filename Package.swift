@@ -25,11 +25,14 @@ let package = Package(
         .target(name: "VolFS", dependencies: ["CSQLite", "CPicoLinux", "FileNames", "LinuxABI", "PerThread"]),
         .target(name: "DrvFS", dependencies: ["LinuxABI", "VolFS"]),
         .target(name: "PicoCore", dependencies: ["CPicoLinux", "FileNames", "LinuxABI", "PerThread"]),
-        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames", "LinuxABI"]),
+        // What is reported of calls: strace-like decoding and coverage counts,
+        // fed by the dispatcher.
+        .target(name: "SyscallTrace", dependencies: ["PicoCore", "CPicoLinux", "LinuxABI"]),
+        .target(name: "SyscallTable", dependencies: ["PicoCore", "CPicoLinux", "VolFS", "DrvFS", "FileNames", "LinuxABI", "SyscallTrace"]),
         .target(name: "NinePServer", dependencies: ["VolFS", "CPicoLinux", "FileNames", "LinuxABI"]),
         .executableTarget(
             name: "picorun",
-            dependencies: ["PicoCore", "SyscallTable", "VolFS", "DrvFS", "NinePServer"],
+            dependencies: ["PicoCore", "SyscallTable", "SyscallTrace", "VolFS", "DrvFS", "NinePServer"],
             // Every guest run pays picorun's start-up: a static Swift runtime
             // starts in a third of the time of the shared libraries.
             linkerSettings: [.unsafeFlags(["-static-stdlib"]), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]
@@ -44,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyscallTableTests",
-            dependencies: ["SyscallTable", "PicoCore"]
+            dependencies: ["SyscallTable", "SyscallTrace", "PicoCore"]
         ),
         // Runs the built picorun binary (no module dependency: the
         // executable links the Swift runtime statically, a test bundle cannot).

@@ -1,6 +1,7 @@
 import CPicoLinux
 import Glibc
 import PicoCore
+import SyscallTrace
 import Synchronization
 import VolFS
 
@@ -38,8 +39,6 @@ public final class Dispatcher: SyscallHandling {
 
     let options: Options
     let observing: Bool
-    /// Coverage counts come from both the ptrace and the notification thread.
-    let coverageLock = Mutex(())
     /// Arguments of notified calls, decoded before the answer, by notification id.
     let notifiedTexts = Mutex([UInt64: [String?]]())
     var pending: [pid_t: Pending] = [:]
@@ -117,7 +116,7 @@ public final class Dispatcher: SyscallHandling {
         let c = PathContext(kernel: kernel, tree: tree, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
-            let texts = options.tracer?.enterTexts(entry, n.args, tracee: c.tracee) ?? []
+            let texts = options.tracer?.enterTexts(entry.shape, n.args, tracee: c.tracee) ?? []
             notifiedTexts.withLock { $0[n.id] = texts }
         }
         do {
@@ -135,7 +134,7 @@ public final class Dispatcher: SyscallHandling {
         let entry = SyscallTable.entry(nr)
         // Captured before a handler rewrites the registers.
         let args = observing ? (0..<6).map { c.arg($0) } : []
-        let texts = options.tracer?.enterTexts(entry, args, tracee: c.tracee) ?? []
+        let texts = options.tracer?.enterTexts(entry?.shape, args, tracee: c.tracee) ?? []
         var action: SyscallAction
         var how: String?
         switch entry?.level {
@@ -165,11 +164,11 @@ public final class Dispatcher: SyscallHandling {
         }
         guard observing else { return action }
 
-        coverageLock.withLock { _ in options.coverage?.called(nr) }
+        options.coverage?.called(nr)
         switch action {
         case .emulated(let result):
-            coverageLock.withLock { _ in options.coverage?.returned(nr, result) }
-            options.tracer?.line(tid: c.tracee.tid, number: nr, entry: entry, args: args, texts: texts, result: result,
+            options.coverage?.returned(nr, result)
+            options.tracer?.line(tid: c.tracee.tid, number: nr, entry: entry?.shape, args: args, texts: texts, result: result,
                                  tracee: c.tracee, how: how)
         case .passthrough, .passthroughSeeingExit, .rewritten:
             pending[c.tracee.tid] = Pending(number: nr, args: args, texts: texts, how: how)
@@ -182,8 +181,8 @@ public final class Dispatcher: SyscallHandling {
         let nr = c.task.pendingNumber
         let fixed = SyscallTable.entry(nr)?.exit?(StopContext(stop: c, kernel: kernel), result) ?? result
         if observing, let p = pending.removeValue(forKey: c.tracee.tid) {
-            coverageLock.withLock { _ in options.coverage?.returned(p.number, fixed) }
-            options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+            options.coverage?.returned(p.number, fixed)
+            options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number)?.shape, args: p.args,
                                  texts: p.texts, result: fixed, tracee: c.tracee, how: p.how)
         }
         return fixed
@@ -212,12 +211,10 @@ public final class Dispatcher: SyscallHandling {
 
     func traceNotified(_ n: SyscallNotification, result: Int64?, releasing: Bool = false) {
         guard let texts = notifiedTexts.withLock({ $0.removeValue(forKey: n.id) }) else { return }
-        coverageLock.withLock { _ in
-            options.coverage?.called(n.number)
-            if let result { options.coverage?.returned(n.number, result) }
-        }
+        options.coverage?.called(n.number)
+        if let result { options.coverage?.returned(n.number, result) }
         let how = result == nil ? "fd-only, run by the kernel" : "translated"
-        options.tracer?.line(tid: n.tid, number: n.number, entry: SyscallTable.entry(n.number), args: n.args, texts: texts,
+        options.tracer?.line(tid: n.tid, number: n.number, entry: SyscallTable.entry(n.number)?.shape, args: n.args, texts: texts,
                              result: result, tracee: PtraceTracee(tid: n.tid), how: how, releasing: releasing)
     }
 
@@ -238,8 +235,8 @@ public final class Dispatcher: SyscallHandling {
             }
             // A successful exec has no exit stop: its result is 0 here.
             if let p = pending.removeValue(forKey: task.tid) {
-                coverageLock.withLock { _ in options.coverage?.returned(p.number, 0) }
-                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+                options.coverage?.returned(p.number, 0)
+                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number)?.shape, args: p.args,
                                      texts: p.texts, result: 0, tracee: task.tracee, how: p.how)
             }
         case .started(let task, let auxv):
@@ -249,14 +246,11 @@ public final class Dispatcher: SyscallHandling {
             kernel.fifoOpens.taskExited(task.tid)
             if let p = pending.removeValue(forKey: task.tid) {
                 // exit/exit_group, or killed in the middle of a call.
-                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number), args: p.args,
+                options.tracer?.line(tid: task.tid, number: p.number, entry: SyscallTable.entry(p.number)?.shape, args: p.args,
                                      texts: p.texts, result: nil, tracee: task.tracee, how: p.how)
             }
             if let tracer = options.tracer {
-                if pico_wifexited(status) != 0 { tracer.note(tid: task.tid, "\(task.tid) +++ exited with \(pico_wexitstatus(status)) +++") }
-                else { tracer.note(tid: task.tid, "\(task.tid) +++ killed by \(FlagNames.signal(UInt64(pico_wtermsig(status)))) +++") }
-                // A call whose answer never reached it holds nothing back.
-                tracer.release(task.tid)
+                tracer.exited(tid: task.tid, status: status)
             }
         }
     }
@@ -264,6 +258,6 @@ public final class Dispatcher: SyscallHandling {
     public var wantsStopTiming: Bool { options.coverage != nil }
 
     public func stopHandled(_ nr: Int, nanoseconds: UInt64) {
-        coverageLock.withLock { _ in options.coverage?.spent(nr, nanoseconds) }
+        options.coverage?.spent(nr, nanoseconds)
     }
 }

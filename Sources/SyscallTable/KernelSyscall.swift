@@ -1,19 +1,5 @@
 import PicoCore
-
-/// How to decode one syscall argument for tracing.
-public enum ArgKind: String, Sendable, CaseIterable {
-    case fd, dirfd, path, string, pointer, bufferIn, bufferOut, size, int, uint, hex
-    case openFlags, mode, atFlags, prot, mmapFlags, signal, pid, uid, gid, offset, address
-    case sigsetPointer, timespecPointer, statPointer, statxPointer, sockaddrPointer, iovecPointer
-    case cloneFlags, futexOp, whence, fcntlCommand, ioctlCommand, prctlOption, argv, envp
-    /// access(2)'s R_OK|W_OK|X_OK; O_* flags without an access mode (pipe2).
-    case accessMode, fdFlags
-    /// AT_* flags where Linux gives 0x200 or the sync bits their own meaning.
-    case statxFlags, accessAtFlags
-    /// Written by the call: pipe(2)'s two fds, a getdents buffer, a socket
-    /// address (beside its in/out length), statx's mask.
-    case pipeFds, dirents, sockaddrOut, socklenInOut, statxMask
-}
+import SyscallTrace
 
 /// A syscall as the kernel's table defines it.
 public struct KernelSyscall: Sendable {
@@ -29,22 +15,6 @@ public struct KernelSyscall: Sendable {
         self.args = args
         self.kernelImplements = kernelImplements
     }
-}
-
-/// How much of a syscall picorun provides.
-public enum SupportLevel: String, Sendable, CaseIterable, Codable {
-    /// The host runs it untouched; the tracee never stops for it.
-    case passthrough
-    /// Arguments or results are rewritten, the host runs it.
-    case translated
-    /// picorun computes the result; the host never sees the call.
-    case emulated
-    /// Supported for the common cases named in the note.
-    case partial
-    /// Refused with the entry's errno, and counted.
-    case unsupported
-
-    public var isSupported: Bool { self != .unsupported }
 }
 
 /// Runs at a ptrace-trapped call's entry stop.
@@ -75,4 +45,7 @@ public struct SyscallEntry: Sendable {
 
     /// Whether the seccomp filter can stop the tracee for it.
     public var traps: Bool { trap != .never }
+
+    /// What the tracer needs of it.
+    public var shape: CallShape { CallShape(name: name, args: args) }
 }

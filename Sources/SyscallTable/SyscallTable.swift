@@ -1,4 +1,5 @@
 import PicoCore
+import SyscallTrace
 
 /// picorun's knowledge of Linux: one entry per kernel syscall number, built
 /// from the generated kernel table and the policy.
@@ -65,6 +66,15 @@ public enum SyscallTable {
         case .partial(let h, let trap, let note): return row(.partial, trap, note, h)
         // Refused at a ptrace stop, where the refusal is counted.
         case .unsupported(let errno, let note): return row(.unsupported, .ptrace, note, errno: errno)
+        }
+    }
+}
+
+extension CoverageRecorder {
+    /// The run's report, with names and levels from the table.
+    public func report(version: String, program: String, argv: [String], exitStatus: Int32) -> CoverageReport {
+        report(version: version, program: program, argv: argv, exitStatus: exitStatus) { nr in
+            (SyscallTable.name(nr), SyscallTable.entry(nr)?.level ?? .unsupported)
         }
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import SyscallTable
+import SyscallTrace
 
 /// Coverage of many runs, merged per syscall.
 struct MergedCoverage {

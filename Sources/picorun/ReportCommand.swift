@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import SyscallTable
+import SyscallTrace
 
 /// `picorun report [--format text|markdown|json|junit] [-o FILE] COVERAGE...`:
 /// merges the coverage files of many runs.

@@ -3,6 +3,7 @@ import Glibc
 import PicoCore
 import SyscallTable
 import NinePServer
+import SyscallTrace
 import VolFS
 
 /// `picorun [OPTIONS] PROGRAM [ARGS...]`: run a program under supervision.

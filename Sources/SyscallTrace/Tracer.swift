@@ -1,4 +1,6 @@
+import CPicoLinux
 import Glibc
+import LinuxABI
 import PicoCore
 import Synchronization
 
@@ -30,14 +32,14 @@ public final class Tracer: Sendable {
     deinit { if ownsFD { close(fd) } }
 
     /// The text of each argument that can be shown at entry.
-    func enterTexts(_ entry: SyscallEntry?, _ args: [UInt64], tracee: Tracee) -> [String?] {
+    public func enterTexts(_ entry: CallShape?, _ args: [UInt64], tracee: Tracee) -> [String?] {
         guard let entry else { return args.prefix(6).map { "0x" + String($0, radix: 16) } }
         let d = ArgumentDecoder(tracee: tracee, args: args, kinds: entry.args)
         return entry.args.indices.map { ArgumentDecoder.isOutput(entry.args[$0]) ? nil : d.decode($0) }
     }
 
     /// `releasing`: the line `hold` waited for, written before what was held.
-    func line(tid: pid_t, number: Int, entry: SyscallEntry?, args: [UInt64], texts: [String?], result: Int64?,
+    public func line(tid: pid_t, number: Int, entry: CallShape?, args: [UInt64], texts: [String?], result: Int64?,
               tracee: Tracee, how: String?, releasing: Bool = false) {
         var decoded = texts
         if let entry, let result {
@@ -60,6 +62,13 @@ public final class Tracer: Sendable {
 
     func note(tid: pid_t, _ text: String) { emit(tid: tid, text + "\n") }
 
+    /// The task's last line, as strace ends a task; nothing it held stays back.
+    public func exited(tid: pid_t, status: Int32) {
+        if pico_wifexited(status) != 0 { note(tid: tid, "\(tid) +++ exited with \(pico_wexitstatus(status)) +++") }
+        else { note(tid: tid, "\(tid) +++ killed by \(FlagNames.signal(UInt64(pico_wtermsig(status)))) +++") }
+        release(tid)
+    }
+
     /// A line of `tid`, written now unless the task's lines are held.
     func emit(tid: pid_t, _ s: String) {
         held.withLock { h in
@@ -70,19 +79,19 @@ public final class Tracer: Sendable {
     /// Holds `tid`'s lines back until `release`: its notified call's line
     /// is written only once the call's result (an fd's number) is known,
     /// and the task may make its next call before that.
-    func hold(_ tid: pid_t) {
+    public func hold(_ tid: pid_t) {
         held.withLock { h in if h[tid] == nil { h[tid] = [] } }
     }
 
     /// Writes `first`, then what `tid` held back.
-    func release(_ tid: pid_t, first: String = "") {
+    public func release(_ tid: pid_t, first: String = "") {
         held.withLock { h in
             if !first.isEmpty { write(first) }
             for s in h.removeValue(forKey: tid) ?? [] { write(s) }
         }
     }
 
-    static func format(_ result: Int64, entry: SyscallEntry?) -> String {
+    static func format(_ result: Int64, entry: CallShape?) -> String {
         if result < 0 && result >= -4095 {
             let e = LinuxErrno(Int32(-result))
             return "-1 \(e.name) (\(hostErrorString(e.rawValue)))"
