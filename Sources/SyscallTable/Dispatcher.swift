@@ -104,16 +104,16 @@ public final class Dispatcher: SyscallHandling {
 
     /// Answers a path syscall on the notification thread.
     public func notified(_ n: SyscallNotification) -> NotificationReply {
-        guard let tree = options.fileTree, let entry = SyscallTable.entry(n.number), let handler = entry.notified else {
+        guard kernel.tree != nil, let entry = SyscallTable.entry(n.number), let handler = entry.handler else {
             return .error(.ENOSYS)
         }
         if case .distro = entry.trap, options.credentials == nil {
             // Notified on the host tree (Trap.HostTree): the host-tree answer.
             guard let hostTree = entry.hostTree else { return .continueCall }
-            let c = PathContext(kernel: kernel, tree: tree, n: n)
-            do { return try hostTree(c) } catch { return .error(error.errno) }
+            let c = GuestCall(kernel: kernel, n: n)
+            do { return try hostTree(c).notificationReply } catch { return .error(error.errno) }
         }
-        let c = PathContext(kernel: kernel, tree: tree, n: n)
+        let c = GuestCall(kernel: kernel, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
             let texts = options.tracer?.enterTexts(entry.shape, n.args, tracee: c.tracee) ?? []
@@ -121,9 +121,9 @@ public final class Dispatcher: SyscallHandling {
         }
         do {
             if hostIdentities, let who = processes.hostIdentity(n.tid) {
-                return try who.perform({ () throws(TraceeError) in try handler(c) }, refused: { .error(.EPERM) })
+                return try who.perform({ () throws(TraceeError) in try handler(c) }, refused: { .error(.EPERM) }).notificationReply
             }
-            return try handler(c)
+            return try handler(c).notificationReply
         } catch {
             return .error(error.errno)
         }
@@ -149,13 +149,15 @@ public final class Dispatcher: SyscallHandling {
         case .passthrough?:
             action = .passthrough
         default:
-            // A path entry without a file tree (table tests only) has no
-            // ptrace handler: it reaches the host as it is.
-            guard let enter = entry!.enter else {
+            // A notified entry without a file tree (table tests only)
+            // reaches the host as it is.
+            guard let handler = entry!.handler, entry!.trap.stopsAtPtrace else {
                 action = .passthrough
                 break
             }
-            action = enter(StopContext(stop: c, kernel: kernel))
+            do { action = try handler(GuestCall(kernel: kernel, stop: c)).stopAction } catch {
+                action = .emulated(-Int64(error.errno.rawValue))
+            }
             switch action {
             case .emulated: how = "emulated"
             case .rewritten: how = "translated"
@@ -179,7 +181,7 @@ public final class Dispatcher: SyscallHandling {
 
     public func exit(_ c: SyscallContext, result: Int64) -> Int64 {
         let nr = c.task.pendingNumber
-        let fixed = SyscallTable.entry(nr)?.exit?(StopContext(stop: c, kernel: kernel), result) ?? result
+        let fixed = SyscallTable.entry(nr)?.exit?(GuestCall(kernel: kernel, stop: c), result) ?? result
         if observing, let p = pending.removeValue(forKey: c.tracee.tid) {
             options.coverage?.returned(p.number, fixed)
             options.tracer?.line(tid: c.tracee.tid, number: p.number, entry: SyscallTable.entry(p.number)?.shape, args: p.args,

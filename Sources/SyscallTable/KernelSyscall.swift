@@ -17,12 +17,11 @@ public struct KernelSyscall: Sendable {
     }
 }
 
-/// Runs at a ptrace-trapped call's entry stop.
-typealias EnterHandler = @Sendable (StopContext) -> SyscallAction
-/// Runs at its exit stop, if the entry asked to see it; gives the guest's result.
-typealias ExitHandler = @Sendable (StopContext, Int64) -> Int64
-/// Answers a path syscall from the notification thread.
-typealias PathHandler = @Sendable (PathContext) throws(TraceeError) -> NotificationReply
+/// Answers a trapped call, whichever way it arrived.
+typealias Handler = @Sendable (GuestCall) throws(TraceeError) -> Outcome
+/// At the exit stop of a call whose handler asked to see it (ptrace only):
+/// the result the guest gets.
+typealias ExitHandler = @Sendable (GuestCall, Int64) -> Int64
 
 /// One row of picorun's syscall table.
 public struct SyscallEntry: Sendable {
@@ -35,13 +34,12 @@ public struct SyscallEntry: Sendable {
     public let note: String
     /// For unsupported entries: what the guest gets.
     public let errno: LinuxErrno?
-    /// For calls trapped by ptrace: run at the entry stop and at the exit.
-    let enter: EnterHandler?
+    /// For trapped calls: their answer.
+    let handler: Handler?
+    /// For calls trapped by ptrace: run at the exit stop, if the handler asked.
     let exit: ExitHandler?
-    /// For notified calls: answered by the supervisor.
-    let notified: PathHandler?
     /// For calls notified on the host tree too: the answer there.
-    let hostTree: PathHandler?
+    let hostTree: Handler?
 
     /// Whether the seccomp filter can stop the tracee for it.
     public var traps: Bool { trap != .never }

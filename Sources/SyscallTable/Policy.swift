@@ -5,19 +5,13 @@ import PicoCore
 /// names every kernel syscall once, in the style of gVisor's linux64.go.
 enum Policy {
     case passthrough(String = "")
-    case translated(Handler, trap: Trap, note: String)
-    case emulated(Handler, trap: Trap, note: String)
-    case partial(Handler, trap: Trap, note: String)
+    /// `exit`: for a ptrace trap, at the exit stop. `hostTree`: for a
+    /// distro trap that also stops on the host tree (`Trap.HostTree`), the
+    /// answer there.
+    case translated(Handler, exit: ExitHandler? = nil, hostTree: Handler? = nil, trap: Trap, note: String)
+    case emulated(Handler, exit: ExitHandler? = nil, hostTree: Handler? = nil, trap: Trap, note: String)
+    case partial(Handler, exit: ExitHandler? = nil, hostTree: Handler? = nil, trap: Trap, note: String)
     case unsupported(LinuxErrno, String)
-
-    /// The code that answers a trapped call. Which kind a call has follows
-    /// from its trap: a ptrace stop runs `stop`, a notification `notified`.
-    enum Handler {
-        case stop(EnterHandler, ExitHandler? = nil)
-        /// `hostTree`: the answer on the host tree, for calls trapped there
-        /// too (`Trap.HostTree`); nil for calls that stop only in distros.
-        case notified(PathHandler, hostTree: PathHandler? = nil)
-    }
 
     static let pathNote = "path resolved by picorun in the guest file tree (chroot semantics), call made by the supervisor"
 

@@ -36,34 +36,27 @@ public enum SyscallTable {
     }
 
     static func entry(_ k: KernelSyscall, _ policy: Policy) -> SyscallEntry {
-        func row(_ level: SupportLevel, _ trap: Trap, _ note: String, errno: LinuxErrno? = nil,
-                 _ handler: Policy.Handler? = nil) -> SyscallEntry {
-            var enter: EnterHandler?, exit: ExitHandler?, notified: PathHandler?, hostTree: PathHandler?
-            switch handler {
-            case .stop(let e, let x)?:
-                precondition(trap == .ptrace || { if case .ptraceUnlessArgZero = trap { true } else { false } }(),
-                             "\(k.name): a ptrace handler needs a ptrace trap")
-                enter = e
-                exit = x
-            case .notified(let h, let host)?:
-                switch trap {
-                case .notify, .notifyUnlessArgZero: precondition(host == nil, "\(k.name): notified everywhere already")
-                case .distro(let where_):
-                    precondition((host != nil) == (where_ != .never), "\(k.name): a host-tree trap needs a host-tree answer")
-                default: preconditionFailure("\(k.name): a notified handler needs a notification trap")
-                }
-                notified = h
-                hostTree = host
-            case nil: break
+        func row(_ level: SupportLevel, _ trap: Trap, _ note: String, errno: LinuxErrno? = nil, _ handler: Handler? = nil,
+                 exit: ExitHandler? = nil, hostTree: Handler? = nil) -> SyscallEntry {
+            let ptrace: Bool
+            switch trap {
+            case .ptrace, .ptraceUnlessArgZero: ptrace = true
+            default: ptrace = false
+            }
+            precondition(exit == nil || ptrace, "\(k.name): only a ptrace stop sees a call's exit")
+            if case .distro(let host) = trap {
+                precondition((hostTree != nil) == (host != .never), "\(k.name): a host-tree trap needs a host-tree answer")
+            } else {
+                precondition(hostTree == nil, "\(k.name): a host-tree answer needs a distro trap")
             }
             return SyscallEntry(number: k.number, name: k.name, args: k.args, level: level, trap: trap, note: note,
-                                errno: errno, enter: enter, exit: exit, notified: notified, hostTree: hostTree)
+                                errno: errno, handler: handler, exit: exit, hostTree: hostTree)
         }
         switch policy {
         case .passthrough(let note): return row(.passthrough, .never, note)
-        case .translated(let h, let trap, let note): return row(.translated, trap, note, h)
-        case .emulated(let h, let trap, let note): return row(.emulated, trap, note, h)
-        case .partial(let h, let trap, let note): return row(.partial, trap, note, h)
+        case .translated(let h, let exit, let host, let trap, let note): return row(.translated, trap, note, h, exit: exit, hostTree: host)
+        case .emulated(let h, let exit, let host, let trap, let note): return row(.emulated, trap, note, h, exit: exit, hostTree: host)
+        case .partial(let h, let exit, let host, let trap, let note): return row(.partial, trap, note, h, exit: exit, hostTree: host)
         // Refused at a ptrace stop, where the refusal is counted.
         case .unsupported(let errno, let note): return row(.unsupported, .ptrace, note, errno: errno)
         }

@@ -66,6 +66,14 @@ public enum Trap: Sendable, Equatable {
         }
     }
 
+    /// Whether the handler runs at a ptrace stop (else at a notification).
+    var stopsAtPtrace: Bool {
+        switch self {
+        case .ptrace, .ptraceUnlessArgZero: return true
+        default: return false
+        }
+    }
+
     /// How `picorun syscalls` prints it.
     public var description: String {
         switch self {

@@ -3,7 +3,7 @@ import Testing
 @testable import PicoCore
 
 /// A tracee whose memory is a byte array at a base address.
-final class FakeTracee: Tracee {
+final class FakeTracee: Tracee, @unchecked Sendable {
     let tid: pid_t = 1
     var base: UInt64
     var memory: [UInt8]

@@ -4,7 +4,7 @@ import Testing
 @testable import SyscallTable
 @testable import SyscallTrace
 
-final class MemoryTracee: Tracee {
+final class MemoryTracee: Tracee, @unchecked Sendable {
     let tid: pid_t = 42
     let base: UInt64 = 0x10000
     var memory = [UInt8](repeating: 0, count: 8192)

@@ -13,7 +13,7 @@ public struct TraceeError: Error, Equatable {
 /// A stopped guest task: its registers and its memory. Handlers and the
 /// loader see only this, so they can be tested against a fake task and a
 /// different trap mechanism can come later without touching them.
-public protocol Tracee: AnyObject {
+public protocol Tracee: AnyObject, Sendable {
     var tid: pid_t { get }
     func registers() throws(TraceeError) -> Registers
     func setRegisters(_ regs: Registers) throws(TraceeError)

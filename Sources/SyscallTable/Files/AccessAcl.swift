@@ -43,7 +43,7 @@ enum AccessAcl {
 
     /// Sets the access ACL of a distro file as the kernel would; nil for an
     /// object the host answers for (outside the distro, a symlink).
-    static func set(_ c: PathContext, _ w: GuestFileTree.Walk, _ value: [UInt8]) throws(TraceeError) -> NotificationReply? {
+    static func set(_ c: GuestCall, _ w: GuestFileTree.Walk, _ value: [UInt8]) throws(TraceeError) -> Outcome? {
         guard let volume = c.volume, w.mount.kind == .volume, let meta = volume.metadata(fd: w.object),
               meta.type != S_IFLNK else { return nil }
         if w.mount.readOnly { throw TraceeError(.EROFS) }

@@ -8,7 +8,7 @@ import VolFS
 /// tree: the supervisor acts on the exact object the walk found, through
 /// its O_PATH fd (or /proc/self/fd/N where the call only takes a path).
 enum AttributeCalls {
-    static func object(_ c: PathContext, dirfd: Int32, path: UInt64, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+    static func object(_ c: GuestCall, dirfd: Int32, path: UInt64, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
         try c.existingObject(dirfd: dirfd, path: path, flags: follow ? 0 : UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
@@ -17,28 +17,28 @@ enum AttributeCalls {
         return fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
     }
 
-    static func check(_ r: Int32) throws(TraceeError) -> NotificationReply {
+    static func check(_ r: Int32) throws(TraceeError) -> Outcome {
         guard r == 0 else { throw .errno() }
         return .value(0)
     }
 
     /// Chmod implements Linux syscall chmod(2).
-    static func chmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func chmod(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try chmodAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], flags: 0)
     }
 
     /// Fchmodat implements Linux syscall fchmodat(2) (no flags argument).
-    static func fchmodat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchmodat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try chmodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: 0)
     }
 
     /// Fchmodat2 implements Linux syscall fchmodat2(2).
-    static func fchmodat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchmodat2(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[3] & ~0x1100 == 0 else { throw TraceeError(.EINVAL) }  // AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
         return try chmodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
     }
 
-    static func chmodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func chmodAt(_ c: GuestCall, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> Outcome {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         if isSymlink(w.object) { throw TraceeError(.EOPNOTSUPP) }
@@ -46,14 +46,14 @@ enum AttributeCalls {
     }
 
     /// Fchmod implements Linux syscall fchmod(2) in distro runs.
-    static func fchmod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchmod(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
         return try Ownership.changeMode(c, w, mode: UInt32(truncatingIfNeeded: c.args[1]))
     }
 
     /// Fchown implements Linux syscall fchown(2) in distro runs.
-    static func fchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchown(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
         return try Ownership.changeOwner(c, w, uid: UInt32(truncatingIfNeeded: c.args[1]),
@@ -61,29 +61,29 @@ enum AttributeCalls {
     }
 
     /// Chown implements Linux syscall chown(2).
-    static func chown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func chown(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try chownAt(c, dirfd: AT_FDCWD, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: 0)
     }
 
     /// Lchown implements Linux syscall lchown(2).
-    static func lchown(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func lchown(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try chownAt(c, dirfd: AT_FDCWD, path: c.args[0], uid: c.args[1], gid: c.args[2], flags: UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     /// Fchownat implements Linux syscall fchownat(2).
-    static func fchownat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchownat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[4] & ~0x1100 == 0 else { throw TraceeError(.EINVAL) }
         return try chownAt(c, dirfd: c.int32(0), path: c.args[1], uid: c.args[2], gid: c.args[3], flags: c.args[4])
     }
 
-    static func chownAt(_ c: PathContext, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func chownAt(_ c: GuestCall, dirfd: Int32, path: UInt64, uid: UInt64, gid: UInt64, flags: UInt64) throws(TraceeError) -> Outcome {
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
         return try Ownership.changeOwner(c, w, uid: UInt32(truncatingIfNeeded: uid), gid: UInt32(truncatingIfNeeded: gid))
     }
 
     /// Utimensat implements Linux syscall utimensat(2).
-    static func utimensat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func utimensat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         // A NULL path is futimens(2) on the dirfd: no path to resolve, and
         // only a guest the sidecar restricts needs the supervisor to do it.
         let nullPath = c.args[1] == 0
@@ -106,7 +106,7 @@ enum AttributeCalls {
     }
 
     /// Utime implements Linux syscall utime(2).
-    static func utime(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func utime(_ c: GuestCall) throws(TraceeError) -> Outcome {
         var times: [timespec]? = nil
         if c.args[1] != 0 {
             let b = try c.tracee.readBytes(at: c.args[1], count: 16)
@@ -117,16 +117,16 @@ enum AttributeCalls {
     }
 
     /// Utimes implements Linux syscall utimes(2).
-    static func utimes(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func utimes(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try timevalTimes(c, dirfd: AT_FDCWD, path: c.args[0], tv: c.args[1])
     }
 
     /// Futimesat implements Linux syscall futimesat(2).
-    static func futimesat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func futimesat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try timevalTimes(c, dirfd: c.int32(0), path: c.args[1], tv: c.args[2])
     }
 
-    static func timevalTimes(_ c: PathContext, dirfd: Int32, path: UInt64, tv: UInt64) throws(TraceeError) -> NotificationReply {
+    static func timevalTimes(_ c: GuestCall, dirfd: Int32, path: UInt64, tv: UInt64) throws(TraceeError) -> Outcome {
         var times: [timespec]? = nil
         if tv != 0 {
             let b = try c.tracee.readBytes(at: tv, count: 32)
@@ -137,7 +137,7 @@ enum AttributeCalls {
         return try setTimes(c, dirfd: dirfd, path: path, times: times, flags: 0)
     }
 
-    static func setTimes(_ c: PathContext, dirfd: Int32, path: UInt64, times: [timespec]?, flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func setTimes(_ c: GuestCall, dirfd: Int32, path: UInt64, times: [timespec]?, flags: UInt64) throws(TraceeError) -> Outcome {
         guard flags & ~(UInt64(AT_SYMLINK_NOFOLLOW) | UInt64(AT_EMPTY_PATH)) == 0 else { throw TraceeError(.EINVAL) }
         let nofollow = flags & UInt64(AT_SYMLINK_NOFOLLOW) != 0
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
@@ -146,7 +146,7 @@ enum AttributeCalls {
     }
 
 
-    static func setTimes(_ c: PathContext, _ w: GuestFileTree.Walk, times: [timespec]?, nofollow: Bool) throws(TraceeError) -> NotificationReply {
+    static func setTimes(_ c: GuestCall, _ w: GuestFileTree.Walk, times: [timespec]?, nofollow: Bool) throws(TraceeError) -> Outcome {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         // Linux's rules, against the sidecar's owner: explicit times are the
         // owner's to set; "now" also anyone who may write the file.
@@ -162,7 +162,7 @@ enum AttributeCalls {
     }
 
     /// Truncate implements Linux syscall truncate(2).
-    static func truncate(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func truncate(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try object(c, dirfd: AT_FDCWD, path: c.args[0], follow: true)
         defer { w.close() }
         var st = stat()
@@ -178,7 +178,7 @@ enum AttributeCalls {
     }
 
     /// Statfs implements Linux syscall statfs(2).
-    static func statfs(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func statfs(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try object(c, dirfd: AT_FDCWD, path: c.args[0], follow: true)
         defer { w.close() }
         // struct statfs is 120 bytes on x86-64; the C shim fills it.

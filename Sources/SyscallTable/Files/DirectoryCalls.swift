@@ -11,7 +11,7 @@ import VolFS
 enum DirectoryCalls {
     /// Getcwd implements Linux syscall getcwd(2) from picorun's record of the
     /// guest's working directory.
-    static func getcwd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getcwd(_ c: GuestCall) throws(TraceeError) -> Outcome {
         // Under a chroot, a cwd outside the root is "(unreachable)/...", as Linux has it.
         let seen = c.caller.underRoot(c.caller.cwd) ?? "(unreachable)" + c.caller.cwd
         let bytes = FileNames.bytes(seen) + [0]
@@ -21,7 +21,7 @@ enum DirectoryCalls {
     }
 
     /// Chdir implements Linux syscall chdir(2).
-    static func chdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func chdir(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try c.walk(dirfd: AT_FDCWD, path: try c.path(c.args[0]), follow: true)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
@@ -30,7 +30,7 @@ enum DirectoryCalls {
     }
 
     /// Fchdir implements Linux syscall fchdir(2).
-    static func fchdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fchdir(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let guest = try c.directory(c.int32(0))
         let w = try c.walk(dirfd: AT_FDCWD, path: FileNames.bytes(guest), follow: true, resolve: .treePath)
         defer { w.close() }
@@ -38,13 +38,13 @@ enum DirectoryCalls {
         return .value(0)
     }
 
-    static func enter(_ c: PathContext, fd: Int32, guestPath: String) throws(TraceeError) {
+    static func enter(_ c: GuestCall, fd: Int32, guestPath: String) throws(TraceeError) {
         try searchable(c, fd)
         c.processes.setCwd(c.caller.tid, guestPath)
     }
 
     /// A directory the caller may search, as chdir and chroot want theirs.
-    static func searchable(_ c: PathContext, _ fd: Int32) throws(TraceeError) {
+    static func searchable(_ c: GuestCall, _ fd: Int32) throws(TraceeError) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .errno() }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw TraceeError(.ENOTDIR) }
@@ -61,7 +61,7 @@ enum DirectoryCalls {
     /// on, kept by picorun; the working directory stays where it was, as in
     /// Linux. CAP_SYS_CHROOT is the guest root's (in a distro), or the host
     /// root's running picorun on the host's own tree.
-    static func chroot(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func chroot(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try c.walk(dirfd: AT_FDCWD, path: try c.path(c.args[0]), follow: true)
         defer { w.close() }
         guard w.exists else { throw TraceeError(.ENOENT) }
@@ -73,7 +73,7 @@ enum DirectoryCalls {
     }
 
     /// A final component that must not exist yet.
-    static func newName(_ c: PathContext, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
+    static func newName(_ c: GuestCall, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
         let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: false)
         if w.exists || w.name.isEmpty {
             w.close()
@@ -83,7 +83,7 @@ enum DirectoryCalls {
     }
 
     /// An existing final component, not followed.
-    static func existing(_ c: PathContext, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
+    static func existing(_ c: GuestCall, dirfd: Int32, path: UInt64) throws(TraceeError) -> GuestFileTree.Walk {
         let w = try c.walk(dirfd: dirfd, path: try c.path(path), follow: false)
         guard w.exists, !w.trailingSlash else {
             w.close()
@@ -92,22 +92,22 @@ enum DirectoryCalls {
         return w
     }
 
-    static func check(_ r: Int32) throws(TraceeError) -> NotificationReply {
+    static func check(_ r: Int32) throws(TraceeError) -> Outcome {
         guard r == 0 else { throw .errno() }
         return .value(0)
     }
 
     /// Mkdir implements Linux syscall mkdir(2).
-    static func mkdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func mkdir(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try mkdirAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1])
     }
 
     /// Mkdirat implements Linux syscall mkdirat(2).
-    static func mkdirat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func mkdirat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try mkdirAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2])
     }
 
-    static func mkdirAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64) throws(TraceeError) -> NotificationReply {
+    static func mkdirAt(_ c: GuestCall, dirfd: Int32, path: UInt64, mode: UInt64) throws(TraceeError) -> Outcome {
         let w = try newName(c, dirfd: dirfd, path: path)
         defer { w.close() }
         try Permissions.checkParent(c, w)
@@ -119,16 +119,16 @@ enum DirectoryCalls {
     }
 
     /// Mknod implements Linux syscall mknod(2).
-    static func mknod(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func mknod(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try mknodAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], dev: c.args[2])
     }
 
     /// Mknodat implements Linux syscall mknodat(2).
-    static func mknodat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func mknodat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try mknodAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], dev: c.args[3])
     }
 
-    static func mknodAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, dev: UInt64) throws(TraceeError) -> NotificationReply {
+    static func mknodAt(_ c: GuestCall, dirfd: Int32, path: UInt64, mode: UInt64, dev: UInt64) throws(TraceeError) -> Outcome {
         let m = UInt32(truncatingIfNeeded: mode)
         var type = m & S_IFMT
         if type == 0 { type = S_IFREG }
@@ -163,7 +163,7 @@ enum DirectoryCalls {
     }
 
     /// Rmdir implements Linux syscall rmdir(2).
-    static func rmdir(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func rmdir(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try unlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: AT_REMOVEDIR)
     }
 
@@ -175,17 +175,17 @@ enum DirectoryCalls {
     }
 
     /// Unlink implements Linux syscall unlink(2).
-    static func unlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func unlink(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try unlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: 0)
     }
 
     /// Unlinkat implements Linux syscall unlinkat(2).
-    static func unlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func unlinkat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[2] & ~0x200 == 0 else { throw TraceeError(.EINVAL) }
         return try unlinkAt(c, dirfd: c.int32(0), path: c.args[1], flags: Int32(c.args[2]))
     }
 
-    static func unlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, flags: Int32) throws(TraceeError) -> NotificationReply {
+    static func unlinkAt(_ c: GuestCall, dirfd: Int32, path: UInt64, flags: Int32) throws(TraceeError) -> Outcome {
         if flags & AT_REMOVEDIR != 0, let e = dotEnding(try c.path(path)) {
             _ = try existing(c, dirfd: dirfd, path: path).close()
             throw TraceeError(e)
@@ -197,7 +197,7 @@ enum DirectoryCalls {
     }
 
     /// Removes the walked name; the sidecar forgets a file that is then gone.
-    static func remove(_ c: PathContext, _ w: GuestFileTree.Walk, flags: Int32) throws(TraceeError) -> NotificationReply {
+    static func remove(_ c: GuestCall, _ w: GuestFileTree.Walk, flags: Int32) throws(TraceeError) -> Outcome {
         try Permissions.checkRemoval(c, w)
         let forget = c.volume?.removal(dirfd: w.parent, name: w.name)
         guard Glibc.unlinkat(w.parent, w.cName, flags) == 0 else { throw .errno() }
@@ -207,21 +207,21 @@ enum DirectoryCalls {
     }
 
     /// Rename implements Linux syscall rename(2).
-    static func rename(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func rename(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try renameAt(c, old: (AT_FDCWD, c.args[0]), new: (AT_FDCWD, c.args[1]), flags: 0)
     }
 
     /// Renameat implements Linux syscall renameat(2).
-    static func renameat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func renameat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try renameAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: 0)
     }
 
     /// Renameat2 implements Linux syscall renameat2(2).
-    static func renameat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func renameat2(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try renameAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: UInt32(truncatingIfNeeded: c.args[4]))
     }
 
-    static func renameAt(_ c: PathContext, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt32) throws(TraceeError) -> NotificationReply {
+    static func renameAt(_ c: GuestCall, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt32) throws(TraceeError) -> Outcome {
         let from = try existing(c, dirfd: old.0, path: old.1)
         defer { from.close() }
         let to = try c.walk(dirfd: new.0, path: try c.path(new.1), follow: false)
@@ -247,16 +247,16 @@ enum DirectoryCalls {
     }
 
     /// Link implements Linux syscall link(2).
-    static func link(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func link(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try linkAt(c, old: (AT_FDCWD, c.args[0]), new: (AT_FDCWD, c.args[1]), flags: 0)
     }
 
     /// Linkat implements Linux syscall linkat(2).
-    static func linkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func linkat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try linkAt(c, old: (c.int32(0), c.args[1]), new: (c.int32(2), c.args[3]), flags: c.args[4])
     }
 
-    static func linkAt(_ c: PathContext, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func linkAt(_ c: GuestCall, old: (Int32, UInt64), new: (Int32, UInt64), flags: UInt64) throws(TraceeError) -> Outcome {
         let symlinkFollow = UInt64(AT_SYMLINK_FOLLOW)
         guard flags & ~(symlinkFollow | UInt64(AT_EMPTY_PATH)) == 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(old.1)
@@ -285,16 +285,16 @@ enum DirectoryCalls {
     }
 
     /// Symlink implements Linux syscall symlink(2).
-    static func symlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func symlink(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try symlinkAt(c, target: c.args[0], dirfd: AT_FDCWD, path: c.args[1])
     }
 
     /// Symlinkat implements Linux syscall symlinkat(2).
-    static func symlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func symlinkat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try symlinkAt(c, target: c.args[0], dirfd: c.int32(1), path: c.args[2])
     }
 
-    static func symlinkAt(_ c: PathContext, target: UInt64, dirfd: Int32, path: UInt64) throws(TraceeError) -> NotificationReply {
+    static func symlinkAt(_ c: GuestCall, target: UInt64, dirfd: Int32, path: UInt64) throws(TraceeError) -> Outcome {
         // The target is stored as text and read back by the walker, inside the tree.
         let text = try c.path(target)
         guard !text.isEmpty else { throw TraceeError(.ENOENT) }

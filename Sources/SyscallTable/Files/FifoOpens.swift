@@ -22,7 +22,7 @@ final class FifoOpens: Sendable {
 
     /// Opens `object` with `flags` on a thread, answering with `respond`.
     func open(tid: pid_t, object: Int32, flags: Int32, cloexec: Bool,
-                     respond: @escaping @Sendable (NotificationReply) -> Void) {
+                     respond: @escaping @Sendable (Outcome) -> Void) {
         let id = waiting.withLock { w in
             w.next += 1
             w.byTid[tid, default: []].append(Waiting(id: w.next, object: object, access: flags & O_ACCMODE))

@@ -36,7 +36,7 @@ struct HostSemantics: MountSemantics {
     func created(parent: Int32, name: String, mode: UInt32, rdev: UInt64, caller: Rulebook.Caller) {}
 }
 
-extension PathContext {
+extension GuestCall {
     /// The file semantics of the mount `w` was found on: the one place a
     /// mount's kind is looked at.
     func semantics(_ w: GuestFileTree.Walk) -> any MountSemantics {

@@ -13,12 +13,12 @@ enum OpenCalls {
     static let oPath = UInt64(O_PATH), oDirectory = UInt64(O_DIRECTORY)
 
     /// Open implements Linux syscall open(2).
-    static func open(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func open(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try openAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: c.args[1], mode: c.args[2])
     }
 
     /// Openat implements Linux syscall openat(2).
-    static func openat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func openat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         // The loader stub taking the files its exec validated (LoaderFiles);
         // for anyone else such a dirfd is as bad as on Linux.
         if let index = LoaderFiles.index(ofToken: c.int32(0)) {
@@ -29,14 +29,14 @@ enum OpenCalls {
     }
 
     /// Creat implements Linux syscall creat(2).
-    static func creat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func creat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try openAt(c, dirfd: AT_FDCWD, path: c.args[0], flags: oCreat | 1 | 0o1000, mode: c.args[1])
     }
 
     /// Openat2 implements Linux syscall openat2(2), RESOLVE_* flags included
     /// (the walker applies them; RESOLVE_CACHED answers EAGAIN, which tells
     /// the caller to retry without it).
-    static func openat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func openat2(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let size = c.args[3]
         guard size >= 24 else { throw TraceeError(.EINVAL) }
         guard size <= 4096 else { throw TraceeError(.E2BIG) }
@@ -53,8 +53,8 @@ enum OpenCalls {
         return try openAt(c, dirfd: c.int32(0), path: c.args[1], flags: flags, mode: mode, resolve: resolve)
     }
 
-    static func openAt(_ c: PathContext, dirfd: Int32, path address: UInt64, flags: UInt64, mode: UInt64,
-                       resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> NotificationReply {
+    static func openAt(_ c: GuestCall, dirfd: Int32, path address: UInt64, flags: UInt64, mode: UInt64,
+                       resolve: GuestFileTree.Resolve = []) throws(TraceeError) -> Outcome {
         let raw = try c.path(address)
         let create = flags & oCreat != 0 && flags & oTmpfile != oTmpfile
         // O_CREAT of "name/" is EISDIR whatever exists there.

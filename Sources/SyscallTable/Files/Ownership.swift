@@ -4,18 +4,18 @@ import VolFS
 
 /// The guest's owners and modes: what stat reports, what chown/chmod
 /// change and who owns a new file, as the walked object's mount decides
-/// (`PathContext.semantics`: the sidecar's in a distro, DrvFS's fixed ones,
+/// (`GuestCall.semantics`: the sidecar's in a distro, DrvFS's fixed ones,
 /// the host's own).
 enum Ownership {
     static let setuid: UInt32 = 0o4000, setgid: UInt32 = 0o2000, groupExec: UInt32 = 0o010
 
     /// The guest's owner, group and mode for the walked object; nil: the host's stat.
-    static func guestView(_ c: PathContext, _ w: GuestFileTree.Walk) -> Metadata? {
+    static func guestView(_ c: GuestCall, _ w: GuestFileTree.Walk) -> Metadata? {
         c.semantics(w).guestView(fd: w.object, caller: c.processes.credentials(c.caller.tid).fileCaller, readOnly: w.mount.readOnly)
     }
 
     /// Puts the guest's view of the walked object into `st`.
-    static func overlay(_ st: inout stat, _ c: PathContext, _ w: GuestFileTree.Walk) {
+    static func overlay(_ st: inout stat, _ c: GuestCall, _ w: GuestFileTree.Walk) {
         guard let meta = guestView(c, w) else { return }
         apply(meta, to: &st)
     }
@@ -29,7 +29,7 @@ enum Ownership {
 
     /// The same for a struct statx buffer (uid at 20, gid at 24, mode at 28,
     /// rdev major/minor at 128/132).
-    static func overlay(statx b: inout [UInt8], _ c: PathContext, _ w: GuestFileTree.Walk) {
+    static func overlay(statx b: inout [UInt8], _ c: GuestCall, _ w: GuestFileTree.Walk) {
         guard let meta = guestView(c, w) else { return }
         func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
         put32(20, meta.uid)
@@ -44,20 +44,20 @@ enum Ownership {
 
     /// Records who owns an object the guest just created as the walk's
     /// name, with the guest mode `mode` (type and permissions).
-    static func created(_ c: PathContext, _ w: GuestFileTree.Walk, mode: UInt32, rdev: UInt64 = 0) {
+    static func created(_ c: GuestCall, _ w: GuestFileTree.Walk, mode: UInt32, rdev: UInt64 = 0) {
         c.semantics(w).created(parent: w.parent, name: w.name, mode: mode, rdev: rdev, caller: c.processes.credentials(c.caller.tid).fileCaller)
     }
 
     /// A truncation or write by the caller: the sidecar's setuid and setgid
     /// bits go as Linux drops them (the host file never has them).
-    static func written(_ c: PathContext, _ w: GuestFileTree.Walk) {
+    static func written(_ c: GuestCall, _ w: GuestFileTree.Walk) {
         guard let volume = c.volume, w.mount.kind == .volume, let meta = volume.metadata(fd: w.object) else { return }
         let mode = Rulebook.modeAfterWrite(meta, c.processes.credentials(c.caller.tid).fileCaller)
         if mode != meta.mode { try? volume.update(fd: w.object) { $0.mode = mode } }
     }
 
     /// chmod(2) on the walked object, as its mount does it.
-    static func changeMode(_ c: PathContext, _ w: GuestFileTree.Walk, mode requested: UInt32) throws(TraceeError) -> NotificationReply {
+    static func changeMode(_ c: GuestCall, _ w: GuestFileTree.Walk, mode requested: UInt32) throws(TraceeError) -> Outcome {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let caller = c.processes.credentials(c.caller.tid).fileCaller
         if let e = c.semantics(w).changeMode(fd: w.object, to: requested, caller: caller) { throw TraceeError(e) }
@@ -66,7 +66,7 @@ enum Ownership {
     }
 
     /// chown(2) on the walked object, as its mount does it ((uid_t)-1: no change).
-    static func changeOwner(_ c: PathContext, _ w: GuestFileTree.Walk, uid: UInt32, gid: UInt32) throws(TraceeError) -> NotificationReply {
+    static func changeOwner(_ c: GuestCall, _ w: GuestFileTree.Walk, uid: UInt32, gid: UInt32) throws(TraceeError) -> Outcome {
         if w.mount.readOnly { throw TraceeError(.EROFS) }
         let keep = UInt32.max
         let caller = c.processes.credentials(c.caller.tid).fileCaller

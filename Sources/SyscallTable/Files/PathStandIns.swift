@@ -11,7 +11,7 @@ import Synchronization
 /// for `mknod -m`'s chmod through O_PATH) while a device's open can act on
 /// the device. So the guest gets an empty memfd standing in for the
 /// object, and the calls that take an fd with an empty path (fstat,
-/// readlinkat, fchownat, ... through PathContext.fdObject) and reopens
+/// readlinkat, fchownat, ... through GuestCall.fdObject) and reopens
 /// through /proc/PID/fd act on the object itself. glibc's
 /// fchmodat(AT_SYMLINK_NOFOLLOW) and lchmod need that (they open the file
 /// O_PATH, fstat it, then chmod /proc/self/fd/N), and so does tar.

@@ -24,7 +24,7 @@ enum Permissions {
     /// The checks apply in distro runs, to a guest whose capabilities do
     /// not already pass them: `modesOnly` for the mode check alone
     /// (CAP_DAC_OVERRIDE passes it), else every capability.
-    static func applies(_ c: PathContext, modesOnly: Bool = true) -> (Volume, Credentials)? {
+    static func applies(_ c: GuestCall, modesOnly: Bool = true) -> (Volume, Credentials)? {
         guard let volume = c.volume else { return nil }
         let k = c.processes.credentials(c.caller.tid)
         if modesOnly ? k.has(.dacOverride) : k.effective.isSuperset(of: ruleCapabilities) { return nil }
@@ -33,7 +33,7 @@ enum Permissions {
 
     /// EACCES unless the caller may `want` the file `fd` names (files of
     /// host mounts keep the host's checks).
-    static func check(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
+    static func check(_ c: GuestCall, _ w: GuestFileTree.Walk, fd: Int32, _ want: UInt32) throws(TraceeError) {
         if want & write != 0 && (w.mount.readOnly || c.tree.isHostKernelSetting(w)) { throw TraceeError(.EROFS) }
         guard let (meta, k) = judged(c, w, fd: fd) else { return }
         if !allows(meta, k, want) { throw TraceeError(.EACCES) }
@@ -42,7 +42,7 @@ enum Permissions {
     /// The owner and mode a non-root guest is judged by for `fd`: the
     /// sidecar's in the distro, the host's on /dev and /sys when picorun is
     /// root (`hostView`); nil where the host's own check decides.
-    static func judged(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
+    static func judged(_ c: GuestCall, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
         // The kernel's one anonymous inode (eventfd, epoll, signalfd, timerfd
         // reopened through /proc/PID/fd) belongs to root, mode 0600.
         if w.guestPath.hasPrefix("anon_inode:"), let (_, k) = applies(c, modesOnly: modesOnly) {
@@ -60,7 +60,7 @@ enum Permissions {
     /// host's own check would let everything through: the host's owner and
     /// mode against the guest's ids. /proc keeps the host's checks (its
     /// per-process files belong to the guests' host identity).
-    static func hostView(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
+    static func hostView(_ c: GuestCall, _ w: GuestFileTree.Walk, fd: Int32, modesOnly: Bool = true) -> (Metadata, Credentials)? {
         guard supervisorIsRoot, w.mount.kind == .host, !w.mount.isProc || w.outsideTree,
               let (_, k) = applies(c, modesOnly: modesOnly) else { return nil }
         var st = stat()
@@ -70,21 +70,21 @@ enum Permissions {
 
     /// A rule of the rulebook for the walked object, where picorun judges
     /// it (a distro file, for a guest without every capability): its errno thrown.
-    static func rule(_ c: PathContext, _ w: GuestFileTree.Walk, fd: Int32,
+    static func rule(_ c: GuestCall, _ w: GuestFileTree.Walk, fd: Int32,
                      _ verdict: (Metadata, Rulebook.Caller) -> LinuxErrno?) throws(TraceeError) {
         guard let (meta, k) = judged(c, w, fd: fd, modesOnly: false), let e = verdict(meta, k.fileCaller) else { return }
         throw TraceeError(e)
     }
 
     /// May the caller add or remove names in the walk's parent directory?
-    static func checkParent(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
+    static func checkParent(_ c: GuestCall, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try check(c, w, fd: w.parent, write | execute)
     }
 
     /// Removing or replacing `w` (an existing name): write and search on the
     /// directory, and in a sticky directory only the file's or directory's
     /// owner (or CAP_FOWNER) may do it (may_delete).
-    static func checkRemoval(_ c: PathContext, _ w: GuestFileTree.Walk) throws(TraceeError) {
+    static func checkRemoval(_ c: GuestCall, _ w: GuestFileTree.Walk) throws(TraceeError) {
         try checkParent(c, w)
         guard w.exists else { return }
         // /dev/shm, /dev/mqueue: sticky host folders, with picorun perhaps host root.

@@ -9,17 +9,17 @@ import VolFS
 /// supervisor resolves, asks the host, and writes the answer into the guest.
 enum StatCalls {
     /// Stat implements Linux syscall stat(2).
-    static func stat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func stat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try statAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], flags: 0)
     }
 
     /// Lstat implements Linux syscall lstat(2).
-    static func lstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func lstat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try statAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], flags: UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
     /// Newfstatat implements Linux syscall newfstatat(2).
-    static func newfstatat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func newfstatat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[3] & ~statFlags == 0 else { throw TraceeError(.EINVAL) }
         return try statAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], flags: c.args[3])
     }
@@ -27,7 +27,7 @@ enum StatCalls {
     /// AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH.
     static let statFlags = UInt64(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
 
-    static func statAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func statAt(_ c: GuestCall, dirfd: Int32, path: UInt64, buffer: UInt64, flags: UInt64) throws(TraceeError) -> Outcome {
         var st = Glibc.stat()
         let follow = flags & UInt64(AT_SYMLINK_NOFOLLOW) == 0
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags, nullIsEmpty: true, answerFinal: { dirfd, name, mount in
@@ -47,7 +47,7 @@ enum StatCalls {
     /// fstat's answer from the fd alone, where the file's device tells its
     /// mount (no readlink of its path): the host's, or the sidecar's view
     /// of a distro file.
-    static func answer(_ c: PathContext, held fd: Int32, into st: inout Glibc.stat) -> Bool {
+    static func answer(_ c: GuestCall, held fd: Int32, into st: inout Glibc.stat) -> Bool {
         guard let volume = c.volume else { return Glibc.fstat(fd, &st) == 0 }
         guard let (meta, host) = volume.describe(fd: fd), let mount = c.tree.mount(ofDevice: host.dev) else { return false }
         switch mount.kind {
@@ -63,7 +63,7 @@ enum StatCalls {
     /// also names the sidecar row. False (the walk opens the object) for a
     /// symlink to follow, an error (the walk reports it as it would), and
     /// DrvFS folders, whose modes need the object itself.
-    static func answer(_ c: PathContext, _ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount,
+    static func answer(_ c: GuestCall, _ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount,
                        follow: Bool, into st: inout Glibc.stat) -> Bool {
         if let volume = c.volume, mount.kind == .volume {
             guard let (meta, host) = volume.describe(dirfd: dirfd, name: name),
@@ -79,13 +79,13 @@ enum StatCalls {
     /// Fstat implements Linux syscall fstat(2) in distro runs (the sidecar's
     /// owners and modes), on the supervisor's duplicate of the guest's fd.
     /// It is newfstatat(fd, NULL, AT_EMPTY_PATH), except that AT_FDCWD names no fd.
-    static func fstat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fstat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.int32(0) >= 0 else { throw TraceeError(.EBADF) }
         return try statAt(c, dirfd: c.int32(0), path: 0, buffer: c.args[1], flags: UInt64(AT_EMPTY_PATH))
     }
 
     /// Statx implements Linux syscall statx(2).
-    static func statx(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func statx(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let flags = c.args[2]
         // AT_STATX_FORCE_SYNC with DONT_SYNC, unknown flags, or the reserved mask bit.
         guard flags & ~(statFlags | UInt64(AT_STATX_SYNC_TYPE)) == 0, flags & UInt64(AT_STATX_SYNC_TYPE) != UInt64(AT_STATX_SYNC_TYPE), c.args[3] & 0x8000_0000 == 0 else {
@@ -103,22 +103,22 @@ enum StatCalls {
     }
 
     /// Access implements Linux syscall access(2).
-    static func access(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func access(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try accessAt(c, dirfd: AT_FDCWD, path: c.args[0], mode: c.args[1], flags: 0)
     }
 
     /// Faccessat implements Linux syscall faccessat(2) (no flags argument).
-    static func faccessat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func faccessat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: 0)
     }
 
     /// Faccessat2 implements Linux syscall faccessat2(2).
-    static func faccessat2(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func faccessat2(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[3] & ~0x1300 == 0 else { throw TraceeError(.EINVAL) }  // AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
         return try accessAt(c, dirfd: c.int32(0), path: c.args[1], mode: c.args[2], flags: c.args[3])
     }
 
-    static func accessAt(_ c: PathContext, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> NotificationReply {
+    static func accessAt(_ c: GuestCall, dirfd: Int32, path: UInt64, mode: UInt64, flags: UInt64) throws(TraceeError) -> Outcome {
         guard mode & ~7 == 0 else { throw TraceeError(.EINVAL) }
         let w = try c.existingObject(dirfd: dirfd, path: path, flags: flags)
         defer { w.close() }
@@ -145,16 +145,16 @@ enum StatCalls {
     }
 
     /// Readlink implements Linux syscall readlink(2).
-    static func readlink(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func readlink(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try readlinkAt(c, dirfd: AT_FDCWD, path: c.args[0], buffer: c.args[1], size: c.args[2])
     }
 
     /// Readlinkat implements Linux syscall readlinkat(2).
-    static func readlinkat(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func readlinkat(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try readlinkAt(c, dirfd: c.int32(0), path: c.args[1], buffer: c.args[2], size: c.args[3])
     }
 
-    static func readlinkAt(_ c: PathContext, dirfd: Int32, path: UInt64, buffer: UInt64, size: UInt64) throws(TraceeError) -> NotificationReply {
+    static func readlinkAt(_ c: GuestCall, dirfd: Int32, path: UInt64, buffer: UInt64, size: UInt64) throws(TraceeError) -> Outcome {
         // bufsiz is an int.
         guard Int32(truncatingIfNeeded: size) > 0 else { throw TraceeError(.EINVAL) }
         let raw = try c.path(path)
@@ -186,7 +186,7 @@ enum StatCalls {
 
     /// /proc/PID/{exe,cwd,root} of a guest process, answered from picorun's
     /// own records (the kernel would name the loader stub and host paths).
-    static func procLinkAnswer(_ c: PathContext, _ w: GuestFileTree.Walk) -> String? {
+    static func procLinkAnswer(_ c: GuestCall, _ w: GuestFileTree.Walk) -> String? {
         guard w.mount.isProc else { return nil }
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         guard parts.count == 2, let pid = pid_t(parts[0]), c.processes.isGuest(pid) else { return nil }

@@ -10,7 +10,7 @@ enum WatchCalls {
     static let inDontFollow: UInt64 = 0x0200_0000
 
     /// Inotify_add_watch implements Linux syscall inotify_add_watch(2).
-    static func inotifyAddWatch(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func inotifyAddWatch(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let mask = c.args[2]
         let follow = mask & inDontFollow == 0
         let w = try c.existingObject(dirfd: AT_FDCWD, path: c.args[1],

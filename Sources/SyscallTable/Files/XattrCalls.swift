@@ -14,48 +14,48 @@ enum XattrCalls {
     static let sizeMax = 65536
 
     /// Getxattr implements Linux syscall getxattr(2).
-    static func getxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try get(c, follow: true) }
+    static func getxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try get(c, follow: true) }
     /// Lgetxattr implements Linux syscall lgetxattr(2).
-    static func lgetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try get(c, follow: false) }
+    static func lgetxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try get(c, follow: false) }
     /// Setxattr implements Linux syscall setxattr(2).
-    static func setxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try set(c, follow: true) }
+    static func setxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try set(c, follow: true) }
     /// Lsetxattr implements Linux syscall lsetxattr(2).
-    static func lsetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try set(c, follow: false) }
+    static func lsetxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try set(c, follow: false) }
     /// Listxattr implements Linux syscall listxattr(2).
-    static func listxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try list(c, follow: true) }
+    static func listxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try list(c, follow: true) }
     /// Llistxattr implements Linux syscall llistxattr(2).
-    static func llistxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try list(c, follow: false) }
+    static func llistxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try list(c, follow: false) }
     /// Removexattr implements Linux syscall removexattr(2).
-    static func removexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try remove(c, follow: true) }
+    static func removexattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try remove(c, follow: true) }
     /// Lremovexattr implements Linux syscall lremovexattr(2).
-    static func lremovexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply { try remove(c, follow: false) }
+    static func lremovexattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try remove(c, follow: false) }
 
     /// The host's name for the attribute: a distro's privileged names are
     /// kept elsewhere (VolFS.XattrNames); on the host tree, the name itself.
-    static func hostName(_ c: PathContext, _ name: String) -> String { c.volume == nil ? name : XattrNames.host(name) }
+    static func hostName(_ c: GuestCall, _ name: String) -> String { c.volume == nil ? name : XattrNames.host(name) }
 
     /// The host path naming the walked object, for a call that takes only a path.
     static func target(_ w: GuestFileTree.Walk, follow: Bool) -> [CChar] {
         FileNames.cString(follow || w.name.isEmpty ? procPath(w.object) : procPath(w.parent) + "/" + w.name)
     }
 
-    static func object(_ c: PathContext, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+    static func object(_ c: GuestCall, follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
         try c.existingObject(dirfd: AT_FDCWD, path: c.args[0], flags: follow ? 0 : UInt64(AT_SYMLINK_NOFOLLOW))
     }
 
-    static func attributeName(_ c: PathContext) throws(TraceeError) -> String {
+    static func attributeName(_ c: GuestCall) throws(TraceeError) -> String {
         let raw = try c.tracee.readCString(at: c.args[1], limit: nameMax + 1)
         guard !raw.isEmpty, raw.count <= nameMax else { throw TraceeError(.ERANGE) }
         return String(decoding: raw, as: UTF8.self)
     }
 
     /// The value a set call gives (arguments 2 and 3 in every variant).
-    static func attributeValue(_ c: PathContext) throws(TraceeError) -> [UInt8] {
+    static func attributeValue(_ c: GuestCall) throws(TraceeError) -> [UInt8] {
         guard c.args[3] <= UInt64(sizeMax) else { throw TraceeError(.E2BIG) }
         return c.args[3] == 0 ? [] : try c.tracee.readBytes(at: c.args[2], count: Int(c.args[3]))
     }
 
-    static func get(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
+    static func get(_ c: GuestCall, follow: Bool) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let w = try object(c, follow: follow)
         defer { w.close() }
@@ -72,7 +72,7 @@ enum XattrCalls {
         return .value(Int64(n))
     }
 
-    static func set(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
+    static func set(_ c: GuestCall, follow: Bool) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let value = try attributeValue(c)
         let w = try object(c, follow: follow)
@@ -95,7 +95,7 @@ enum XattrCalls {
     /// Fsetxattr implements Linux syscall fsetxattr(2) in distro runs, on
     /// the supervisor's copy of the guest's fd: an access ACL sets the
     /// guest's mode (see AccessAcl); any other name goes to the host file.
-    static func fsetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fsetxattr(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let value = try attributeValue(c)
         let w = try c.fdObject(c.int32(0))
@@ -108,7 +108,7 @@ enum XattrCalls {
         return .value(0)
     }
 
-    static func list(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
+    static func list(_ c: GuestCall, follow: Bool) throws(TraceeError) -> Outcome {
         let w = try object(c, follow: follow)
         defer { w.close() }
         let path = target(w, follow: follow)
@@ -116,8 +116,8 @@ enum XattrCalls {
     }
 
     /// The host's list in the guest's names, into the buffer at args[1] of size args[2].
-    static func answerList(_ c: PathContext, _ w: GuestFileTree.Walk,
-                           _ call: (UnsafeMutablePointer<CChar>?, Int) -> Int) throws(TraceeError) -> NotificationReply {
+    static func answerList(_ c: GuestCall, _ w: GuestFileTree.Walk,
+                           _ call: (UnsafeMutablePointer<CChar>?, Int) -> Int) throws(TraceeError) -> Outcome {
         let asked = Int(min(c.args[2], UInt64(sizeMax)))
         var buf = [UInt8](repeating: 0, count: sizeMax)
         let n = buf.withUnsafeMutableBytes { call($0.baseAddress!.assumingMemoryBound(to: CChar.self), sizeMax) }
@@ -130,7 +130,7 @@ enum XattrCalls {
         return .value(Int64(names.count))
     }
 
-    static func remove(_ c: PathContext, follow: Bool) throws(TraceeError) -> NotificationReply {
+    static func remove(_ c: GuestCall, follow: Bool) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let w = try object(c, follow: follow)
         defer { w.close() }
@@ -146,7 +146,7 @@ enum XattrCalls {
 
     /// Fgetxattr implements Linux syscall fgetxattr(2) in distro runs, on the
     /// supervisor's copy of the guest's fd, in the guest's names.
-    static func fgetxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fgetxattr(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
@@ -160,14 +160,14 @@ enum XattrCalls {
     }
 
     /// Flistxattr implements Linux syscall flistxattr(2) in distro runs.
-    static func flistxattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func flistxattr(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }
         return try answerList(c, w) { CPicoLinux.flistxattr(w.object, $0, $1) }
     }
 
     /// Fremovexattr implements Linux syscall fremovexattr(2) in distro runs.
-    static func fremovexattr(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func fremovexattr(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let name = try attributeName(c)
         let w = try c.fdObject(c.int32(0))
         defer { w.close() }

@@ -5,45 +5,45 @@ import PicoCore
 /// the calling process's credentials (distro runs only; a run on the host
 /// tree is the host user and these pass through).
 enum IdentityCalls {
-    static func creds(_ c: PathContext) -> Credentials { c.processes.credentials(c.caller.tid) }
+    static func creds(_ c: GuestCall) -> Credentials { c.processes.credentials(c.caller.tid) }
 
-    static func change(_ c: PathContext, _ body: (inout Credentials) -> Bool) throws(TraceeError) -> NotificationReply {
+    static func change(_ c: GuestCall, _ body: (inout Credentials) -> Bool) throws(TraceeError) -> Outcome {
         guard c.processes.updateCredentials(c.caller.tid, body) else { throw TraceeError(.EPERM) }
         return .value(0)
     }
 
-    static func id(_ c: PathContext) -> UInt32 { UInt32(truncatingIfNeeded: c.args[0]) }
-    static func id(_ c: PathContext, _ i: Int) -> UInt32 { UInt32(truncatingIfNeeded: c.args[i]) }
+    static func id(_ c: GuestCall) -> UInt32 { UInt32(truncatingIfNeeded: c.args[0]) }
+    static func id(_ c: GuestCall, _ i: Int) -> UInt32 { UInt32(truncatingIfNeeded: c.args[i]) }
 
     /// Getuid implements Linux syscall getuid(2).
-    static func getuid(_ c: PathContext) throws(TraceeError) -> NotificationReply { .value(Int64(creds(c).ruid)) }
+    static func getuid(_ c: GuestCall) throws(TraceeError) -> Outcome { .value(Int64(creds(c).ruid)) }
     /// Geteuid implements Linux syscall geteuid(2).
-    static func geteuid(_ c: PathContext) throws(TraceeError) -> NotificationReply { .value(Int64(creds(c).euid)) }
+    static func geteuid(_ c: GuestCall) throws(TraceeError) -> Outcome { .value(Int64(creds(c).euid)) }
     /// Getgid implements Linux syscall getgid(2).
-    static func getgid(_ c: PathContext) throws(TraceeError) -> NotificationReply { .value(Int64(creds(c).rgid)) }
+    static func getgid(_ c: GuestCall) throws(TraceeError) -> Outcome { .value(Int64(creds(c).rgid)) }
     /// Getegid implements Linux syscall getegid(2).
-    static func getegid(_ c: PathContext) throws(TraceeError) -> NotificationReply { .value(Int64(creds(c).egid)) }
+    static func getegid(_ c: GuestCall) throws(TraceeError) -> Outcome { .value(Int64(creds(c).egid)) }
 
     /// Getresuid implements Linux syscall getresuid(2).
-    static func getresuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getresuid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let k = creds(c)
         try writeIDs(c, [k.ruid, k.euid, k.suid])
         return .value(0)
     }
 
     /// Getresgid implements Linux syscall getresgid(2).
-    static func getresgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getresgid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let k = creds(c)
         try writeIDs(c, [k.rgid, k.egid, k.sgid])
         return .value(0)
     }
 
-    static func writeIDs(_ c: PathContext, _ ids: [UInt32]) throws(TraceeError) {
+    static func writeIDs(_ c: GuestCall, _ ids: [UInt32]) throws(TraceeError) {
         for (i, v) in ids.enumerated() { try c.write(v, to: c.args[i]) }
     }
 
     /// Getgroups implements Linux syscall getgroups(2).
-    static func getgroups(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getgroups(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let groups = creds(c).groups
         let size = Int32(truncatingIfNeeded: c.args[0])
         guard size >= 0 else { throw TraceeError(.EINVAL) }
@@ -56,7 +56,7 @@ enum IdentityCalls {
     }
 
     /// Setgroups implements Linux syscall setgroups(2).
-    static func setgroups(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setgroups(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let size = Int(truncatingIfNeeded: c.args[0])
         guard size >= 0, size <= 65536 else { throw TraceeError(.EINVAL) }
         guard creds(c).has(.setgid) else { throw TraceeError(.EPERM) }
@@ -71,12 +71,12 @@ enum IdentityCalls {
     }
 
     /// Setuid implements Linux syscall setuid(2).
-    static func setuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setuid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard id(c) != invalidID else { throw TraceeError(.EINVAL) }  // (uid_t)-1 is no user
         return try change(c) { $0.setUID(id(c)) }
     }
     /// Setgid implements Linux syscall setgid(2).
-    static func setgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setgid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard id(c) != invalidID else { throw TraceeError(.EINVAL) }
         return try change(c) { $0.setGID(id(c)) }
     }
@@ -85,27 +85,27 @@ enum IdentityCalls {
     /// invalid to setuid/setgid, ignored by setfsuid/setfsgid.
     static let invalidID = UInt32.max
     /// Setreuid implements Linux syscall setreuid(2).
-    static func setreuid(_ c: PathContext) throws(TraceeError) -> NotificationReply { try change(c) { $0.setReUID(id(c, 0), id(c, 1)) } }
+    static func setreuid(_ c: GuestCall) throws(TraceeError) -> Outcome { try change(c) { $0.setReUID(id(c, 0), id(c, 1)) } }
     /// Setregid implements Linux syscall setregid(2).
-    static func setregid(_ c: PathContext) throws(TraceeError) -> NotificationReply { try change(c) { $0.setReGID(id(c, 0), id(c, 1)) } }
+    static func setregid(_ c: GuestCall) throws(TraceeError) -> Outcome { try change(c) { $0.setReGID(id(c, 0), id(c, 1)) } }
     /// Setresuid implements Linux syscall setresuid(2).
-    static func setresuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setresuid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try change(c) { $0.setResUID(id(c, 0), id(c, 1), id(c, 2)) }
     }
     /// Setresgid implements Linux syscall setresgid(2).
-    static func setresgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setresgid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try change(c) { $0.setResGID(id(c, 0), id(c, 1), id(c, 2)) }
     }
 
     /// Setfsuid implements Linux syscall setfsuid(2): returns the old value.
-    static func setfsuid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setfsuid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         var old: UInt32 = 0
         _ = c.processes.updateCredentials(c.caller.tid) { k in old = k.fsuid; k.setFSUID(id(c)); return true }
         return .value(Int64(old))
     }
 
     /// Setfsgid implements Linux syscall setfsgid(2): returns the old value.
-    static func setfsgid(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func setfsgid(_ c: GuestCall) throws(TraceeError) -> Outcome {
         var old: UInt32 = 0
         _ = c.processes.updateCredentials(c.caller.tid) { k in old = k.fsgid; k.setFSGID(id(c)); return true }
         return .value(Int64(old))
@@ -116,7 +116,7 @@ enum IdentityCalls {
     static let capabilityVersions: [UInt32] = [capabilityVersion1, 0x2007_1026, capabilityVersion3]
 
     /// The header's version, or EINVAL with the kernel's written back.
-    static func capabilityHeader(_ c: PathContext) throws(TraceeError) -> (version: UInt32, pid: Int32, valid: Bool) {
+    static func capabilityHeader(_ c: GuestCall) throws(TraceeError) -> (version: UInt32, pid: Int32, valid: Bool) {
         let header = try c.tracee.readBytes(at: c.args[0], count: 8)
         let version = (0..<4).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1)) }
         let pid = Int32(bitPattern: (4..<8).reduce(UInt32(0)) { $0 | UInt32(header[$1]) << (8 * UInt32($1 - 4)) })
@@ -129,7 +129,7 @@ enum IdentityCalls {
 
     /// Capget implements Linux syscall capget(2): the sets picorun keeps
     /// for the caller or another guest process.
-    static func capget(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func capget(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let h = try capabilityHeader(c)
         guard h.valid else {
             if c.args[1] == 0 { return .value(0) }
@@ -152,7 +152,7 @@ enum IdentityCalls {
 
     /// Capset implements Linux syscall capset(2) by commoncap's rules: the
     /// caller's own sets only, never beyond its permitted set.
-    static func capset(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func capset(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let h = try capabilityHeader(c)
         guard h.valid else { throw TraceeError(.EINVAL) }
         if h.pid != 0 && h.pid != c.caller.tid && h.pid != c.caller.tgid { throw TraceeError(.EPERM) }
@@ -183,7 +183,7 @@ enum IdentityCalls {
 
     /// An identity change on the host tree as root: the kernel makes it;
     /// what is known of the caller's host identity is stale once it has.
-    static func hostIdentityChanged(_ c: PathContext) -> NotificationReply {
+    static func hostIdentityChanged(_ c: GuestCall) -> Outcome {
         c.processes.forgetHostIdentity(c.caller.tid)
         return .continueCall
     }
@@ -193,7 +193,7 @@ enum IdentityCalls {
     /// not dumpable is out of reach of a supervisor without CAP_SYS_PTRACE,
     /// which then cannot read its paths), so PR_SET_DUMPABLE 0 is kept
     /// here, and PR_GET_DUMPABLE is 0 if either says so.
-    static func hostPrctl(_ c: PathContext) -> NotificationReply {
+    static func hostPrctl(_ c: GuestCall) -> Outcome {
         let processes = c.processes, tid = c.caller.tid, args = c.args
         switch Int(Int32(truncatingIfNeeded: args[0])) {
         case prGetDumpable:
@@ -211,12 +211,12 @@ enum IdentityCalls {
     /// that read or change the identity picorun keeps (capabilities,
     /// securebits, dumpable, no_new_privs), by security/commoncap.c and
     /// kernel/sys.c; every other option is the kernel's.
-    static func prctl(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func prctl(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let option = Int(Int32(truncatingIfNeeded: c.args[0]))
         let a2 = c.args[1], rest = c.args[2] | c.args[3] | c.args[4]
         let k = creds(c)
         func valid(_ cap: UInt64) -> Capability? { cap <= UInt64(Capability.last) ? Capability(rawValue: Int(cap)) : nil }
-        func update(_ body: (inout Credentials) -> Void) -> NotificationReply {
+        func update(_ body: (inout Credentials) -> Void) -> Outcome {
             _ = c.processes.updateCredentials(c.caller.tid) { body(&$0); return true }
             return .value(0)
         }

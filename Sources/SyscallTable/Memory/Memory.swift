@@ -10,15 +10,15 @@ enum Memory {
     /// Brk implements Linux syscall brk(2). The kernel's break belongs to the
     /// loader stub, so the guest's is emulated: growing maps anonymous pages
     /// at the old end (never over an existing mapping), shrinking unmaps.
-    static func brk(_ c: StopContext) -> SyscallAction {
+    static func brk(_ c: GuestCall) -> Outcome {
         let mem = c.task.process.memory
         let requested = c.arg(0)
         // Below the start or beyond the user address space: the break stays.
-        guard requested >= mem.brkStart, requested <= userSpaceEnd else { return .emulated(Int64(bitPattern: mem.brkCurrent)) }
+        guard requested >= mem.brkStart, requested <= userSpaceEnd else { return .value(Int64(bitPattern: mem.brkCurrent)) }
         let oldEnd = pageUp(mem.brkCurrent), newEnd = pageUp(requested)
         if newEnd == oldEnd {
             mem.brkCurrent = requested
-            return .emulated(Int64(bitPattern: requested))
+            return .value(Int64(bitPattern: requested))
         }
         c.task.exitScratch = (requested, 0)
         if newEnd > oldEnd {
@@ -32,7 +32,7 @@ enum Memory {
         return .rewritten
     }
 
-    static func brkExit(_ c: StopContext, result: Int64) -> Int64 {
+    static func brkExit(_ c: GuestCall, result: Int64) -> Int64 {
         let mem = c.task.process.memory
         // brk(2) reports failure by returning the unchanged break.
         if result < 0 && result > -4096 { return Int64(bitPattern: mem.brkCurrent) }

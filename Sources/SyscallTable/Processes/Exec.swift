@@ -15,27 +15,27 @@ enum Exec {
 
 
     /// Execve implements Linux syscall execve(2).
-    static func execve(_ c: StopContext) -> SyscallAction {
+    static func execve(_ c: GuestCall) -> Outcome {
         start(c, dirfd: AT_FDCWD, pathAddress: c.arg(0), argv: c.arg(1), envp: c.arg(2), flags: 0)
     }
 
     /// Execveat implements Linux syscall execveat(2).
-    static func execveat(_ c: StopContext) -> SyscallAction {
+    static func execveat(_ c: GuestCall) -> Outcome {
         start(c, dirfd: Int32(truncatingIfNeeded: c.arg(0)), pathAddress: c.arg(1), argv: c.arg(2), envp: c.arg(3),
               flags: c.arg(4))
     }
 
     /// A failed exec returns to the old image, which keeps running.
-    static func execExit(_ c: StopContext, result: Int64) -> Int64 {
+    static func execExit(_ c: GuestCall, result: Int64) -> Int64 {
         c.task.loading = nil
         _ = c.kernel.pendingCredentials.withLock { $0.removeValue(forKey: c.task.process.tgid) }
         return result
     }
 
-    static func fail(_ e: LinuxErrno) -> SyscallAction { .emulated(-Int64(e.rawValue)) }
+    static func fail(_ e: LinuxErrno) -> Outcome { .value(-Int64(e.rawValue)) }
 
-    static func start(_ c: StopContext, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
-                      flags: UInt64) -> SyscallAction {
+    static func start(_ c: GuestCall, dirfd: Int32, pathAddress: UInt64, argv: UInt64, envp: UInt64,
+                      flags: UInt64) -> Outcome {
         guard flags & ~(UInt64(AT_EMPTY_PATH) | UInt64(AT_SYMLINK_NOFOLLOW)) == 0 else { return fail(.EINVAL) }
         let guestPath: [UInt8]
         do { guestPath = try c.tracee.readCString(at: pathAddress, limit: Int(PATH_MAX) - 1) } catch { return fail(error.errno) }
@@ -148,7 +148,7 @@ enum Exec {
     }
 
     /// Turns the call into execve(stub, argv', envp) and arms the loader.
-    static func rewrite(_ c: StopContext, plan: ProgramResolver.ExecPlan, argv: UInt64, envp: UInt64) -> SyscallAction {
+    static func rewrite(_ c: GuestCall, plan: ProgramResolver.ExecPlan, argv: UInt64, envp: UInt64) -> Outcome {
         let stub: String
         do {
             if let known = c.kernel.stubPath.withLock({ $0 }) {
@@ -191,7 +191,7 @@ enum Exec {
     }
 
     /// Exec without a guest file tree (unit tests of the table): host paths.
-    static func hostExec(_ c: StopContext, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> SyscallAction {
+    static func hostExec(_ c: GuestCall, dirfd: Int32, guestPath: [UInt8], flags: UInt64, argv: UInt64, envp: UInt64) -> Outcome {
         let path = FileNames.string(guestPath)
         guard !path.isEmpty, path.hasPrefix("/") || dirfd == AT_FDCWD else { return fail(.ENOENT) }
         let plan: ProgramResolver.ExecPlan

@@ -17,7 +17,7 @@ enum PidfdCalls {
 
     /// Pidfd_send_signal implements Linux syscall pidfd_send_signal(2); its
     /// fd may also be a /proc/PID directory the guest opened.
-    static func pidfdSendSignal(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func pidfdSendSignal(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let flags = c.args[3]
         guard flags & ~flagsMask == 0, (flags & flagsMask).nonzeroBitCount <= 1 else { throw TraceeError(.EINVAL) }
         let processGroup = flags & 0x4 != 0
@@ -59,7 +59,7 @@ enum PidfdCalls {
     /// would judge the attach by picorun's host identity, which every guest
     /// shares: ptrace's rule is made here with the caller's own, and the fd
     /// is taken through the copy of the caller's pidfd.
-    static func pidfdGetfd(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func pidfdGetfd(_ c: GuestCall) throws(TraceeError) -> Outcome {
         guard c.args[2] == 0 else { throw TraceeError(.EINVAL) }
         let copy = pico_pidfd_getfd(c.caller.tid, c.int32(0))
         guard copy >= 0 else { throw TraceeError(.EBADF) }

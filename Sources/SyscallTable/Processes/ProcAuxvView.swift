@@ -7,7 +7,7 @@ import PicoCore
 /// AT_PHDR place a PIE), which is the one picorun's loader built.
 enum ProcAuxvView {
     /// A sealed memfd with the guest's auxv, or nil to open the real file.
-    static func translated(_ c: PathContext, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
+    static func translated(_ c: GuestCall, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
         guard w.mount.isProc, flags & 3 == 0 else { return nil }
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         let isAuxv = (parts.count == 2 && parts[1] == "auxv") || (parts.count == 4 && parts[1] == "task" && parts[3] == "auxv")

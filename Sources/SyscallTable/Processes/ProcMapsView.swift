@@ -7,7 +7,7 @@ import PicoCore
 /// open, as a program reading maps sees one moment anyway).
 enum ProcMapsView {
     /// A sealed memfd with the translated text, or nil to open the real file.
-    static func translated(_ c: PathContext, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
+    static func translated(_ c: GuestCall, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
         guard w.mount.isProc, flags & 3 == 0, c.tree.root.hostPath != "/" else { return nil }
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         let isMaps = (parts.count == 2 && parts[1] == "maps") || (parts.count == 4 && parts[1] == "task" && parts[3] == "maps")

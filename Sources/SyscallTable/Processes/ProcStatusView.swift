@@ -8,7 +8,7 @@ import PicoCore
 /// the bounding and ambient sets here, not through prctl).
 enum ProcStatusView {
     /// A sealed memfd with the guest's identity lines, or nil to open the real file.
-    static func translated(_ c: PathContext, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
+    static func translated(_ c: GuestCall, _ w: GuestFileTree.Walk, flags: UInt64) -> Int32? {
         guard w.mount.isProc, flags & 3 == 0, c.volume != nil else { return nil }
         let parts = w.guestPath.dropFirst(w.mount.guestPath.count).split(separator: "/")
         let isStatus = (parts.count == 2 && parts[1] == "status") || (parts.count == 4 && parts[1] == "task" && parts[3] == "status")

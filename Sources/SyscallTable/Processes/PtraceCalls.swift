@@ -5,17 +5,17 @@ import PicoCore
 /// task's real tracer (PicoCore's GuestTracing holds the stops); here are
 /// Linux's rules for who may trace whom, and the wait calls' side.
 enum PtraceCalls {
-    static func errno(_ e: Int32) -> SyscallAction { .emulated(-Int64(e)) }
+    static func errno(_ e: Int32) -> Outcome { .value(-Int64(e)) }
 
     /// Ptrace implements Linux syscall ptrace(2).
-    static func ptrace(_ c: StopContext) -> SyscallAction {
+    static func ptrace(_ c: GuestCall) -> Outcome {
         guard let tracing = c.tracing else { return errno(EPERM) }
         let request = Int32(truncatingIfNeeded: c.arg(0))
         let pid = pid_t(truncatingIfNeeded: c.arg(1))
         let (addr, data) = (c.arg(2), c.arg(3))
         switch request {
         case Ptrace.traceMe:
-            return ProcLinks.yamaScope >= 3 ? errno(EPERM) : .emulated(tracing.traceMe(c.task))
+            return ProcLinks.yamaScope >= 3 ? errno(EPERM) : .value(tracing.traceMe(c.task))
         case Ptrace.attach, Ptrace.seize:
             // Only guest tasks exist for a guest: picorun and the host's
             // processes are ESRCH, as from another pid namespace.
@@ -25,7 +25,7 @@ enum PtraceCalls {
                 guard UInt(data) & ~Ptrace.optionMask == 0 else { return errno(EINVAL) }
             }
             guard mayAttach(c.kernel, c.task.tid, target.process.tgid) else { return errno(EPERM) }
-            return .emulated(tracing.attach(c.task, target, seize: request == Ptrace.seize,
+            return .value(tracing.attach(c.task, target, seize: request == Ptrace.seize,
                                             options: request == Ptrace.seize ? UInt(data) : 0))
         case Ptrace.seccompGetFilter:
             // kernel/seccomp.c:seccomp_get_filter(): CAP_SYS_ADMIN, and a
@@ -33,9 +33,9 @@ enum PtraceCalls {
             // picorun's are not the guest's).
             guard c.kernel.links.hasCapability(c.processes.caller(c.task.tid), .sysAdmin),
                   !tracing.seccomp.filtered(c.task.tid) else { return errno(EACCES) }
-            return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
+            return .value(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
         default:
-            return .emulated(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
+            return .value(tracing.request(c.task, memory: c.tracee, request: request, pid: pid, addr: addr, data: data))
         }
     }
 
@@ -56,18 +56,18 @@ enum PtraceCalls {
 
     /// Wait4 implements Linux syscall wait4(2) for a tracer; for everyone
     /// else it is the kernel's.
-    static func wait4(_ c: StopContext) -> SyscallAction {
+    static func wait4(_ c: GuestCall) -> Outcome {
         wait(c, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
              isWaitid: false, answer: wait4Answer(c))
     }
 
-    static func wait4Exit(_ c: StopContext, _ result: Int64) -> Int64 {
+    static func wait4Exit(_ c: GuestCall, _ result: Int64) -> Int64 {
         waitExit(c, result, pid: Int64(Int32(truncatingIfNeeded: c.arg(0))), options: Int32(truncatingIfNeeded: c.arg(2)),
                  isWaitid: false, answer: wait4Answer(c))
     }
 
     /// wait4's answer: the status, and a zeroed rusage.
-    static func wait4Answer(_ c: StopContext) -> (TraceeReport) throws(TraceeError) -> Int64 {
+    static func wait4Answer(_ c: GuestCall) -> (TraceeReport) throws(TraceeError) -> Int64 {
         { r throws(TraceeError) in
             if c.arg(1) != 0 { try c.tracee.writeBytes(bytes(of: r.status), at: c.arg(1)) }
             if c.arg(3) != 0 { try c.tracee.writeBytes([UInt8](repeating: 0, count: MemoryLayout<rusage>.size), at: c.arg(3)) }
@@ -76,15 +76,15 @@ enum PtraceCalls {
     }
 
     /// Waitid implements Linux syscall waitid(2) for a tracer.
-    static func waitid(_ c: StopContext) -> SyscallAction {
-        guard c.tracing?.idle == false, let pid = waitidPid(c) else { return .passthrough }
+    static func waitid(_ c: GuestCall) -> Outcome {
+        guard c.tracing?.idle == false, let pid = waitidPid(c) else { return .continueCall }
         return wait(c, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true) { r throws(TraceeError) in
             try fillSiginfo(c, r)
             return 0
         }
     }
 
-    static func waitidExit(_ c: StopContext, _ result: Int64) -> Int64 {
+    static func waitidExit(_ c: GuestCall, _ result: Int64) -> Int64 {
         guard let pid = waitidPid(c) else { return result }
         return waitExit(c, result, pid: pid, options: Int32(truncatingIfNeeded: c.arg(3)), isWaitid: true, answer: { r throws(TraceeError) in
             try fillSiginfo(c, r)
@@ -93,7 +93,7 @@ enum PtraceCalls {
     }
 
     /// P_ALL, P_PID, P_PGID and P_PIDFD as wait4's pid.
-    static func waitidPid(_ c: StopContext) -> Int64? {
+    static func waitidPid(_ c: GuestCall) -> Int64? {
         let id = Int64(Int32(truncatingIfNeeded: c.arg(1)))
         switch c.arg(0) {
         case 0: return -1
@@ -111,7 +111,7 @@ enum PtraceCalls {
         return Int64(pid)
     }
 
-    static func fillSiginfo(_ c: StopContext, _ r: TraceeReport) throws(TraceeError) {
+    static func fillSiginfo(_ c: GuestCall, _ r: TraceeReport) throws(TraceeError) {
         guard c.arg(2) != 0 else { return }
         // A stop's si_status keeps the event bits, as waitid gives them.
         let (code, value) = r.exited ? ChldInfo.exit(r.status) : (ChldInfo.trapped, (r.status >> 8) & 0xffff)
@@ -124,22 +124,22 @@ enum PtraceCalls {
     /// the answer; WNOHANG asks the kernel for its children too; a
     /// blocking wait lets the kernel wait for real children (or pause, if
     /// there are none) and is interrupted when a tracee stops.
-    static func wait(_ c: StopContext, pid: Int64, options: Int32, isWaitid: Bool,
-                     answer: (TraceeReport) throws(TraceeError) -> Int64) -> SyscallAction {
-        guard let tracing = c.tracing, !tracing.idle, tracing.hasTracees(c.task, pid: pid) else { return .passthrough }
+    static func wait(_ c: GuestCall, pid: Int64, options: Int32, isWaitid: Bool,
+                     answer: (TraceeReport) throws(TraceeError) -> Int64) -> Outcome {
+        guard let tracing = c.tracing, !tracing.idle, tracing.hasTracees(c.task, pid: pid) else { return .continueCall }
         if let r = tracing.takeReport(c.task, pid: pid, options: options, waitid: isWaitid) {
-            do { return .emulated(try answer(r)) } catch { return .emulated(-Int64(EFAULT)) }
+            do { return .value(try answer(r)) } catch { return .value(-Int64(EFAULT)) }
         }
-        if options & wNoHang != 0 { return .passthroughSeeingExit }
+        if options & wNoHang != 0 { return .continueSeeingExit }
         tracing.waiting(c.task, true)
-        if tracing.hasChildProcesses(c.task, pid: pid) { return .passthroughSeeingExit }
+        if tracing.hasChildProcesses(c.task, pid: pid) { return .continueSeeingExit }
         // No child the kernel could report: pause until a signal or
         // picorun's interrupt; the exit stop then answers or restarts.
         c.registers.orig_rax = sysPause
         return .rewritten
     }
 
-    static func waitExit(_ c: StopContext, _ result: Int64, pid: Int64, options: Int32, isWaitid: Bool,
+    static func waitExit(_ c: GuestCall, _ result: Int64, pid: Int64, options: Int32, isWaitid: Bool,
                          answer: (TraceeReport) throws(TraceeError) -> Int64) -> Int64 {
         guard let tracing = c.tracing else { return result }
         tracing.waiting(c.task, false)

@@ -8,11 +8,11 @@ enum SeccompCalls {
     static let flagTsync: UInt64 = 1, flagNewListener: UInt64 = 1 << 3
 
     /// Seccomp implements Linux syscall seccomp(2).
-    static func seccomp(_ c: StopContext) -> SyscallAction {
-        c.arg(0) == setModeFilter ? .passthroughSeeingExit : .passthrough
+    static func seccomp(_ c: GuestCall) -> Outcome {
+        c.arg(0) == setModeFilter ? .continueSeeingExit : .continueCall
     }
 
-    static func seccompExit(_ c: StopContext, _ result: Int64) -> Int64 {
+    static func seccompExit(_ c: GuestCall, _ result: Int64) -> Int64 {
         let flags = c.arg(1), tsync = flags & flagTsync != 0
         // With TSYNC a positive result is the thread that could not follow
         // (unless a listener fd is the result): nothing was installed.

@@ -39,7 +39,7 @@ enum MessageCalls {
     static let scmRights: Int32 = 1
 
     /// Sendmsg implements Linux syscall sendmsg(2).
-    static func sendmsg(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func sendmsg(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let socket = try SocketCalls.guestSocket(c)
         let flags = c.int32(2)
         let caller = c.caller
@@ -48,7 +48,7 @@ enum MessageCalls {
             close(socket)
             throw error
         }
-        let job: @Sendable () -> NotificationReply = {
+        let job: @Sendable () -> Outcome = {
             defer { message.release(); close(socket) }
             let n = send(socket, message, flags)
             SocketCalls.pipeSignal(n < 0 ? Int32(-n) : 0, flags: flags, caller)
@@ -60,7 +60,7 @@ enum MessageCalls {
     /// Sendmmsg implements Linux syscall sendmmsg(2): every message is read
     /// first, then they go one by one; the count sent is the result, or the
     /// first message's error when none went.
-    static func sendmmsg(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func sendmmsg(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let socket = try SocketCalls.guestSocket(c)
         let vector = c.args[1]
         let count = min(Int(truncatingIfNeeded: c.args[2] & 0xffff_ffff), maxIov)
@@ -79,7 +79,7 @@ enum MessageCalls {
         }
         let batch = messages
         let unread = readError
-        let job: @Sendable () -> NotificationReply = {
+        let job: @Sendable () -> Outcome = {
             defer { for m in batch { m.release() }; close(socket) }
             var sent = 0
             var firstError = unread
@@ -108,8 +108,8 @@ enum MessageCalls {
     }
 
     /// Runs a send now if it cannot block, else on a thread of its own.
-    static func run(_ job: @escaping @Sendable () -> NotificationReply, socket: Int32, flags: Int32,
-                    _ c: PathContext) -> NotificationReply {
+    static func run(_ job: @escaping @Sendable () -> Outcome, socket: Int32, flags: Int32,
+                    _ c: GuestCall) -> Outcome {
         let blocking = fcntl(socket, F_GETFL) & O_NONBLOCK == 0 && flags & Int32(MSG_DONTWAIT) == 0
         guard blocking else { return job() }
         let respond = c.respond
@@ -118,7 +118,7 @@ enum MessageCalls {
     }
 
     /// Copies the msghdr at `address` and everything it points to.
-    static func read(_ c: PathContext, msghdr address: UInt64, socket: Int32) throws(TraceeError) -> Message {
+    static func read(_ c: GuestCall, msghdr address: UInt64, socket: Int32) throws(TraceeError) -> Message {
         let header = try c.tracee.readBytes(at: address, count: msghdrSize)
         func word(_ offset: Int) -> UInt64 {
             header[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }
@@ -153,7 +153,7 @@ enum MessageCalls {
     }
 
     /// The bytes of an iovec array, as one buffer.
-    static func gather(_ c: PathContext, iov: UInt64, count: UInt64, stream: Bool) throws(TraceeError) -> [UInt8] {
+    static func gather(_ c: GuestCall, iov: UInt64, count: UInt64, stream: Bool) throws(TraceeError) -> [UInt8] {
         guard count <= UInt64(maxIov) else { throw TraceeError(.EMSGSIZE) }
         guard count > 0 else { return [] }
         let table = try c.tracee.readBytes(at: iov, count: Int(count) * 16)
@@ -174,7 +174,7 @@ enum MessageCalls {
 
     /// Replaces the guest fd numbers of every SCM_RIGHTS message with the
     /// supervisor's duplicates of the same files.
-    static func fetchRights(_ c: PathContext, _ message: Message) throws(TraceeError) {
+    static func fetchRights(_ c: GuestCall, _ message: Message) throws(TraceeError) {
         var offset = 0
         let headerSize = 16
         while offset + headerSize <= message.control.count {

@@ -16,7 +16,7 @@ enum SocketCalls {
     static let sunPathMax = 108
 
     /// Bind implements Linux syscall bind(2).
-    static func bind(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func bind(_ c: GuestCall) throws(TraceeError) -> Outcome {
         let (socket, address) = try prepare(c)
         defer { close(socket) }
         if isUnix(socket), isPathAddress(address) {
@@ -33,7 +33,7 @@ enum SocketCalls {
     /// Binds a unix socket as the walked name, by a name the kernel can
     /// resolve without the guest's path: picorun's private one, else
     /// /proc/self/fd/N/NAME, else NAME relative to the directory.
-    static func bindUnix(_ c: PathContext, _ socket: Int32, _ w: GuestFileTree.Walk, _ address: [UInt8]) throws(TraceeError) -> NotificationReply {
+    static func bindUnix(_ c: GuestCall, _ socket: Int32, _ w: GuestFileTree.Walk, _ address: [UInt8]) throws(TraceeError) -> Outcome {
         let guest = Array(address[2...].prefix(sunPathMax).prefix { $0 != 0 })
         if let reply = try c.kernel.socketNames.bind(socket, parent: w.parent, name: w.name, guest: guest) { return reply }
         if let bytes = try? unixAddress("/proc/self/fd/\(w.parent)/\(w.name)") {
@@ -48,7 +48,7 @@ enum SocketCalls {
 
     /// A socket file just bound: the mode the guest's umask leaves (the
     /// supervisor's own umask is 0), and in a distro the guest as owner.
-    static func bound(_ c: PathContext, _ w: GuestFileTree.Walk) {
+    static func bound(_ c: GuestCall, _ w: GuestFileTree.Walk) {
         guard w.mount.kind != .drvfs else { return }
         let fd = openat(w.parent, w.cName, O_PATH | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return }
@@ -63,7 +63,7 @@ enum SocketCalls {
 
     /// Connect implements Linux syscall connect(2). A blocking connect that
     /// may take long (TCP) runs on a thread of its own and answers later.
-    static func connect(_ c: PathContext, respond: @escaping @Sendable (NotificationReply) -> Void) throws(TraceeError) -> NotificationReply {
+    static func connect(_ c: GuestCall, respond: @escaping @Sendable (Outcome) -> Void) throws(TraceeError) -> Outcome {
         let (socket, address) = try prepare(c)
         var bytes = address
         if isUnix(socket), isPathAddress(address) {
@@ -81,7 +81,7 @@ enum SocketCalls {
         }
         BlockingCall.run {
             defer { close(socket) }
-            let reply: NotificationReply
+            let reply: Outcome
             do throws(TraceeError) { reply = try call(bytes) { Glibc.connect(socket, $0, $1) } } catch { reply = .error(error.errno) }
             respond(reply)
         }
@@ -92,7 +92,7 @@ enum SocketCalls {
     /// destination (the filter lets the others through untouched): the
     /// supervisor sends the guest's bytes on its duplicate of the socket, to
     /// the address it read once.
-    static func sendto(_ c: PathContext, respond: @escaping @Sendable (NotificationReply) -> Void) throws(TraceeError) -> NotificationReply {
+    static func sendto(_ c: GuestCall, respond: @escaping @Sendable (Outcome) -> Void) throws(TraceeError) -> Outcome {
         let length = Int64(bitPattern: c.args[5])
         guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
         let size = c.args[2]
@@ -117,7 +117,7 @@ enum SocketCalls {
         }
         let flags = Int32(truncatingIfNeeded: c.args[3])
         let caller = c.caller
-        let send: @Sendable () -> NotificationReply = { [address] in
+        let send: @Sendable () -> Outcome = { [address] in
             let n = data.withUnsafeBytes { d in
                 address.withUnsafeBytes { a in
                     Glibc.sendto(socket, d.baseAddress, d.count, flags | Int32(MSG_NOSIGNAL),
@@ -151,7 +151,7 @@ enum SocketCalls {
     }
 
     /// The supervisor's duplicate of the guest's socket and the address bytes.
-    static func prepare(_ c: PathContext) throws(TraceeError) -> (Int32, [UInt8]) {
+    static func prepare(_ c: GuestCall) throws(TraceeError) -> (Int32, [UInt8]) {
         // addrlen is an int; the kernel copies at most a sockaddr_storage.
         let length = Int32(truncatingIfNeeded: c.args[2])
         guard length >= 0, length <= 128 else { throw TraceeError(.EINVAL) }
@@ -173,7 +173,7 @@ enum SocketCalls {
 
     /// Runs `body` on a thread whose working directory (unshared from the
     /// supervisor's) is `dir`, and waits for it.
-    static func inDirectory(_ dir: Int32, _ body: @escaping () throws(TraceeError) -> NotificationReply) throws(TraceeError) -> NotificationReply {
+    static func inDirectory(_ dir: Int32, _ body: @escaping () throws(TraceeError) -> Outcome) throws(TraceeError) -> Outcome {
         let box = ResultBox()
         guard let thread = Feeder.start(body: {
             guard pico_unshare_fs() == 0, fchdir(dir) == 0 else { box.result = .failure(.errno()); return }
@@ -184,11 +184,11 @@ enum SocketCalls {
     }
 
     final class ResultBox: @unchecked Sendable {
-        var result: Result<NotificationReply, TraceeError> = .failure(TraceeError(.EIO))
+        var result: Result<Outcome, TraceeError> = .failure(TraceeError(.EIO))
     }
 
     /// The supervisor's duplicate of the guest's socket (fd argument 0).
-    static func guestSocket(_ c: PathContext) throws(TraceeError) -> Int32 {
+    static func guestSocket(_ c: GuestCall) throws(TraceeError) -> Int32 {
         let fd = pico_pidfd_getfd(c.caller.tid, c.int32(0))
         guard fd >= 0 else { throw TraceeError(LinuxErrno(Int32(-fd))) }
         var st = stat()
@@ -204,7 +204,7 @@ enum SocketCalls {
         a.count > 2 && UInt16(a[0]) | UInt16(a[1]) << 8 == afUnix && a[2] != 0
     }
 
-    static func walk(_ c: PathContext, _ a: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
+    static func walk(_ c: GuestCall, _ a: [UInt8], follow: Bool) throws(TraceeError) -> GuestFileTree.Walk {
         // sun_path need not end in a NUL: all 108 bytes may be the name.
         let path = Array(a[2...].prefix(sunPathMax).prefix { $0 != 0 })
         return try c.walk(dirfd: AT_FDCWD, path: path, follow: follow)
@@ -216,7 +216,7 @@ enum SocketCalls {
         return [UInt8(afUnix & 0xff), 0] + p + [0]
     }
 
-    static func call(_ bytes: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(TraceeError) -> NotificationReply {
+    static func call(_ bytes: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(TraceeError) -> Outcome {
         let r = bytes.withUnsafeBytes { raw -> Int32 in
             let p = raw.baseAddress.map { $0.assumingMemoryBound(to: sockaddr.self) } ?? UnsafePointer(bitPattern: 8)!
             return body(p, socklen_t(bytes.count))

@@ -36,7 +36,7 @@ final class SocketNames: Sendable {
     /// Binds `socket` as `name` in the directory `parent` through a private
     /// name, remembering `guest` (the sun_path the guest gave); nil where
     /// no private name can be made (too long for a sun_path, no /tmp).
-    func bind(_ socket: Int32, parent: Int32, name: String, guest: [UInt8]) throws(TraceeError) -> NotificationReply? {
+    func bind(_ socket: Int32, parent: Int32, name: String, guest: [UInt8]) throws(TraceeError) -> Outcome? {
         let k = counter.add(1, ordering: .relaxed).newValue
         let link = prefix + String(k, radix: 16)
         guard let address = try? SocketCalls.unixAddress(link + "/" + name), symlink(procPath(parent), link) == 0 else { return nil }
@@ -62,19 +62,19 @@ final class SocketNames: Sendable {
     }
 
     /// Getsockname implements Linux syscall getsockname(2).
-    static func getsockname(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getsockname(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try name(c) { Glibc.getsockname($0, $1, $2) }
     }
 
     /// Getpeername implements Linux syscall getpeername(2).
-    static func getpeername(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func getpeername(_ c: GuestCall) throws(TraceeError) -> Outcome {
         try name(c) { Glibc.getpeername($0, $1, $2) }
     }
 
     /// The kernel's answer on the supervisor's duplicate of the socket, in
     /// the kernel's order: the fd, the name (ENOTCONN), then addrlen and
     /// the copy-out, truncated to the room given and the full length told.
-    static func name(_ c: PathContext, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) throws(TraceeError) -> NotificationReply {
+    static func name(_ c: GuestCall, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) throws(TraceeError) -> Outcome {
         let socket = try SocketCalls.guestSocket(c)
         defer { close(socket) }
         var storage = sockaddr_storage()

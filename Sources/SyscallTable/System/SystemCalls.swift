@@ -7,7 +7,7 @@ enum SystemCalls {
     static let fieldLength = 65
 
     /// Uname implements Linux syscall uname(2).
-    static func uname(_ c: PathContext) throws(TraceeError) -> NotificationReply {
+    static func uname(_ c: GuestCall) throws(TraceeError) -> Outcome {
         var u = utsname()
         guard Glibc.uname(&u) == 0 else { throw .errno() }
         var bytes = withUnsafeBytes(of: &u) { Array($0) }

@@ -4,40 +4,99 @@ import LinuxABI
 import PicoCore
 import VolFS
 
-/// One notified path syscall: who made it, and the file tree it resolves in.
-struct PathContext {
+/// One trapped call, however it arrived (a ptrace stop or a seccomp
+/// notification; the table's trap column decides which): its arguments,
+/// who made it, and the guest's kernel state. Every handler takes one and
+/// answers with an `Outcome`, so moving a call from one trap to the other
+/// changes its table line, not its handler. What only a ptrace stop can do
+/// (rewrite registers, see the exit, the task's loader and tracing state)
+/// is under `stop`.
+struct GuestCall {
     /// The guest's processes, file tree, metadata and the supervisor's
-    /// bookkeeping (GuestKernel).
+    /// bookkeeping.
     let kernel: GuestKernel
-    let tree: GuestFileTree
+    let tid: pid_t
+    /// The arguments as the call was made (a stop's registers may be
+    /// rewritten after; `arg` reads them as they are).
+    let args: [UInt64]
+    let tracee: any Tracee
+    /// The ptrace stop the call arrived at; nil for a notification.
+    let stop: SyscallContext?
+    /// Answers a notification later, for a `.deferred` outcome.
+    let respond: @Sendable (Outcome) -> Void
+    let storedCaller: GuestFileTree.Caller?
+
     var processes: GuestProcesses { kernel.processes }
     /// The distro's metadata, in distro runs.
     var volume: Volume? { kernel.volume }
     /// The distro's configured host name, if any.
     var hostname: String? { kernel.hostname }
-    let tracee: PtraceTracee
-    let caller: GuestFileTree.Caller
-    let args: [UInt64]
-    /// Answers the notification later (for `.deferred` replies).
-    let respond: @Sendable (NotificationReply) -> Void
+
+    /// The guest file tree. Calls trapped to resolve a path always have one:
+    /// without a tree (tests of the table only) they are never trapped.
+    var tree: GuestFileTree {
+        guard let tree = kernel.tree else { preconditionFailure("a path handler ran without a guest file tree") }
+        return tree
+    }
+
+    /// The caller as the walker judges it: cwd, root, identity and the
+    /// search and symlink rules that apply to it.
+    var caller: GuestFileTree.Caller { storedCaller ?? Self.caller(kernel, tid) }
 
     /// Answers a call from the final name's directory (see `GuestFileTree.walk`).
     typealias Answer = (_ dirfd: Int32, _ name: String, _ mount: GuestFileTree.Mount) -> Bool
 
-    init(kernel: GuestKernel, tree: GuestFileTree, n: SyscallNotification) {
+    /// A notified call: the caller is looked up at once (path calls all need it).
+    init(kernel: GuestKernel, n: SyscallNotification) {
         self.kernel = kernel
-        self.tree = tree
-        let processes = kernel.processes, volume = kernel.volume
-        self.tracee = PtraceTracee(tid: n.tid)
-        var caller = processes.caller(n.tid)
-        let credentials = processes.credentials(n.tid)
-        caller.maySearch = Permissions.searchCheck(volume: volume, credentials: credentials)
-        caller.mayFollow = Permissions.followCheck(volume: volume, processes: processes, tid: n.tid)
-        caller.identity = Permissions.searchIdentity(volume: volume, credentials: credentials, processes: processes, tid: n.tid)
-        self.caller = caller
-        self.args = n.args
-        self.respond = n.respond
+        tid = n.tid
+        args = n.args
+        tracee = PtraceTracee(tid: n.tid)
+        stop = nil
+        let respond = n.respond
+        self.respond = { respond($0.notificationReply) }
+        storedCaller = Self.caller(kernel, n.tid)
     }
+
+    /// A call at a ptrace stop.
+    init(kernel: GuestKernel, stop: SyscallContext) {
+        self.kernel = kernel
+        tid = stop.tracee.tid
+        args = (0..<6).map { stop.arg($0) }
+        tracee = stop.tracee
+        self.stop = stop
+        respond = { _ in preconditionFailure("only a notification is answered later") }
+        storedCaller = nil
+    }
+
+    static func caller(_ kernel: GuestKernel, _ tid: pid_t) -> GuestFileTree.Caller {
+        let processes = kernel.processes, volume = kernel.volume
+        var caller = processes.caller(tid)
+        let credentials = processes.credentials(tid)
+        caller.maySearch = Permissions.searchCheck(volume: volume, credentials: credentials)
+        caller.mayFollow = Permissions.followCheck(volume: volume, processes: processes, tid: tid)
+        caller.identity = Permissions.searchIdentity(volume: volume, credentials: credentials, processes: processes, tid: tid)
+        return caller
+    }
+
+    // What only a ptrace stop has; a handler that uses it is trapped by ptrace.
+
+    var ptraceStop: SyscallContext {
+        guard let stop else { preconditionFailure("syscall \(tid): a ptrace-only handler answered a notification") }
+        return stop
+    }
+    var task: GuestTask { ptraceStop.task }
+    /// The guest tracers' ptrace, for the handlers of ptrace and wait.
+    var tracing: GuestTracing? { ptraceStop.tracing }
+    var number: Int { ptraceStop.number }
+    var registers: Registers {
+        get { ptraceStop.registers }
+        nonmutating set { ptraceStop.registers = newValue }
+    }
+
+    /// Argument `i` (0...5) as it is now (a stop's registers may have been rewritten).
+    func arg(_ i: Int) -> UInt64 { stop?.arg(i) ?? args[i] }
+    func setArg(_ i: Int, _ v: UInt64) { ptraceStop.setArg(i, v) }
 
     func int32(_ i: Int) -> Int32 { Int32(truncatingIfNeeded: args[i]) }
 
