@@ -177,7 +177,7 @@ extension GuestFileTree {
     /// walker answers itself ("." and ".."): the sidecar's verdict for the
     /// distro's own directories, the kernel's (as the supervisor's thread
     /// is) elsewhere; a name looked up with openat is judged by the kernel.
-    static func maySearch(_ dir: (fd: Int32, guest: String, mount: Mount, owned: Bool), _ caller: Caller) -> Bool {
+    static func maySearch(_ dir: WalkedDirectory, _ caller: Caller) -> Bool {
         if let maySearch = caller.maySearch, dir.mount.guestPath == "/" { return maySearch(dir.fd) }
         return pico_faccessat2(dir.fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0  // AT_EACCESS
     }
