@@ -16,15 +16,25 @@ struct GuestCall {
     /// bookkeeping.
     let kernel: GuestKernel
     let tid: pid_t
-    /// The arguments as the call was made (a stop's registers may be
-    /// rewritten after; `arg` reads them as they are).
-    let args: [UInt64]
+    let notifiedArgs: [UInt64]
     let tracee: any Tracee
     /// The ptrace stop the call arrived at; nil for a notification.
     let stop: SyscallContext?
-    /// Answers a notification later, for a `.deferred` outcome.
-    let respond: @Sendable (Outcome) -> Void
+    let notificationRespond: (@Sendable (NotificationReply) -> Void)?
     let storedCaller: GuestFileTree.Caller?
+
+    /// The arguments as the call was made (a stop's registers may be
+    /// rewritten after; `arg` reads them as they are).
+    var args: [UInt64] {
+        guard let stop else { return notifiedArgs }
+        return (0..<6).map { stop.arg($0) }
+    }
+
+    /// Answers a notification later, for a `.deferred` outcome.
+    var respond: @Sendable (Outcome) -> Void {
+        guard let answer = notificationRespond else { preconditionFailure("only a notification is answered later") }
+        return { answer($0.notificationReply) }
+    }
 
     var processes: GuestProcesses { kernel.processes }
     /// The distro's metadata, in distro runs.
@@ -50,11 +60,10 @@ struct GuestCall {
     init(kernel: GuestKernel, n: SyscallNotification) {
         self.kernel = kernel
         tid = n.tid
-        args = n.args
+        notifiedArgs = n.args
         tracee = PtraceTracee(tid: n.tid)
         stop = nil
-        let respond = n.respond
-        self.respond = { respond($0.notificationReply) }
+        notificationRespond = n.respond
         storedCaller = Self.caller(kernel, n.tid)
     }
 
@@ -62,10 +71,10 @@ struct GuestCall {
     init(kernel: GuestKernel, stop: SyscallContext) {
         self.kernel = kernel
         tid = stop.tracee.tid
-        args = (0..<6).map { stop.arg($0) }
+        notifiedArgs = []
         tracee = stop.tracee
         self.stop = stop
-        respond = { _ in preconditionFailure("only a notification is answered later") }
+        notificationRespond = nil
         storedCaller = nil
     }
 
