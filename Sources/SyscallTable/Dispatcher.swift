@@ -107,17 +107,16 @@ public final class Dispatcher: SyscallHandling {
         guard kernel.tree != nil, let entry = SyscallTable.entry(n.number), let handler = entry.handler else {
             return .error(.ENOSYS)
         }
-        if case .distro = entry.trap, options.credentials == nil {
-            // Notified on the host tree (Trap.HostTree): the host-tree answer.
-            guard let hostTree = entry.hostTree else { return .continueCall }
-            let c = GuestCall(kernel: kernel, n: n)
-            do { return try hostTree(c).notificationReply } catch { return .error(error.errno) }
-        }
         let c = GuestCall(kernel: kernel, n: n)
         if observing {
             // Stored before the call: a deferred answer may come at once.
             let texts = options.tracer?.enterTexts(entry.shape, n.args, tracee: c.tracee) ?? []
             notifiedTexts.withLock { $0[n.id] = texts }
+        }
+        if case .distro = entry.trap, options.credentials == nil {
+            // Notified on the host tree (Trap.HostTree): the host-tree answer.
+            guard let hostTree = entry.hostTree else { return .continueCall }
+            do { return try hostTree(c).notificationReply } catch { return .error(error.errno) }
         }
         do {
             if hostIdentities, let who = processes.hostIdentity(n.tid) {
@@ -215,7 +214,7 @@ public final class Dispatcher: SyscallHandling {
         guard let texts = notifiedTexts.withLock({ $0.removeValue(forKey: n.id) }) else { return }
         options.coverage?.called(n.number)
         if let result { options.coverage?.returned(n.number, result) }
-        let how = result == nil ? "fd-only, run by the kernel" : "translated"
+        let how = result == nil ? "run by the kernel" : "translated"
         options.tracer?.line(tid: n.tid, number: n.number, entry: SyscallTable.entry(n.number)?.shape, args: n.args, texts: texts,
                              result: result, tracee: PtraceTracee(tid: n.tid), how: how, releasing: releasing)
     }

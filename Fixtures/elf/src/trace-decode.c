@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +50,7 @@ int main(int argc, char **argv) {
     if (getsockname(s, (struct sockaddr *)&got, &len) != 0) return 1;
 
     if (unlinkat(AT_FDCWD, "sub", AT_REMOVEDIR) != 0) return 1;
+    if (prctl(PR_GET_DUMPABLE) != 1) return 1;
     printf("%o %lld %d\n", st.st_mode, (long long)sx.stx_size, (int)len);
     return 0;
 }
