@@ -128,6 +128,7 @@ enum OpenCalls {
         if let maps = ProcMapsView.translated(c, w, flags: flags) { return .fd(maps, cloexec: cloexec) }
         if let status = ProcStatusView.translated(c, w, flags: flags) { return .fd(status, cloexec: cloexec) }
         if let auxv = ProcAuxvView.translated(c, w, flags: flags) { return .fd(auxv, cloexec: cloexec) }
+        if let mounts = ProcMountsView.translated(c, w, flags: flags) { return .fd(mounts, cloexec: cloexec) }
         let fd = Glibc.open(procPath(w.object), reopen)
         guard fd >= 0 else { throw .errno() }
         if flags & 0o1000 != 0 && st.st_mode & S_IFMT == S_IFREG { Ownership.written(c, w) }  // O_TRUNC
