@@ -5,8 +5,13 @@ import SyscallTrace
 import Synchronization
 import VolFS
 
-/// picorun's kernel personality: routes each trapped syscall to its table
-/// entry, and feeds the tracer and the coverage recorder when asked.
+/// picorun's kernel personality, as the supervisor sees it: the seccomp
+/// filter's verdict for each number (the table's trap column), and each
+/// trapped call, whichever way it arrives, handed to its table line's
+/// handler as a GuestCall on the one GuestKernel; the handler's Outcome
+/// becomes the stop's action or the notification's reply. Feeds the tracer
+/// and the coverage recorder (SyscallTrace) when asked, once per call, in
+/// each task's order.
 public final class Dispatcher: SyscallHandling {
     public struct Options {
         public var tracer: Tracer?

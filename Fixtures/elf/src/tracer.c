@@ -544,7 +544,11 @@ static void seccomp_trace(int with_option) {
 static void attach(pid_t pid) {
     long r = ptrace(PTRACE_ATTACH, pid, 0, 0);
     say("attach: %s", r == 0 ? "attached" : strerror(errno));
-    if (r == 0) ptrace(PTRACE_DETACH, pid, 0, 0);
+    /* Detached once stopped: a detach before the attach's SIGSTOP has
+     * stopped it fails (ESRCH), and the tracer's exit then leaves the
+     * SIGSTOP to stop it for good, natively as under picorun. */
+    int status;
+    if (r == 0 && waitpid(pid, &status, __WALL) == pid) ptrace(PTRACE_DETACH, pid, 0, 0);
 }
 
 int main(int argc, char **argv) {
