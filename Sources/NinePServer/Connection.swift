@@ -33,8 +33,8 @@ final class Connection: @unchecked Sendable {
     func serve() {
         defer { finish() }
         while true {
-            guard let message = reader.next(limit: Int(max(session.msize, 8192)) + 64) else { return }
-            if message[4] == 108, message.count >= 9 {
+            guard let message = reader.next(limit: Int(max(session.msize, NineP.defaultMsize)) + 64) else { return }
+            if message[4] == NinePMessageType.tflush.rawValue, message.count >= 9 {
                 flush(tag: UInt16(message[5]) | UInt16(message[6]) << 8, old: UInt16(message[7]) | UInt16(message[8]) << 8)
                 continue
             }
@@ -82,7 +82,7 @@ final class Connection: @unchecked Sendable {
     }
 
     static func rflush(_ tag: UInt16) -> [UInt8] {
-        var w = WireWriter(type: 109, tag: tag)
+        var w = WireWriter(.rflush, tag: tag)
         return w.finish()
     }
 

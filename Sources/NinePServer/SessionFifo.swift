@@ -6,35 +6,37 @@ import LinuxABI
 /// program indefinitely, so they run on a worker, polling the FIFO beside
 /// the request's cancellation; the fid stays usable for other tags.
 extension Session {
-    func openFifo(_ f: Fid, _ flags: UInt32, _ now: inout WireWriter) throws {
-        let path = "/proc/self/fd/\(f.fd)"
+    func openFifo(_ f: Fid, _ flags: UInt32, _ now: inout WireWriter) throws(NinePError) {
+        let path = Self.procPath(f.fd)
         let how = Self.openFlags(flags) & ~O_NOFOLLOW | O_NONBLOCK
-        let nonblocking = flags & 0o4000 != 0
-        let opened = { [self] (fd: Int32, w: inout WireWriter) throws in
-            f.open = fd
-            f.fifo = true
-            f.nonblocking = nonblocking
-            w.qid(try qid(f.fd))
-            w.u32(msize - 24)
-        }
+        let nonblocking = flags & OpenFlag.nonblocking != 0
         let fd = Glibc.open(path, how)
-        if fd >= 0 { return try opened(fd, &now) }
+        if fd >= 0 { return try fifoOpened(f, fd, nonblocking: nonblocking, &now) }
         // Write-only with no reader yet: Linux waits for one, unless O_NONBLOCK.
-        guard errno == ENXIO, !nonblocking else { throw Failure.last() }
+        guard errno == ENXIO, !nonblocking else { throw NinePError.last() }
         pendingWork = { [self] cancel in
             while true {
                 try cancel.wait(-1, 0, milliseconds: 20)
                 let fd = Glibc.open(path, how)
                 if fd < 0 && errno == ENXIO { continue }
-                guard fd >= 0 else { throw Failure.last() }
+                guard fd >= 0 else { throw NinePError.last() }
                 return try lock.locked {
-                    guard f.open < 0 else { close(fd); throw Failure(.EBADF) }
-                    var w = WireWriter(type: 13, tag: 0)
-                    try opened(fd, &w)
+                    guard f.open < 0 else { close(fd); throw NinePError(.EBADF) }
+                    var w = WireWriter(.rlopen, tag: 0)
+                    try fifoOpened(f, fd, nonblocking: nonblocking, &w)
                     return w.finish()
                 }
             }
         }
+    }
+
+    /// The Rlopen of a FIFO open at last, now or on the worker.
+    func fifoOpened(_ f: Fid, _ fd: Int32, nonblocking: Bool, _ w: inout WireWriter) throws(NinePError) {
+        f.open = fd
+        f.fifo = true
+        f.nonblocking = nonblocking
+        w.qid(try qid(f.fd))
+        w.u32(iounit)
     }
 
     func readFifo(_ f: Fid, _ count: Int) {
@@ -51,12 +53,12 @@ extension Session {
                 }
                 let n = buf.withUnsafeMutableBytes { read(f.open, $0.baseAddress, $0.count) }
                 if n >= 0 {
-                    var w = WireWriter(type: 117, tag: 0)
+                    var w = WireWriter(.rread, tag: 0)
                     w.u32(UInt32(n))
                     w.bytes += buf[0..<n]
                     return w.finish()
                 }
-                guard errno == EAGAIN || errno == EINTR, !f.nonblocking || errno == EINTR else { throw Failure.last() }
+                guard errno == EAGAIN || errno == EINTR, !f.nonblocking || errno == EINTR else { throw NinePError.last() }
                 try cancel.wait(f.open, Int16(POLLIN))
             }
         }
@@ -67,11 +69,11 @@ extension Session {
             while true {
                 let n = data.withUnsafeBytes { write(f.open, $0.baseAddress, $0.count) }
                 if n >= 0 {
-                    var w = WireWriter(type: 119, tag: 0)
+                    var w = WireWriter(.rwrite, tag: 0)
                     w.u32(UInt32(n))
                     return w.finish()
                 }
-                guard errno == EAGAIN || errno == EINTR, !f.nonblocking || errno == EINTR else { throw Failure.last() }
+                guard errno == EAGAIN || errno == EINTR, !f.nonblocking || errno == EINTR else { throw NinePError.last() }
                 try cancel.wait(f.open, Int16(POLLOUT))
             }
         }

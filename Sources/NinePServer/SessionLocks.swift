@@ -8,18 +8,18 @@ import LinuxABI
 /// lock list). A request that would wait is answered "blocked": the Linux
 /// client waits and asks again, so the server never sleeps on a lock.
 extension Session {
-    static let lockRead: UInt8 = 0, lockWrite: UInt8 = 1, lockUnlock: UInt8 = 2
-    static let lockSuccess: UInt8 = 0, lockBlocked: UInt8 = 1
+    /// F_OFD_GETLK and F_OFD_SETLK, which Glibc as Swift imports it lacks.
     static let ofdGetLock: Int32 = 36, ofdSetLock: Int32 = 37
 
     /// The byte range as fcntl takes it: length 0 runs to the end of file.
-    func lockRange(_ type: UInt8, _ start: UInt64, _ length: UInt64) throws -> flock {
-        guard start <= UInt64(Int64.max), length <= UInt64(Int64.max) - start else { throw Failure(.EINVAL) }
-        let kind: Int32 = switch type {
-        case Self.lockRead: F_RDLCK
-        case Self.lockWrite: F_WRLCK
-        case Self.lockUnlock: F_UNLCK
-        default: throw Failure(.EINVAL)
+    func lockRange(_ type: UInt8, _ start: UInt64, _ length: UInt64) throws(NinePError) -> flock {
+        guard start <= UInt64(Int64.max), length <= UInt64(Int64.max) - start else { throw NinePError(.EINVAL) }
+        let kind: Int32
+        switch type {
+        case LockType.read: kind = F_RDLCK
+        case LockType.write: kind = F_WRLCK
+        case LockType.unlock: kind = F_UNLCK
+        default: throw NinePError(.EINVAL)
         }
         var l = flock()
         l.l_type = Int16(kind)
@@ -29,43 +29,36 @@ extension Session {
         return l
     }
 
-    func lock(_ r: inout WireReader, _ w: inout WireWriter) throws {
-        let f = try fid(&r)
-        let type = try r.u8()
-        _ = try r.u32()  // flags: blocking or not, the answer is the same
-        var l = try lockRange(type, try r.u64(), try r.u64())
-        _ = try r.u32()
-        _ = try r.string()
-        guard f.open >= 0 else { throw Failure(.EBADF) }
+    /// Tlock: granted or blocked, never waited for.
+    func setLock(_ f: Fid, type: UInt8, start: UInt64, length: UInt64, _ w: inout WireWriter) throws(NinePError) {
+        var l = try lockRange(type, start, length)
+        guard f.open >= 0 else { throw NinePError(.EBADF) }
         if fcntl(f.open, Self.ofdSetLock, &l) == 0 {
-            w.u8(Self.lockSuccess)
+            w.u8(LockStatus.success)
         } else if errno == EAGAIN || errno == EACCES {
-            w.u8(Self.lockBlocked)
+            w.u8(LockStatus.blocked)
         } else {
-            throw Failure.last()
+            throw NinePError.last()
         }
     }
 
-    func getlock(_ r: inout WireReader, _ w: inout WireWriter) throws {
-        let f = try fid(&r)
-        let type = try r.u8()
-        let start = try r.u64(), length = try r.u64()
+    /// Tgetlock: the lock in the way of the one described, or that one unlocked.
+    func getLock(_ f: Fid, type: UInt8, start: UInt64, length: UInt64, procID: UInt32, clientID: String,
+                 _ w: inout WireWriter) throws(NinePError) {
         var l = try lockRange(type, start, length)
-        let pid = try r.u32()
-        let client = try r.string()
-        guard f.open >= 0 else { throw Failure(.EBADF) }
-        guard type != Self.lockUnlock else { throw Failure(.EINVAL) }
-        guard fcntl(f.open, Self.ofdGetLock, &l) == 0 else { throw Failure.last() }
+        guard f.open >= 0 else { throw NinePError(.EBADF) }
+        guard type != LockType.unlock else { throw NinePError(.EINVAL) }
+        guard fcntl(f.open, Self.ofdGetLock, &l) == 0 else { throw NinePError.last() }
         if Int32(l.l_type) == F_UNLCK {
             // Nothing in the way: the range asked about comes back unlocked.
-            w.u8(Self.lockUnlock)
+            w.u8(LockType.unlock)
             w.u64(start)
             w.u64(length)
-            w.u32(pid)
-            w.string(client)
+            w.u32(procID)
+            w.string(clientID)
         } else {
             // The lock in the way; an OFD lock has no process (pid -1).
-            w.u8(Int32(l.l_type) == F_RDLCK ? Self.lockRead : Self.lockWrite)
+            w.u8(Int32(l.l_type) == F_RDLCK ? LockType.read : LockType.write)
             w.u64(UInt64(Int64(l.l_start)))
             w.u64(UInt64(Int64(l.l_len)))
             w.u32(l.l_pid > 0 ? UInt32(l.l_pid) : 0)

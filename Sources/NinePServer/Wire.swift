@@ -1,4 +1,5 @@
 import FileNames
+import LinuxABI
 
 /// 9P's wire format: little-endian integers, strings as u16 length + UTF-8
 /// bytes, qids as 13 bytes. Decoding never trusts a length: a message that
@@ -65,6 +66,11 @@ struct WireWriter {
         u16(tag)
     }
 
+    init(_ type: NinePMessageType, tag: UInt16) { self.init(type: type.rawValue, tag: tag) }
+
+    /// Fields with no message header: one Rreaddir entry, or several.
+    init() {}
+
     mutating func u8(_ v: UInt8) { bytes.append(v) }
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xff)); bytes.append(UInt8(v >> 8)) }
     mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
@@ -95,5 +101,6 @@ struct Qid: Equatable {
     var version: UInt32
     var path: UInt64
 
+    /// QTDIR, QTSYMLINK and QTFILE: the only kinds a 9P2000.L qid tells apart here.
     static let directory: UInt8 = 0x80, symlink: UInt8 = 0x02, file: UInt8 = 0
 }

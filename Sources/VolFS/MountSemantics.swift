@@ -41,7 +41,7 @@ public struct VolumeSemantics: MountSemantics {
             let host = Metadata.hostPermissions(guestMode: mode, isDirectory: meta.type == S_IFDIR)
             guard chmod("/proc/self/fd/\(fd)", mode_t(host)) == 0 else { return LinuxErrno(errno) }
         }
-        do { try volume.update(fd: fd) { $0.mode = $0.type | mode } } catch { return .EIO }
+        do throws(VolFSError) { try volume.update(fd: fd) { $0.mode = $0.type | mode } } catch { return error.errno ?? .EIO }
         return nil
     }
 
@@ -51,14 +51,14 @@ public struct VolumeSemantics: MountSemantics {
         let mode = Rulebook.modeAfterChown(meta, caller)
         // Clearing setuid bits is a mode change: a non-owner's chown(-1, -1) of one is refused.
         if mode != meta.mode && uid == nil && gid == nil && !Rulebook.isOwnerOrCapable(meta, caller) { return .EPERM }
-        do {
+        do throws(VolFSError) {
             try volume.update(fd: fd) { m in
                 if let uid { m.uid = uid }
                 if let gid { m.gid = gid }
                 m.mode = mode
             }
         } catch {
-            return .EIO
+            return error.errno ?? .EIO
         }
         return nil
     }
@@ -69,5 +69,15 @@ public struct VolumeSemantics: MountSemantics {
         var meta = Rulebook.newOwner(in: volume.metadata(fd: parent), caller, mode: mode)
         meta.rdev = rdev
         try? volume.created(dirfd: parent, name: name, meta)
+    }
+
+    /// A write or truncation by `caller` through `fd`: the sidecar's setuid
+    /// and setgid bits go as Linux drops them (the host file never has
+    /// them). It comes after the data went through, so a sidecar that
+    /// cannot record it does not turn the write into a failure.
+    public func written(fd: Int32, caller: Rulebook.Caller) {
+        guard let meta = volume.metadata(fd: fd) else { return }
+        let mode = Rulebook.modeAfterWrite(meta, caller)
+        if mode != meta.mode { try? volume.update(fd: fd) { $0.mode = mode } }
     }
 }

@@ -72,6 +72,15 @@ public enum Rulebook {
         k.fsuid == meta.uid || k.has(.fowner)
     }
 
+    /// fs/open.c:build_open_flags(): what an open with these Linux flags
+    /// asks of the file: ACC_MODE's read, write or both (O_ACCMODE itself
+    /// asks both), and write for O_TRUNC, which may_open() then also
+    /// refuses on a directory (EISDIR).
+    public static func openAccess(flags: UInt32) -> UInt32 {
+        let byMode: [UInt32] = [read, write, read | write, read | write]
+        return byMode[Int(flags & 0o3)] | (flags & 0o1000 != 0 ? write : 0)
+    }
+
     /// O_NOATIME (fs/namei.c:may_open): only the owner or CAP_FOWNER.
     public static func mayOpenNoatime(_ meta: Metadata, _ k: Caller) -> LinuxErrno? {
         isOwnerOrCapable(meta, k) ? nil : .EPERM

@@ -1,6 +1,7 @@
 import CPicoLinux
 import CSQLite
 import Glibc
+import LinuxABI
 import Synchronization
 
 /// The metadata sidecar: one SQLite database per distro (system libsqlite3),
@@ -254,7 +255,7 @@ public final class Sidecar: @unchecked Sendable {
         if r != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? "error \(r)"
             sqlite3_free(message)
-            throw VolFSError("\(path): \(text)")
+            throw VolFSError("\(path): \(text)", errno: Self.linuxErrno(sqlite: r))
         }
     }
 
@@ -274,11 +275,30 @@ public final class Sidecar: @unchecked Sendable {
     }
 
     func check(_ r: Int32, _ expected: Int32) throws(VolFSError) {
-        guard r == expected else { throw VolFSError("\(path): \(String(cString: sqlite3_errmsg(db)))") }
+        guard r == expected else { throw VolFSError("\(path): \(String(cString: sqlite3_errmsg(db)))", errno: Self.linuxErrno(sqlite: r)) }
+    }
+
+    /// A failed write of the sidecar as a filesystem names the same failure
+    /// of an inode write (chmod on a full disk, a read-only mount); nil for
+    /// the rest, which callers answer with EIO.
+    static func linuxErrno(sqlite r: Int32) -> LinuxErrno? {
+        switch r & 0xff {
+        case SQLITE_FULL: return .ENOSPC
+        case SQLITE_READONLY: return .EROFS
+        case SQLITE_NOMEM: return .ENOMEM
+        default: return nil
+        }
     }
 }
 
 public struct VolFSError: Error, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// What a caller answering for a file should say, where the failure
+    /// has a closer name than EIO (a full disk, a read-only sidecar, a
+    /// file gone from under its fd); nil: EIO, as for an inode write.
+    public let errno: LinuxErrno?
+    public init(_ message: String, errno: LinuxErrno? = nil) {
+        self.message = message
+        self.errno = errno
+    }
 }

@@ -65,14 +65,14 @@ public final class Volume: Sendable {
     /// its change time as the kernel's chown and chmod do: a chown kept in
     /// the sidecar alone shows in stat's ctime and in 9P's qid version.
     public func update(fd: Int32, _ change: (inout Metadata) -> Void) throws(VolFSError) {
-        guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone") }
+        guard let (id, host) = FileIdentity.of(fd: fd) else { throw VolFSError("the file is gone", errno: LinuxErrno(Glibc.errno)) }
         try sidecar.modify(id, defaults: host.defaults, change)
         _ = fchownat(fd, "", UInt32.max, UInt32.max, AT_EMPTY_PATH)  // ids unchanged, ctime now
     }
 
     /// Records the metadata of a file just created as `name` in `dirfd`.
     public func created(dirfd: Int32, name: String, _ meta: Metadata) throws(VolFSError) {
-        guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { throw VolFSError("\(name): gone") }
+        guard let (id, host) = FileIdentity.of(dirfd: dirfd, name: name) else { throw VolFSError("\(name): gone", errno: LinuxErrno(Glibc.errno)) }
         try store(id, meta, host: host)
     }
 

@@ -8,6 +8,10 @@ import Glibc
 /// The syscalls and the 9P server both translate through here.
 public enum XattrNames {
     static let prefix = "user.picorun."
+    /// XATTR_NAME_MAX and XATTR_SIZE_MAX (include/uapi/linux/limits.h):
+    /// longer names are ERANGE, bigger values E2BIG, through either door.
+    public static let nameMax = 255
+    public static let sizeMax = 65536
     /// Whether this supervisor must translate: it cannot write privileged names.
     public static let translates = geteuid() != 0
 
