@@ -1,5 +1,6 @@
 import CPicoLinux
 import Glibc
+import LinuxABI
 import VolFS
 
 /// What a server exports: a distro's root folder and its sidecar, and who

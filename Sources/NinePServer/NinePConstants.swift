@@ -1,3 +1,5 @@
+import Glibc
+import LinuxABI
 import VolFS
 
 /// 9P2000.L's numbers other than message types (include/net/9p/9p.h,
@@ -88,8 +90,7 @@ enum ModeBits {
 
 /// utimensat(2)'s special nanosecond values, and the range of real ones.
 enum TimeValue {
-    /// UTIME_NOW and UTIME_OMIT.
-    static let now = (1 << 30) - 1, omit = (1 << 30) - 2
+    static let now = UTIME_NOW, omit = UTIME_OMIT
     static let nanosecondsPerSecond: UInt64 = 1_000_000_000
 }
 

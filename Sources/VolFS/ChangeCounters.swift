@@ -1,6 +1,7 @@
 import CPicoLinux
 import FileNames
 import Glibc
+import LinuxABI
 
 /// How a picorun process learns, without a syscall, that another one
 /// changed a distro: two counters in a small file beside the sidecar,

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// Checks a distro's sidecar against its files: a row whose inode no longer
 /// exists (the file was deleted outside picorun, or picorun was killed

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// What the guest believes about a file, beyond what the host keeps: owner,
 /// group, the whole mode (file type included, so a device node can be an

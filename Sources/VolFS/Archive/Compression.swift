@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import Synchronization
 
 /// Compressed tarballs go through the host's own tools (gzip, xz, zstd,

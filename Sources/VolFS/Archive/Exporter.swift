@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 
 /// Writes a distro as a GNU tar stream ("./" first, like `tar -C ROOT -c .`)
 /// whose owners, modes, setuid bits and device nodes come from the sidecar,

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 /// One member of a tar archive, with the GNU and pax extensions folded in.
 public struct TarEntry: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
