@@ -90,9 +90,7 @@ enum OpenCalls {
         if st.st_mode & S_IFMT == S_IFLNK && flags & oPath == 0 { throw TraceeError(.ELOOP) }
         if st.st_mode & S_IFMT == S_IFDIR && flags & 3 != 0 && flags & oTmpfile != oTmpfile { throw TraceeError(.EISDIR) }
         if flags & oPath == 0 {
-            let access = flags & 3
-            var want: UInt32 = access == 1 ? Permissions.write : access == 2 ? Permissions.read | Permissions.write : Permissions.read
-            if flags & 0o1000 != 0 { want |= Permissions.write }  // O_TRUNC
+            var want = Rulebook.openAccess(flags: UInt32(truncatingIfNeeded: flags))
             if flags & oTmpfile == oTmpfile { want = Permissions.write | Permissions.execute }
             try Permissions.check(c, w, fd: w.object, want)
             if flags & UInt64(O_NOATIME) != 0 { try Permissions.rule(c, w, fd: w.object, Rulebook.mayOpenNoatime) }

@@ -51,9 +51,8 @@ enum Ownership {
     /// A truncation or write by the caller: the sidecar's setuid and setgid
     /// bits go as Linux drops them (the host file never has them).
     static func written(_ c: GuestCall, _ w: GuestFileTree.Walk) {
-        guard let volume = c.volume, w.mount.kind == .volume, let meta = volume.metadata(fd: w.object) else { return }
-        let mode = Rulebook.modeAfterWrite(meta, c.processes.credentials(c.caller.tid).fileCaller)
-        if mode != meta.mode { try? volume.update(fd: w.object) { $0.mode = mode } }
+        guard let volume = c.volume, w.mount.kind == .volume else { return }
+        VolumeSemantics(volume).written(fd: w.object, caller: c.processes.credentials(c.caller.tid).fileCaller)
     }
 
     /// chmod(2) on the walked object, as its mount does it.

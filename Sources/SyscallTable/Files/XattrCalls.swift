@@ -10,8 +10,8 @@ import VolFS
 /// l-variant, whose last component the kernel must not follow (it is looked
 /// up inside the walked directory, so a swap can only pick another entry of it).
 enum XattrCalls {
-    static let nameMax = 255
-    static let sizeMax = 65536
+    static let nameMax = XattrNames.nameMax
+    static let sizeMax = XattrNames.sizeMax
 
     /// Getxattr implements Linux syscall getxattr(2).
     static func getxattr(_ c: GuestCall) throws(TraceeError) -> Outcome { try get(c, follow: true) }
