@@ -1,6 +1,6 @@
 // Makes calls whose flags and output structures a tracer must decode, for
 // comparing picorun's --trace-all with strace's decoding of the same run:
-// open flags, AT_* flags, stat and statx buffers, pipe fds, a directory
+// every open flag, AT_* flags, stat and statx buffers, pipe fds, a directory
 // listing, a link target and a unix socket's name. Usage: trace-decode DIR
 // (an empty scratch directory; made deterministic so both runs agree).
 #define _GNU_SOURCE
@@ -22,6 +22,15 @@ int main(int argc, char **argv) {
     close(f);
     if (symlink("data", "link") != 0 || mkdir("sub", 0750) != 0) return 1;
 
+    /* Every open flag by itself, as the tracer must name it. */
+    const int flags[] = {O_APPEND, O_ASYNC, O_DIRECT, O_DSYNC, O_LARGEFILE, O_NOATIME, O_NOCTTY,
+                         O_NONBLOCK, O_PATH, O_SYNC, O_TRUNC};
+    for (unsigned i = 0; i < sizeof flags / sizeof *flags; i++) {
+        int o = openat(AT_FDCWD, "data", (flags[i] == O_TRUNC ? O_WRONLY : O_RDONLY) | flags[i]);
+        if (o >= 0) close(o);
+    }
+    int tmp = openat(AT_FDCWD, ".", O_TMPFILE | O_RDWR, 0600);
+    if (tmp >= 0) close(tmp);
     int fd = openat(AT_FDCWD, "data", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
     if (fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return 1;
